@@ -1,0 +1,57 @@
+# Two commands do everything: `make lab` and `make test`. Both build .venv on first use.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# The stamp is newer than pyproject.toml once its dependencies are installed, so a second
+# run installs nothing and takes seconds.
+STAMP := $(VENV)/.installed
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+
+.PHONY: lab test lint unit nbval notebooks datasets benchmarks clean
+
+$(STAMP): pyproject.toml
+	@if [ ! -x $(BIN)/python ]; then \
+		echo ">> creating $(VENV) with $(PYTHON)"; \
+		$(PYTHON) -m venv $(VENV); \
+	fi
+	@echo ">> installing loyaltylab (editable) with the lab and test extras into $(VENV)"
+	$(BIN)/python -m pip install --progress-bar on -e ".[lab,test]"
+	@touch $(STAMP)
+	@echo ">> $(VENV) is ready"
+
+# Jupyter refuses to run as root unless told; containers and CI machines often are root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+lab: $(STAMP)
+	MPLBACKEND= $(BIN)/jupyter lab $(ROOT_FLAG) notebooks/00_start_here.ipynb
+
+test: lint unit nbval
+
+lint: $(STAMP)
+	@echo ">> ruff"
+	$(BIN)/ruff check .
+
+unit: $(STAMP)
+	@echo ">> unit, reference, property and hygiene tests"
+	$(BIN)/python -m pytest tests
+
+nbval: $(STAMP)
+	@echo ">> strict nbval on every notebook (stored outputs are re-computed and compared)"
+	$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg \
+		--nbval-cell-timeout=300
+
+# Re-execute every notebook in place, top to bottom in a fresh kernel, after changing the library.
+notebooks: $(STAMP)
+	$(BIN)/python -m loyaltylab._notebooks notebooks
+
+# Regenerate the shipped simulated library data set (datasets/library).
+datasets: $(STAMP)
+	$(BIN)/python -m loyaltylab._make_datasets datasets
+
+benchmarks: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache dist build

@@ -1,0 +1,13 @@
+"""loyaltylab: loyalty metrics and membership-lapse models for libraries.
+
+Loyalty has five factors (satisfaction, desire for a relationship, repeat use, referral and
+resistance to switching); members are lost through value, systems and people. The package
+measures the factors with their uncertainty and models when members lapse.
+"""
+
+from loyaltylab import datasets, simulate
+from loyaltylab._environment import notebook_setup, show_versions
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "datasets", "notebook_setup", "show_versions", "simulate"]

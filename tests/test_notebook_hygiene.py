@@ -1,0 +1,87 @@
+"""nbval skips never-executed cells, so check the stored notebooks themselves."""
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def _code_cells(path):
+    nb = json.loads(path.read_text())
+    return [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+
+
+def test_there_are_notebooks():
+    assert any(p.name == "00_start_here.ipynb" for p in NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_executed_top_to_bottom_without_errors(path):
+    cells = _code_cells(path)
+    counts = [c["execution_count"] for c in cells]
+    assert counts == list(range(1, len(cells) + 1)), f"{path.name}: execution counts {counts}"
+    for c in cells:
+        for out in c["outputs"]:
+            assert out["output_type"] != "error", f"{path.name}: stored error {out.get('ename')}"
+            if out.get("name") == "stderr":
+                pytest.fail(f"{path.name}: stderr output (a warning?): {''.join(out['text'])}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_starts_with_the_shared_setup_cell(path):
+    first = "".join(_code_cells(path)[0]["source"])
+    assert "notebook_setup(" in first
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_ignored_outputs_say_why(path):
+    for c in _code_cells(path):
+        src = "".join(c["source"])
+        if "NBVAL_IGNORE_OUTPUT" in src:
+            line = next(x for x in src.splitlines() if "NBVAL_IGNORE_OUTPUT" in x)
+            assert re.search(r"NBVAL_IGNORE_OUTPUT\s*[-:(].{10,}", line), (
+                f"{path.name}: NBVAL_IGNORE_OUTPUT needs a reason on the same line")
+
+
+def test_every_notebook_is_listed_in_start_here_and_readme():
+    start = json.loads((ROOT / "notebooks" / "00_start_here.ipynb").read_text())
+    start_text = "".join("".join(c["source"]) for c in start["cells"])
+    readme = (ROOT / "README.md").read_text()
+    for path in NOTEBOOKS:
+        assert f"`{path.name}`" in start_text, f"{path.name} missing from 00_start_here"
+        assert f"`{path.name}`" in readme, f"{path.name} missing from the README"
+
+
+@pytest.mark.slow
+def test_changing_one_stored_digit_fails_nbval(tmp_path):
+    nb = json.loads((ROOT / "notebooks" / "00_start_here.ipynb").read_text())
+    changed = False
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            text = out.get("data", {}).get("text/plain") or out.get("text")
+            if text and not changed:
+                joined = "".join(text)
+                m = re.search(r"\d", joined)
+                if m:
+                    d = m.group()
+                    new = joined[:m.start()] + str((int(d) + 1) % 10) + joined[m.end():]
+                    if "data" in out:
+                        out["data"]["text/plain"] = new
+                    else:
+                        out["text"] = new
+                    changed = True
+    assert changed
+    target = tmp_path / "mutated.ipynb"
+    target.write_text(json.dumps(nb))
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval", str(target), "-p", "no:cacheprovider",
+         "--nbval-sanitize-with", str(ROOT / "notebooks" / "sanitize.cfg"), "-q"],
+        cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode != 0, run.stdout[-2000:]
+    assert "failed" in run.stdout

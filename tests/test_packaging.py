@@ -1,0 +1,132 @@
+"""The foundation: packaging metadata, the two commands, the wheel and JupyterLab."""
+
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.request
+import zipfile
+
+import pytest
+import yaml
+
+import loyaltylab
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~ \[;]", requirement.strip(), maxsplit=1)[0].lower()
+
+
+def test_environment_yml_matches_pyproject(root):
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    pip_side = {_name(r): r.replace(" ", "") for r in project["dependencies"]}
+    for extra in ("lab", "test"):
+        pip_side.update({_name(r): r.replace(" ", "")
+                         for r in project["optional-dependencies"][extra]})
+    env = yaml.safe_load((root / "environment.yml").read_text())
+    conda, pip_section = {}, []
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            pip_section = dep["pip"]
+        elif _name(dep) not in ("python", "pip"):
+            conda[_name(dep)] = dep.replace(" ", "")
+    assert set(conda) == set(pip_side), (
+        f"only in environment.yml: {set(conda) - set(pip_side)}; "
+        f"only in pyproject.toml: {set(pip_side) - set(conda)}")
+    assert conda == pip_side, "version bounds differ between environment.yml and pyproject.toml"
+    assert any(line.split()[-1] == "." for line in pip_section), "env must pip-install '.'"
+    assert "conda-forge" in env["channels"]
+
+
+def test_version_and_show_versions(capsys):
+    assert re.fullmatch(r"\d+\.\d+\.\d+", loyaltylab.__version__)
+    info = loyaltylab.show_versions(as_dict=True)
+    for key in ("loyaltylab", "python", "platform", "numpy", "pandas", "scipy", "statsmodels",
+                "lifelines", "seaborn", "matplotlib"):
+        assert info[key] and info[key] != "not installed", key
+    loyaltylab.show_versions()
+    out = capsys.readouterr().out
+    assert "lifelines" in out and loyaltylab.__version__ in out
+
+
+def test_readme_quick_start_is_the_two_commands(root):
+    readme = (root / "README.md").read_text()
+    quick = readme.split("## Quick start", 1)[1].split("##", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", quick, re.S).group(1)
+    commands = [line.split("#")[0].strip() for line in block.strip().splitlines()]
+    assert commands == ["make lab", "make test"]
+    assert (root / ".ci" / "run").read_text().strip().splitlines()[-1] == "make test"
+
+
+def test_make_lab_opens_start_notebook_without_global_registration(root):
+    out = subprocess.run(["make", "-n", "lab"], cwd=root, capture_output=True, text=True,
+                         check=True).stdout
+    assert "jupyter lab" in out and "notebooks/00_start_here.ipynb" in out
+    assert "kernelspec install" not in out and "--user" not in out
+
+
+def test_readme_code_blocks_run(root):
+    readme = (root / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    assert blocks, "the README must carry a runnable example"
+    for block in blocks:
+        assert len(block.strip().splitlines()) <= 15
+        exec(compile(block, "README.md", "exec"), {})
+
+
+@pytest.mark.slow
+def test_wheel_ships_data_sets(root, tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-w", str(tmp_path / "dist"), str(root)], check=True, capture_output=True)
+    wheel = next((tmp_path / "dist").glob("loyaltylab-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "loyaltylab/_datasets/library/members.csv.gz" in names
+    assert "loyaltylab/_datasets/cdnow/CDNOW_master.txt" in names
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    code = ("import loyaltylab, loyaltylab.datasets as d; "
+            f"assert loyaltylab.__file__.startswith({str(site)!r}), loyaltylab.__file__; "
+            "print(len(d.load_library().members), len(d.load_cdnow()), "
+            "len(d.load_ecsi('bank')), int(d.load_donations().weights.sum()))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True,
+                         capture_output=True, text=True, env={"PYTHONPATH": str(site),
+                                                              "PATH": "/usr/bin:/bin"})
+    assert out.stdout.split() == ["5000", "69659", "250", "11104"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_jupyterlab_starts_and_serves_the_notebooks(root, tmp_path):
+    if shutil.which("jupyter-lab", path=str(root / ".venv" / "bin")) is None:
+        pytest.fail("jupyterlab is not installed in .venv; run make lab")
+    port, token = _free_port(), "loyaltylab-test"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
+         "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", "--allow-root",
+         f"--ServerApp.root_dir={root}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin",
+             "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt")})
+    try:
+        url = f"http://127.0.0.1:{port}/api/contents/notebooks?token={token}"
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(url, timeout=2) as resp:
+                    body = resp.read().decode()
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not answer within 60 s")
+        assert "00_start_here.ipynb" in body
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
