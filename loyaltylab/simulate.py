@@ -167,7 +167,8 @@ def _lapse_times(rng, lp, h_complaint, t_complaint, eff):
     e = rng.exponential(size=lp.size) / np.exp(lp)
     h_tc = (t_complaint / scale) ** shape
     after = e >= h_tc
-    target = np.where(after, h_tc + (e - h_tc) / h_complaint, e)
+    target = e.copy()
+    target[after] = h_tc[after] + (e[after] - h_tc[after]) / h_complaint[after]
     return scale * target ** (1 / shape), {"shape": shape, "scale_years": scale}
 
 
@@ -237,7 +238,7 @@ def library(
         np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(6))
 
     # --- members -------------------------------------------------------------------------
-    mtype = r_mem.choice(len(MEMBER_TYPES), size=n, p=MEMBER_TYPE_P)
+    mtype = r_mem.choice(len(MEMBER_TYPES), size=n, p=MEMBER_TYPE_P).astype(np.int8)
     branch = r_mem.choice(len(BRANCHES), size=n, p=BRANCH_P)
     log_dist = r_mem.normal(np.log(2.5), 0.8, size=n)
     distance = np.round(np.exp(log_dist), 1).clip(0.1)
@@ -303,30 +304,32 @@ def library(
 
     # --- use events ----------------------------------------------------------------------
     burst = np.minimum(0.25, obs)  # an incentive lifts use in the first quarter only
-    lam1 = rate * np.where(offer, 2.0, 1.0) * burst
-    lam2 = rate * (obs - burst)
-    k1, k2 = r_use.poisson(lam1), r_use.poisson(lam2)
-    counts = k1 + k2
-    owner = np.repeat(np.arange(n), counts)
-    first = np.repeat(np.arange(n), k1)
-    u = r_use.random(owner.size)
-    # Each member's first k1 events fall in the burst window, the others after it.
-    in_burst = np.zeros(owner.size, dtype=bool)
-    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    pos = np.arange(owner.size) - np.repeat(offsets, counts)
-    in_burst = pos < np.repeat(k1, counts)
-    del first
-    t_event = np.where(in_burst, u * burst[owner], burst[owner] + u * (obs - burst)[owner])
+    k1 = r_use.poisson(rate * np.where(offer, 2.0, 1.0) * burst)
+    k2 = r_use.poisson(rate * (obs - burst))
+    o1, o2 = np.repeat(np.arange(n), k1), np.repeat(np.arange(n), k2)
+    t1 = r_use.random(o1.size, dtype=np.float32) * burst[o1]
+    t2 = burst[o2] + r_use.random(o2.size, dtype=np.float32) * (obs - burst)[o2]
+    owner = np.concatenate([o1, o2])
+    day = np.floor((join_t[owner] + np.concatenate([t1, t2])) * DAYS_PER_YEAR).astype(np.int64)
+    del o1, o2, t1, t2
+    # One sort of a combined key orders events by member and day, cheaper than argsort.
+    key = np.sort(owner * 1_000_000 + day)
+    owner, day = key // 1_000_000, key % 1_000_000
+    del key
+    # The kind of an event depends on the member type only, so it is drawn after sorting.
     kind_p = np.array([[0.15, 0.05, 0.30, 0.50], [0.10, 0.10, 0.35, 0.45],
                        [0.08, 0.07, 0.35, 0.50], [0.25, 0.05, 0.25, 0.45]])
-    cum = np.cumsum(kind_p, axis=1)[mtype[owner]]
-    kind = (r_use.random(owner.size)[:, None] > cum[:, :-1]).sum(1)
-    day = np.floor((join_t[owner] + t_event) * DAYS_PER_YEAR).astype(np.int64)
-    order = np.argsort(owner.astype(np.int64) * 100_000 + day, kind="stable")
+    cum = np.cumsum(kind_p, axis=1).astype(np.float32)
+    ev_type = mtype[owner]
+    u = r_use.random(owner.size, dtype=np.float32)
+    kind = np.zeros(owner.size, dtype=np.int8)
+    for j in range(3):
+        kind += u > cum[ev_type, j]
+    del u, ev_type
     visits = pd.DataFrame({
-        "member_id": member_id[owner[order]],
-        "date": (start_day + day[order].astype("timedelta64[D]")).astype("datetime64[ns]"),
-        "kind": pd.Categorical.from_codes(kind[order].astype(np.int8), EVENT_KINDS),
+        "member_id": member_id[owner],
+        "date": (start_day + day.astype("timedelta64[D]")).astype("datetime64[ns]"),
+        "kind": pd.Categorical.from_codes(kind, EVENT_KINDS),
     })
     bar.update()
 
@@ -406,8 +409,11 @@ def _survey(rng, eff, fac, journey, touch, attitude, t_join, t_end, horizon, sta
         for factor, items in LOADINGS.items():
             for item, lam in items.items():
                 probs, lowest = _item_spec(item)
-                latent = lam * fac[factor][idx] + np.sqrt(1 - lam**2) * rng.standard_normal(m)
+                latent = (abs(lam) * fac[factor][idx]
+                          + np.sqrt(1 - lam**2) * rng.standard_normal(m))
                 cols[item] = _ordinal(latent, probs, lowest)
+                if lam < 0:  # a negatively worded item: the answer runs the other way
+                    cols[item] = 2 * lowest + len(probs) - 1 - cols[item]
         cols["journey"] = _ordinal(0.85 * journey[idx] + np.sqrt(1 - 0.85**2)
                                    * rng.standard_normal(m), _TEN_P, 1)
         for i, tp in enumerate(TOUCHPOINTS):
