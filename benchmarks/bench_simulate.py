@@ -1,7 +1,8 @@
 """Simulating a national network: 1,000,000 members with their events.
 
 Baseline (named, same run): a plain per-member Python loop that draws the same use events
-(Poisson count, uniform sorted days, kind) member by member into a table, timed on 20,000 members and scaled per member.
+(Poisson count, uniform sorted days, kind) member by member into a table, timed on
+20,000 members and scaled per member.
 The claim is the ratio, plus the absolute time for the issue's "well under a minute".
 """
 
