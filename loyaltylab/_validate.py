@@ -102,7 +102,7 @@ def dates(data: pd.DataFrame, column: str, *, allow_missing: bool = True,
     if pd.api.types.is_datetime64_any_dtype(s):
         out = s
     else:
-        out = pd.to_datetime(s, errors="coerce")
+        out = pd.to_datetime(s, errors="coerce", format="ISO8601")
         bad = s[out.isna() & s.notna()]
         if len(bad):
             raise TypeError(

@@ -1,0 +1,17 @@
+"""Membership lapse: durations, retention curves, cohort tables, lapse models and the value
+of a member."""
+
+from loyaltylab.lapse.curves import LogRankResult, RetentionCurves, cohort_table, retention_curves
+from loyaltylab.lapse.models import (
+    LapseModel,
+    compare_models,
+    fit_lapse_model,
+    fit_time_varying_lapse_model,
+)
+from loyaltylab.lapse.renewals import SBGResult, fit_sbg, fit_sbg_records, simulate_renewals
+from loyaltylab.lapse.tenure import inactivity_lapse, person_period, tenure_table
+
+__all__ = ["LapseModel", "LogRankResult", "RetentionCurves", "SBGResult", "cohort_table",
+           "compare_models", "fit_lapse_model", "fit_sbg", "fit_sbg_records",
+           "fit_time_varying_lapse_model", "inactivity_lapse", "person_period",
+           "retention_curves", "simulate_renewals", "tenure_table"]

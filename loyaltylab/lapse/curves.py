@@ -1,0 +1,317 @@
+"""Retention curves (Kaplan-Meier, via lifelines), median tenure, log-rank tests and cohort
+retention tables."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from lifelines import KaplanMeierFitter
+from lifelines.statistics import multivariate_logrank_test, pairwise_logrank_test
+from scipy import stats
+
+from loyaltylab import _validate
+
+_ALL = "all members"
+
+
+def _durations(data: pd.DataFrame, duration: str, event: str, purpose: str,
+               allow_zero: bool = True) -> tuple[pd.Series, pd.Series]:
+    t = _validate.numeric(data, duration, lo=0, allow_missing=False, purpose=purpose)
+    if not allow_zero and (t <= 0).any():
+        n = int((t <= 0).sum())
+        raise ValueError(
+            f"column {duration!r} has {n} zero duration(s); {purpose} needs positive "
+            f"durations: add a small offset (e.g. half a day) or drop those rows")
+    e = _validate.numeric(data, event, lo=0, hi=1, integer=True, allow_missing=False,
+                          purpose=f"{purpose} (event must be 0/1 or bool)")
+    return t, e.astype(bool)
+
+
+@dataclass(frozen=True)
+class LogRankResult:
+    """Overall log-rank test across groups (lifelines ``multivariate_logrank_test``)."""
+
+    statistic: float
+    df: int
+    p_value: float
+    pairwise: pd.DataFrame
+
+    def __repr__(self) -> str:
+        return (f"LogRankResult(chi2={self.statistic:.3f}, df={self.df}, "
+                f"p_value={self.p_value:.4g})")
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{"test": "log-rank (overall)", "statistic": self.statistic,
+                              "df": self.df, "p_value": self.p_value}])
+
+
+@dataclass(frozen=True, repr=False)
+class RetentionCurves:
+    """Kaplan-Meier retention curves per group, with what a report needs.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Tidy curve: ``group``, ``time``, ``retention``, ``ci_low``, ``ci_high``, ``at_risk``,
+        ``lapsed``, ``censored`` (one row per distinct time, starting at 0).
+    median_tenure : Series
+        Median tenure per group (NaN when the curve never reaches 0.5).
+    summary : DataFrame
+        Per group: ``n``, ``lapsed``, ``median``, ``median_ci_low``, ``median_ci_high``.
+    at_horizons : DataFrame
+        Retention with its interval at each horizon, per group.
+    fitters : dict
+        The lifelines ``KaplanMeierFitter`` of each group.
+    """
+
+    table: pd.DataFrame
+    median_tenure: pd.Series
+    summary: pd.DataFrame
+    at_horizons: pd.DataFrame
+    fitters: dict
+    conf_type: str
+    _data: pd.DataFrame
+
+    def __repr__(self) -> str:
+        meds = ", ".join(f"{g}: {m:.3g}" for g, m in self.median_tenure.items())
+        return (f"RetentionCurves({len(self.fitters)} group(s), n={int(self.summary['n'].sum())}, "
+                f"median tenure {meds})")
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table
+
+    def compare(self) -> LogRankResult:
+        """Log-rank test of equal retention across groups, overall and pairwise.
+
+        Pairwise p-values are also given Holm-adjusted for the number of pairs.
+        """
+        groups = self._data["group"]
+        if groups.nunique() < 2:
+            raise ValueError(
+                "a log-rank test needs at least two groups; pass by=<column> with two or "
+                "more groups to retention_curves")
+        res = multivariate_logrank_test(self._data["t"], groups, self._data["e"])
+        pw = pairwise_logrank_test(self._data["t"], groups, self._data["e"]).summary
+        pw = pw.reset_index().rename(columns={"level_0": "group_a", "level_1": "group_b",
+                                              "test_statistic": "statistic", "p": "p_value"})
+        pw = pw[["group_a", "group_b", "statistic", "p_value"]]
+        from statsmodels.stats.multitest import multipletests
+
+        pw["p_holm"] = multipletests(pw["p_value"], method="holm")[1]
+        return LogRankResult(statistic=float(res.test_statistic),
+                             df=int(res.degrees_of_freedom), p_value=float(res.p_value),
+                             pairwise=pw)
+
+
+def _km_table(t: np.ndarray, e: np.ndarray, z: float, conf_type: str) -> pd.DataFrame:
+    """Kaplan-Meier estimate with Greenwood variance and R-compatible intervals."""
+    times, inv = np.unique(t, return_inverse=True)
+    d = np.bincount(inv, weights=e).astype(float)
+    c = np.bincount(inv).astype(float) - d
+    n = len(t) - np.r_[0, np.cumsum(d + c)[:-1]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.cumprod(1 - d / n)
+        green = np.cumsum(np.where(n > d, d / (n * (n - d)), np.inf))
+        se = np.sqrt(green)
+        if conf_type == "log":  # R survfit's default: exp(log S +- z se)
+            lo, hi = s * np.exp(-z * se), np.minimum(s * np.exp(z * se), 1.0)
+        elif conf_type == "log-log":  # lifelines' and Stata's default
+            theta = z * se / np.log(s)
+            lo, hi = s ** np.exp(-theta), s ** np.exp(theta)
+        else:  # plain
+            lo, hi = np.clip(s - z * se * s, 0, 1), np.clip(s + z * se * s, 0, 1)
+    lo = np.where(s > 0, lo, 0.0)
+    hi = np.where(s > 0, hi, np.where(np.isfinite(green), hi, 0.0))
+    lo, hi = np.nan_to_num(lo, nan=0.0), np.nan_to_num(hi, nan=1.0)
+    first = pd.DataFrame({"time": [0.0], "retention": [1.0], "ci_low": [1.0], "ci_high": [1.0],
+                          "at_risk": [float(len(t))], "lapsed": [0.0], "censored": [0.0]})
+    body = pd.DataFrame({"time": times, "retention": s, "ci_low": lo, "ci_high": hi,
+                         "at_risk": n, "lapsed": d, "censored": c})
+    if times.size and times[0] == 0:
+        return body
+    return pd.concat([first, body], ignore_index=True)
+
+
+def _quantile_time(time: np.ndarray, curve: np.ndarray, p: float = 0.5) -> float:
+    """First time the curve is at or below ``p``; R's convention averages the two times when
+    the curve sits exactly at ``p`` over an interval."""
+    below = np.flatnonzero(curve <= p + 1e-12)
+    if below.size == 0:
+        return np.nan
+    i = below[0]
+    if abs(curve[i] - p) < 1e-12 and i + 1 < len(time):
+        return float((time[i] + time[i + 1]) / 2)
+    return float(time[i])
+
+
+def retention_curves(
+    data: pd.DataFrame,
+    duration: str,
+    event: str,
+    by: str | None = None,
+    horizons: Sequence[float] = (1, 2, 5),
+    ci: float = 0.95,
+    conf_type: str = "log",
+) -> RetentionCurves:
+    """Kaplan-Meier retention curves with confidence bands, median tenure and horizons.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per member, e.g. a :func:`~loyaltylab.lapse.tenure_table`.
+    duration : str
+        Tenure column (non-negative).
+    event : str
+        Lapse indicator (1/True = lapsed, 0/False = censored).
+    by : str, optional
+        Group column: one curve per group.
+    horizons : sequence of float
+        Times (in the unit of ``duration``) at which to report retention.
+    ci : float
+        Confidence level of bands and median intervals.
+    conf_type : {"log", "log-log", "plain"}
+        Interval on the log scale (R ``survfit``'s default), the log-minus-log scale
+        (lifelines' default, never outside [0, 1]) or the plain scale.
+
+    Returns
+    -------
+    RetentionCurves
+
+    References
+    ----------
+    Kaplan & Meier (1958); Greenwood (1926); Brookmeyer & Crowley (1982) for the median
+    interval (read off the pointwise bands, as R does).
+
+    Examples
+    --------
+    >>> from lifelines.datasets import load_lung
+    >>> rc = retention_curves(load_lung(), "time", "status", by="sex")
+    >>> rc.median_tenure.tolist()
+    [270.0, 426.0]
+    """
+    _validate.frame(data)
+    cols = [duration, event] + ([by] if by is not None else [])
+    _validate.columns(data, cols, "retention curves")
+    _validate.one_of(conf_type, "conf_type", ["log", "log-log", "plain"])
+    ci = _validate.probability(ci, "ci")
+    t, e = _durations(data, duration, event, "retention curves")
+    if by is not None:
+        g = data[by]
+        if g.isna().any():
+            raise ValueError(f"column {by!r} has {int(g.isna().sum())} missing group(s); "
+                             f"fill them (e.g. 'unknown') or drop those rows")
+    else:
+        g = pd.Series(_ALL, index=data.index)
+    z = stats.norm.ppf(0.5 + ci / 2)
+    df = pd.DataFrame({"t": t.to_numpy(), "e": e.to_numpy(), "group": g.to_numpy()})
+    levels = g.cat.categories if isinstance(g.dtype, pd.CategoricalDtype) else sorted(g.unique())
+    tables, rows, hz, fitters = [], [], [], {}
+    for level in levels:
+        sub = df[df["group"] == level]
+        if sub.empty:
+            continue
+        if not sub["e"].any():
+            warnings.warn(f"group {level!r} has no lapses: its curve stays at 1 and its median "
+                          f"tenure is undefined", UserWarning, stacklevel=2)
+        tab = _km_table(sub["t"].to_numpy(), sub["e"].to_numpy(), z, conf_type)
+        fitters[level] = KaplanMeierFitter(alpha=1 - ci).fit(sub["t"], sub["e"],
+                                                              label=str(level))
+        tm, s = tab["time"].to_numpy(), tab["retention"].to_numpy()
+        rows.append({"group": level, "n": len(sub), "lapsed": int(sub["e"].sum()),
+                     "median": _quantile_time(tm, s),
+                     "median_ci_low": _quantile_time(tm, tab["ci_low"].to_numpy()),
+                     "median_ci_high": _quantile_time(tm, tab["ci_high"].to_numpy())})
+        for h in horizons:
+            i = np.searchsorted(tm, h, side="right") - 1
+            beyond = h > sub["t"].max()
+            hz.append({"group": level, "horizon": h,
+                       "retention": np.nan if beyond else s[i],
+                       "ci_low": np.nan if beyond else tab["ci_low"].iloc[i],
+                       "ci_high": np.nan if beyond else tab["ci_high"].iloc[i],
+                       "at_risk": int((sub["t"] >= h).sum())})
+        tables.append(tab.assign(group=level))
+    table = pd.concat(tables, ignore_index=True)
+    table = table[["group", *[c for c in table.columns if c != "group"]]]
+    summary = pd.DataFrame(rows).set_index("group")
+    return RetentionCurves(table=table, median_tenure=summary["median"].rename("median_tenure"),
+                           summary=summary, at_horizons=pd.DataFrame(hz), fitters=fitters,
+                           conf_type=conf_type, _data=df)
+
+
+def cohort_table(
+    members: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    joined: str = "joined",
+    lapsed: str = "lapsed",
+    cohort: str = "year",
+    period: str = "year",
+) -> pd.DataFrame:
+    """The classic cohort retention triangle: cohorts x periods since joining.
+
+    A member counts as retained at period k if still a member k periods after joining.
+    Cells a cohort has not yet reached by ``as_of`` are missing (the triangle).
+
+    Parameters
+    ----------
+    members : DataFrame
+        One row per member with join and lapse dates.
+    cohort : {"year", "quarter", "month"}
+        How to group join dates.
+    period : {"year", "quarter", "month"}
+        Length of a period since joining.
+
+    Returns
+    -------
+    DataFrame
+        Long format: ``cohort``, ``period``, ``size`` (cohort size), ``retained`` (members
+        still there after ``period`` periods, among those observable), ``observable`` and
+        ``share``. Pivot with ``.pivot(index="cohort", columns="period", values="share")``.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"joined": ["2020-01-01", "2020-03-01", "2021-01-01"],
+    ...                   "lapsed": ["2020-06-01", None, None]})
+    >>> cohort_table(m, "2022-06-30").pivot(index="cohort", columns="period", values="share")
+    period    0    1    2
+    cohort
+    2020    1.0  0.5  0.5
+    2021    1.0  1.0  NaN
+    """
+    _validate.frame(members, "members")
+    _validate.columns(members, [joined, lapsed], "a cohort table", "members")
+    freq = {"year": "Y", "quarter": "Q", "month": "M"}[
+        _validate.one_of(cohort, "cohort", ["year", "quarter", "month"])]
+    months = {"year": 12, "quarter": 3, "month": 1}[
+        _validate.one_of(period, "period", ["year", "quarter", "month"])]
+    as_of = pd.Timestamp(as_of)
+    start = _validate.dates(members, joined, allow_missing=False, purpose="a cohort table")
+    stop = _validate.dates(members, lapsed, purpose="a cohort table")
+    if (stop < start).any():
+        raise ValueError(f"column {lapsed!r} has {int((stop < start).sum())} lapse date(s) "
+                         f"before joining; fix or drop those rows")
+    if (start > as_of).any():
+        raise ValueError(f"column {joined!r} has {int((start > as_of).sum())} join date(s) "
+                         f"after as_of; drop them or use a later as_of")
+    coh = start.dt.to_period(freq)
+    n_max = int(((as_of - start.min()).days / 30.4375) // months)
+    rows = []
+    for k in range(n_max + 1):
+        mark = start + pd.DateOffset(months=months * k) if k else start
+        observable = mark <= as_of
+        retained = observable & (stop.isna() | (stop > mark))
+        rows.append(pd.DataFrame({"cohort": coh, "period": k, "observable": observable,
+                                  "retained": retained}))
+    long = pd.concat(rows)
+    out = long.groupby(["cohort", "period"], observed=True).agg(
+        observable=("observable", "sum"), retained=("retained", "sum")).reset_index()
+    sizes = coh.value_counts()
+    out["size"] = out["cohort"].map(sizes).astype(np.int64)
+    # A cohort reaches period k only when all its members can be followed that long.
+    full = out["observable"] == out["size"]
+    out["share"] = np.where(full, out["retained"] / out["size"], np.nan)
+    out["cohort"] = out["cohort"].astype(str)
+    return out[["cohort", "period", "size", "observable", "retained", "share"]]

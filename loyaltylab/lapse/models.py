@@ -1,0 +1,357 @@
+"""Lapse models: Cox proportional hazards and parametric AFT models (lifelines), with hazard
+ratios per SD, proportional-hazards diagnostics, model comparison and predictions."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from lifelines import (
+    CoxPHFitter,
+    CoxTimeVaryingFitter,
+    LogLogisticAFTFitter,
+    LogNormalAFTFitter,
+    WeibullAFTFitter,
+)
+from lifelines.exceptions import ConvergenceError, ConvergenceWarning
+from lifelines.statistics import proportional_hazard_test
+
+from loyaltylab import _validate
+from loyaltylab.lapse.curves import _durations
+
+_MODELS = {"cox": CoxPHFitter, "weibull": WeibullAFTFitter,
+           "loglogistic": LogLogisticAFTFitter, "lognormal": LogNormalAFTFitter}
+
+
+def _design(data: pd.DataFrame, covariates: Sequence[str], standardize: bool):
+    """Numeric design matrix: categories become indicators against their first level;
+    continuous columns (more than two distinct values) are divided by their SD when
+    ``standardize`` so that effects are per SD."""
+    cols, scales = {}, {}
+    for c in covariates:
+        s = data[c]
+        if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object:
+            cat = s.astype("category")
+            if cat.isna().any():
+                raise ValueError(f"column {c!r} has {int(cat.isna().sum())} missing value(s); "
+                                 f"drop or fill them before fitting")
+            levels = list(cat.cat.categories)
+            if len(levels) < 2:
+                raise ValueError(f"column {c!r} is constant ({levels[0]!r}); "
+                                 f"drop it from the covariates")
+            for lev in levels[1:]:
+                name = f"{c}[{lev}]"
+                cols[name] = (cat == lev).astype(float).to_numpy()
+                scales[name] = ("indicator", f"vs {levels[0]}", 1.0)
+            continue
+        x = _validate.numeric(data, c, allow_missing=False, purpose="a lapse model")
+        sd = float(x.std(ddof=1))
+        if not np.isfinite(sd) or sd == 0:
+            raise ValueError(f"column {c!r} is constant (every row {x.iloc[0]!r}); a lapse "
+                             f"model cannot estimate its effect: drop it from the covariates")
+        if x.nunique() <= 2:
+            cols[c] = x.to_numpy()
+            scales[c] = ("indicator", "per unit", 1.0)
+        elif standardize:
+            cols[c] = ((x - x.mean()) / sd).to_numpy()
+            scales[c] = ("continuous", f"per SD ({sd:.4g})", sd)
+        else:
+            cols[c] = x.to_numpy()
+            scales[c] = ("continuous", "per unit", 1.0)
+    return pd.DataFrame(cols, index=data.index), scales
+
+
+@dataclass(frozen=True, repr=False)
+class LapseModel:
+    """A fitted lapse model; ``fitter`` is the lifelines object with everything it offers.
+
+    Attributes
+    ----------
+    fitter : lifelines fitter
+        ``CoxPHFitter``, ``WeibullAFTFitter``, ``LogLogisticAFTFitter`` or
+        ``LogNormalAFTFitter``.
+    params : Series
+        Coefficients by covariate: log hazard ratios for Cox, log time ratios for AFT models.
+    model : str
+    scales : DataFrame
+        How each covariate entered: ``kind`` and ``scale`` (e.g. "per SD (1.23)").
+    n, n_lapsed, n_excluded : int
+        Rows used, lapses among them, and rows excluded for missing values.
+    """
+
+    fitter: object
+    params: pd.Series
+    model: str
+    scales: pd.DataFrame
+    n: int
+    n_lapsed: int
+    n_excluded: int
+    _design: pd.DataFrame
+    _duration: str
+    _event: str
+
+    def __repr__(self) -> str:
+        return (f"LapseModel({self.model}, n={self.n}, lapsed={self.n_lapsed}, "
+                f"excluded={self.n_excluded}, concordance={self.concordance:.3f}, "
+                f"AIC={self.aic:.1f})")
+
+    @property
+    def concordance(self) -> float:
+        """Harrell's C: the share of comparable pairs the model orders correctly."""
+        return float(self.fitter.concordance_index_)
+
+    @property
+    def aic(self) -> float:
+        """AIC: partial-likelihood AIC for Cox (comparable only among Cox models on the same
+        data), full-likelihood AIC for parametric models."""
+        f = self.fitter
+        return float(f.AIC_partial_ if self.model == "cox" else f.AIC_)
+
+    def effects(self, ci: float = 0.95) -> pd.DataFrame:
+        """Tidy effects table: hazard ratios (Cox) or time ratios (AFT) with intervals.
+
+        A hazard ratio below 1 means the covariate protects against lapse; a time ratio
+        above 1 means it lengthens tenure.
+        """
+        from scipy import stats
+
+        z = stats.norm.ppf(0.5 + ci / 2)
+        se = self._se()
+        coef = self.params
+        ratio = "hazard_ratio" if self.model == "cox" else "time_ratio"
+        out = pd.DataFrame({
+            "covariate": coef.index, "coef": coef.to_numpy(), "se": se.to_numpy(),
+            ratio: np.exp(coef.to_numpy()),
+            "ci_low": np.exp(coef.to_numpy() - z * se.to_numpy()),
+            "ci_high": np.exp(coef.to_numpy() + z * se.to_numpy()),
+            "p_value": 2 * stats.norm.sf(np.abs(coef.to_numpy() / se.to_numpy())),
+        })
+        return out.merge(self.scales, left_on="covariate", right_index=True, how="left")
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.effects()
+
+    def _se(self) -> pd.Series:
+        se = self.fitter.standard_errors_
+        if self.model != "cox":
+            se = se.loc[_scale_param(self.fitter)]
+        return se.loc[self.params.index]
+
+    def check_assumptions(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Proportional-hazards test per covariate (Grambsch-Therneau, rank time), with a
+        verdict and advice. Cox models only."""
+        if self.model != "cox":
+            raise ValueError("check_assumptions tests proportional hazards: fit model='cox'")
+        df = self._design.copy()
+        res = proportional_hazard_test(self.fitter, df, time_transform="rank")
+        out = res.summary.reset_index().rename(columns={"index": "covariate",
+                                                        "test_statistic": "statistic",
+                                                        "p": "p_value"})
+        out = out[["covariate", "statistic", "p_value"]]
+        bad = out["p_value"] < alpha
+        out["verdict"] = np.where(bad, "violated", "holds")
+        out["advice"] = np.where(
+            bad, "effect changes with tenure: stratify on it (strata=) or add an interaction "
+                 "with time; hazard ratio is an average over tenure", "")
+        return out
+
+    def predict_retention(self, profiles: pd.DataFrame, times: Sequence[float]) -> pd.DataFrame:
+        """Predicted retention S(t) for member profiles (covariates on their original scale)."""
+        x = self._profile_design(profiles)
+        times = np.asarray(times, dtype=float)
+        sf = self.fitter.predict_survival_function(x, times=list(times))
+        if self.model == "cox":  # lifelines extrapolates the baseline backwards; it is 1 there
+            first = self.fitter.baseline_survival_.index[
+                self.fitter.baseline_survival_.iloc[:, 0] < 1].min()
+            sf.loc[times < first, :] = 1.0
+        sf.index.name = "time"
+        sf.columns = profiles.index
+        return sf
+
+    def expected_remaining_tenure(self, profiles: pd.DataFrame, tenure_now: float = 0.0,
+                                  horizon: float | None = None, steps: int = 2000) -> pd.Series:
+        """Expected remaining tenure, restricted to ``horizon``, for members who have stayed
+        ``tenure_now``: the integral of S(t) / S(tenure_now) from ``tenure_now`` to
+        ``horizon``.
+
+        The Cox baseline ends at the last observed time, so the default horizon is the longest
+        observed tenure (a restricted mean); parametric models allow longer horizons.
+        """
+        tmax = float(self._design[self._duration].max())
+        horizon = tmax if horizon is None else float(horizon)
+        if self.model == "cox" and horizon > tmax:
+            raise ValueError(f"a Cox model cannot predict beyond the longest observed tenure "
+                             f"({tmax:.3g}); use a smaller horizon or a parametric model")
+        if not 0 <= tenure_now < horizon:
+            raise ValueError(f"tenure_now must be in [0, horizon={horizon:.3g})")
+        grid = np.linspace(tenure_now, horizon, steps)
+        sf = self.predict_retention(profiles, grid).to_numpy()
+        cond = sf / np.where(sf[0] > 0, sf[0], np.nan)
+        return pd.Series(np.trapezoid(cond, grid, axis=0), index=profiles.index,
+                         name=f"remaining_tenure_to_{horizon:g}")
+
+    def _profile_design(self, profiles: pd.DataFrame) -> pd.DataFrame:
+        x = pd.DataFrame(index=profiles.index)
+        for name, row in self.scales.iterrows():
+            if row["kind"] == "indicator" and "[" in name:
+                col, lev = name[:-1].split("[", 1)
+                x[name] = (profiles[col].astype(str) == lev).astype(float)
+            elif row["kind"] == "continuous" and row["scale"].startswith("per SD"):
+                mean = self._means[name]
+                x[name] = (profiles[name] - mean) / row["sd"]
+            else:
+                x[name] = profiles[name].astype(float)
+        return x
+
+    @property
+    def _means(self) -> pd.Series:
+        return self.scales["mean"]
+
+
+def _scale_param(fitter) -> str:
+    return {"WeibullAFTFitter": "lambda_", "LogLogisticAFTFitter": "alpha_",
+            "LogNormalAFTFitter": "mu_"}[type(fitter).__name__]
+
+
+def fit_lapse_model(
+    data: pd.DataFrame,
+    duration: str,
+    event: str,
+    covariates: Sequence[str],
+    model: str = "cox",
+    standardize: bool = True,
+    strata: Sequence[str] | None = None,
+    penalizer: float = 0.0,
+) -> LapseModel:
+    """Fit a lapse model: Cox proportional hazards or a parametric AFT model.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per member, e.g. a tenure table joined with loyalty-factor scores.
+    duration, event : str
+        Tenure (positive) and lapse indicator (1 = lapsed, 0 = censored).
+    covariates : sequence of str
+        Numeric or categorical columns. Categories enter as indicators against their first
+        level; numeric columns with more than two values are standardized (effects per SD,
+        the SD is reported in ``scales``) unless ``standardize=False``.
+    model : {"cox", "weibull", "loglogistic", "lognormal"}
+    strata : sequence of str, optional
+        Cox only: baseline hazards differ by these columns (for covariates that violate
+        proportional hazards).
+    penalizer : float
+        Ridge penalty passed to lifelines (0 = ordinary maximum likelihood).
+
+    Returns
+    -------
+    LapseModel
+        Rows with a missing covariate are excluded and counted (``n_excluded``).
+
+    Examples
+    --------
+    >>> from lifelines.datasets import load_lung
+    >>> m = fit_lapse_model(load_lung(), "time", "status", ["age", "sex"], standardize=False)
+    >>> m.params.round(4).tolist()
+    [0.017, -0.5132]
+    """
+    _validate.frame(data)
+    covariates = list(covariates)
+    if not covariates:
+        raise ValueError("covariates is empty; name at least one column")
+    strata = list(strata or [])
+    _validate.columns(data, [duration, event, *covariates, *strata], "a lapse model")
+    _validate.one_of(model, "model", list(_MODELS))
+    if strata and model != "cox":
+        raise ValueError("strata= is for Cox models only")
+    used = data[[duration, event, *covariates, *strata]]
+    complete = used.notna().all(axis=1)
+    n_excluded = int((~complete).sum())
+    used = used[complete]
+    if used.empty:
+        raise ValueError("no row has every covariate; check the columns for missing values")
+    t, e = _durations(used, duration, event, "a lapse model", allow_zero=(model == "cox"))
+    if not e.any():
+        raise ValueError(f"column {event!r} has no lapses among the {len(used)} rows used; "
+                         f"a lapse model needs events")
+    if t[e].nunique() == 1 and model != "cox":
+        raise ValueError("every lapse happens at the same time; a parametric model cannot "
+                         "estimate a shape from that")
+    x, scales = _design(used, covariates, standardize)
+    scale_df = pd.DataFrame(scales, index=["kind", "scale", "sd"]).T
+    scale_df["sd"] = scale_df["sd"].astype(float)
+    scale_df["mean"] = [float(used[c].mean()) if scales[c][0] == "continuous" else 0.0
+                        for c in scale_df.index]
+    df = pd.concat([x, used[strata]], axis=1)
+    df[duration], df[event] = t.to_numpy(), e.astype(int).to_numpy()
+    fitter = _MODELS[model](penalizer=penalizer)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        try:
+            kwargs = {"strata": strata} if strata else {}
+            fitter.fit(df, duration, event, **kwargs)
+        except (ConvergenceWarning, ConvergenceError) as exc:
+            raise ValueError(
+                "the lapse model did not converge; this usually means perfect separation (a "
+                "covariate that alone predicts who lapses) or a covariate that is nearly "
+                "constant within lapsed members. Check the effects one at a time, drop or "
+                f"merge that covariate, or use penalizer=0.1. lifelines said: {exc}") from exc
+    params = fitter.params_
+    if model != "cox":
+        params = params.loc[_scale_param(fitter)].drop("Intercept")
+    params = params.loc[list(x.columns)]
+    params.index.name = "covariate"
+    return LapseModel(fitter=fitter, params=params.rename("coef"), model=model,
+                      scales=scale_df, n=len(used), n_lapsed=int(e.sum()),
+                      n_excluded=n_excluded, _design=df, _duration=duration, _event=event)
+
+
+def compare_models(models: dict[str, LapseModel]) -> pd.DataFrame:
+    """AIC table of parametric lapse models fitted to the same rows (lower is better).
+
+    Cox models are listed with their partial-likelihood AIC, which is not comparable with the
+    parametric models' AIC; the ``comparable`` column says so.
+    """
+    ns = {m.n for m in models.values()}
+    if len(ns) > 1:
+        raise ValueError(f"models were fitted to different numbers of rows {sorted(ns)}; "
+                         f"compare models fitted to the same data")
+    rows = [{"model": name, "kind": m.model, "aic": m.aic, "concordance": m.concordance,
+             "n_params": len(m.fitter.params_), "comparable": m.model != "cox"}
+            for name, m in models.items()]
+    out = pd.DataFrame(rows).sort_values(["comparable", "aic"], ascending=[False, True])
+    par = out["comparable"]
+    out["delta_aic"] = np.where(par, out["aic"] - out.loc[par, "aic"].min(), np.nan)
+    return out.reset_index(drop=True)
+
+
+def fit_time_varying_lapse_model(
+    data: pd.DataFrame,
+    member: str,
+    covariates: Sequence[str],
+    start: str = "start_time",
+    stop: str = "stop_time",
+    event: str = "lapsed",
+    penalizer: float = 0.0,
+) -> CoxTimeVaryingFitter:
+    """Cox model with time-varying covariates on a person-period table
+    (:func:`~loyaltylab.lapse.person_period`), via lifelines' ``CoxTimeVaryingFitter``.
+
+    Returns the fitted lifelines object (``.summary`` has hazard ratios and intervals).
+    """
+    _validate.frame(data)
+    covariates = list(covariates)
+    _validate.columns(data, [member, start, stop, event, *covariates], "a time-varying model")
+    df = data[[member, start, stop, event, *covariates]].copy()
+    for c in covariates:
+        df[c] = _validate.numeric(df, c, allow_missing=False, purpose="a time-varying model")
+        if df[c].nunique() < 2:
+            raise ValueError(f"column {c!r} is constant; drop it from the covariates")
+    bad = df[stop] <= df[start]
+    if bad.any():
+        raise ValueError(f"{int(bad.sum())} row(s) have {stop!r} <= {start!r}; every interval "
+                         f"must have positive length")
+    return CoxTimeVaryingFitter(penalizer=penalizer).fit(
+        df, id_col=member, event_col=event, start_col=start, stop_col=stop)

@@ -1,0 +1,329 @@
+"""Lapse: tenure tables, retention curves, cohort tables, lapse models, sBG.
+
+Reference values from R 4.x, package survival, on the `lung` data (lifelines ships the same
+228 rows, status recoded 1 = dead, 0 = censored):
+    survfit(Surv(time, status) ~ sex, data = lung)          # medians and 95% CI (log)
+    survfit(Surv(time, status) ~ 1, data = lung)            # 310 (285, 363)
+    summary(survfit(Surv(time, status) ~ 1, lung), times = c(5, 11))
+    survdiff(Surv(time, status) ~ sex, data = lung)         # Chisq = 10.3 on 1 df, p = 0.001
+    coxph(Surv(time, status) ~ age + sex, data = lung)
+    survreg(Surv(time, status) ~ age + sex, data = lung)    # Weibull
+These outputs are reproduced in the survival package's vignettes and countless tutorials.
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines.datasets import load_lung
+from scipy import special
+
+from loyaltylab import lapse, simulate
+from loyaltylab._library import FACTORS
+
+
+@pytest.fixture(scope="module")
+def lung():
+    return load_lung()
+
+
+# --- retention curves against R ------------------------------------------------------------
+
+def test_median_tenure_matches_r(lung):
+    rc = lapse.retention_curves(lung, "time", "status", by="sex")
+    s = rc.summary
+    assert rc.median_tenure.tolist() == [270.0, 426.0]
+    assert s[["median_ci_low", "median_ci_high"]].to_numpy().tolist() == [[212.0, 310.0],
+                                                                          [348.0, 550.0]]
+    overall = lapse.retention_curves(lung, "time", "status").summary.iloc[0]
+    assert (overall["median"], overall["median_ci_low"], overall["median_ci_high"]) == (
+        310.0, 285.0, 363.0)
+
+
+def test_pointwise_bands_match_r(lung):
+    tab = lapse.retention_curves(lung, "time", "status").table.set_index("time")
+    # R (3 significant digits): time 5: surv 0.996, std.err 0.00438, lower 0.987, upper
+    # 1.000; time 11: 0.982, 0.00869, 0.966, 1.000
+    np.testing.assert_allclose(tab.loc[[5.0, 11.0], "retention"], [0.996, 0.982], atol=5e-4)
+    np.testing.assert_allclose(tab.loc[[5.0, 11.0], "ci_low"], [0.987, 0.966], atol=5e-4)
+    np.testing.assert_allclose(tab.loc[[5.0, 11.0], "ci_high"], [1.000, 1.000], atol=5e-4)
+
+
+def test_log_log_bands_match_lifelines(lung):
+    rc = lapse.retention_curves(lung, "time", "status", conf_type="log-log")
+    ci = rc.fitters["all members"].confidence_interval_
+    tab = rc.table.set_index("time").loc[ci.index]
+    np.testing.assert_allclose(tab["ci_low"], ci.iloc[:, 0], atol=1e-10)
+    np.testing.assert_allclose(tab["ci_high"], ci.iloc[:, 1], atol=1e-10)
+    np.testing.assert_allclose(tab["retention"],
+                               rc.fitters["all members"].survival_function_.iloc[:, 0]
+                               .loc[ci.index], atol=1e-12)
+
+
+def test_logrank_matches_r(lung):
+    res = lapse.retention_curves(lung, "time", "status", by="sex").compare()
+    assert res.statistic == pytest.approx(10.3, abs=0.05)  # R: Chisq= 10.3 on 1 df
+    assert res.df == 1 and res.p_value == pytest.approx(0.00131, abs=2e-5)
+    assert list(res.pairwise.columns) == ["group_a", "group_b", "statistic", "p_value", "p_holm"]
+
+
+def test_horizons_and_tidy_table(lung):
+    rc = lapse.retention_curves(lung, "time", "status", by="sex", horizons=(180, 365, 5000))
+    h = rc.at_horizons.set_index(["group", "horizon"])
+    tab = rc.table[rc.table["group"] == 1]
+    expected = tab.loc[tab["time"] <= 365, "retention"].iloc[-1]
+    assert h.loc[(1, 365), "retention"] == pytest.approx(expected)
+    assert np.isnan(h.loc[(1, 5000), "retention"])  # beyond follow-up: not extrapolated
+    assert (rc.table["ci_low"] <= rc.table["retention"] + 1e-12).all()
+    assert (rc.table["retention"] <= rc.table["ci_high"] + 1e-12).all()
+
+
+# --- Cox and parametric models against R ---------------------------------------------------
+
+def test_cox_matches_r(lung):
+    m = lapse.fit_lapse_model(lung, "time", "status", ["age", "sex"], standardize=False)
+    # R coxph: age 0.017045 (se 0.009223), sex -0.513219 (se 0.167458); concordance 0.603;
+    # likelihood ratio test 14.12 on 2 df
+    np.testing.assert_allclose(m.params, [0.017045, -0.513219], atol=5e-6)
+    np.testing.assert_allclose(m.effects()["se"], [0.009223, 0.167458], atol=5e-6)
+    assert m.concordance == pytest.approx(0.603, abs=5e-4)
+    assert m.fitter.log_likelihood_ratio_test().test_statistic == pytest.approx(14.12, abs=5e-3)
+    assert m.params.index.tolist() == ["age", "sex"]
+    assert isinstance(m.params, pd.Series)
+
+
+def test_weibull_matches_r_survreg(lung):
+    m = lapse.fit_lapse_model(lung, "time", "status", ["age", "sex"], model="weibull",
+                              standardize=False)
+    # R survreg: age -0.01226, sex 0.38209, Loglik(model) = -1147.1
+    np.testing.assert_allclose(m.params, [-0.01226, 0.38209], atol=5e-5)
+    assert m.fitter.log_likelihood_ == pytest.approx(-1147.1, abs=0.05)
+    tab = lapse.compare_models({"weibull": m, "cox": lapse.fit_lapse_model(
+        lung, "time", "status", ["age", "sex"])})
+    assert tab.loc[tab["model"] == "cox", "comparable"].item() is False or \
+        not tab.loc[tab["model"] == "cox", "comparable"].item()
+
+
+def test_per_sd_scaling_and_exclusions(lung):
+    m = lapse.fit_lapse_model(lung, "time", "status", ["age", "ph.ecog"])
+    raw = lapse.fit_lapse_model(lung, "time", "status", ["age", "ph.ecog"], standardize=False)
+    sd = lung.dropna(subset=["ph.ecog"])["age"].std()
+    assert m.params["age"] == pytest.approx(raw.params["age"] * sd, rel=1e-5)
+    assert m.n_excluded == 1 and m.n == 227
+    assert m.scales.loc["age", "scale"].startswith("per SD")
+
+
+def test_predictions(lung):
+    m = lapse.fit_lapse_model(lung, "time", "status", ["age", "sex"])
+    prof = pd.DataFrame({"age": [50, 75], "sex": [2, 1]}, index=["young woman", "older man"])
+    sf = m.predict_retention(prof, [0, 2, 200, 400])
+    assert (sf.loc[400.0, "young woman"] > sf.loc[400.0, "older man"])
+    assert sf.loc[0.0].tolist() == [1.0, 1.0] and sf.loc[2.0].tolist() == [1.0, 1.0]
+    rem = m.expected_remaining_tenure(prof)
+    assert rem["young woman"] > rem["older man"] > 0
+    with pytest.raises(ValueError, match="beyond the longest observed"):
+        m.expected_remaining_tenure(prof, horizon=5000)
+    w = lapse.fit_lapse_model(lung, "time", "status", ["age", "sex"], model="weibull")
+    # Weibull: restricted mean to a far horizon approaches the closed-form mean
+    rem_w = w.expected_remaining_tenure(prof.iloc[:1], horizon=20000, steps=20000).iloc[0]
+    # second implementation: lifelines' own closed-form expectation of the Weibull AFT
+    expected = w.fitter.predict_expectation(w._profile_design(prof.iloc[:1])).iloc[0]
+    assert rem_w == pytest.approx(expected, rel=2e-3)
+    ph = m.check_assumptions()
+    assert set(ph["verdict"]) <= {"holds", "violated"} and len(ph) == 2
+
+
+# --- degenerate data -----------------------------------------------------------------------
+
+def test_degenerate_inputs(lung):
+    df = lung[["time", "status", "age", "sex"]].copy()
+    with pytest.raises(ValueError, match="no lapses"):
+        lapse.fit_lapse_model(df.assign(status=0), "time", "status", ["age"])
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        rc = lapse.retention_curves(df.assign(status=0), "time", "status")
+    assert any("no lapses" in str(x.message) for x in w) and rc.median_tenure.isna().all()
+    with pytest.raises(ValueError, match="same time"):
+        lapse.fit_lapse_model(df.assign(time=100), "time", "status", ["age"], model="weibull")
+    with pytest.raises(ValueError, match="at least two groups"):
+        lapse.retention_curves(df, "time", "status").compare()
+    with pytest.raises(ValueError, match="constant"):
+        lapse.fit_lapse_model(df.assign(k=1.0), "time", "status", ["age", "k"])
+    with pytest.raises(ValueError, match="outside"):
+        lapse.retention_curves(df.assign(time=df["time"] - 100), "time", "status")
+    with pytest.raises(ValueError, match="zero duration"):
+        lapse.fit_lapse_model(df.assign(time=np.r_[0, df["time"].iloc[1:]]), "time", "status",
+                              ["age"], model="weibull")
+    with pytest.raises(TypeError, match="non-numeric"):
+        lapse.retention_curves(df.assign(time="long"), "time", "status")
+    with pytest.raises(ValueError, match="has no column 'tenure'"):
+        lapse.retention_curves(df, "tenure", "status")
+    sep = pd.DataFrame({"t": np.r_[np.arange(1, 21), np.arange(30, 50)],
+                        "e": np.r_[np.ones(20), np.zeros(20)], "x": np.r_[np.ones(20),
+                                                                          np.zeros(20)]})
+    with pytest.raises(ValueError, match="separation"):
+        lapse.fit_lapse_model(sep, "t", "e", ["x"])
+
+
+# --- tenure, person-period, cohorts --------------------------------------------------------
+
+def test_tenure_table_errors_and_censoring():
+    m = pd.DataFrame({"member_id": [1, 2, 3], "joined": ["2020-01-01", "2020-06-01",
+                                                         "2021-01-01"],
+                      "lapsed": ["2020-12-31", None, "2023-05-01"]})
+    t = lapse.tenure_table(m, as_of="2022-12-31")
+    assert t["lapsed"].tolist() == [True, False, False]  # lapse after as_of is censored
+    assert t.attrs["report"]["n_lapse_after_as_of"] == 1
+    with pytest.raises(ValueError, match="after as_of"):
+        lapse.tenure_table(m, as_of="2020-03-01")
+    with pytest.raises(ValueError, match="on or before the join"):
+        lapse.tenure_table(m.assign(lapsed=["2019-01-01", None, None]), as_of="2022-12-31")
+    with pytest.raises(ValueError, match="duplicated member"):
+        lapse.tenure_table(m.assign(member_id=[1, 1, 2]), as_of="2022-12-31")
+    with pytest.raises(TypeError, match="not dates"):
+        lapse.tenure_table(m.assign(joined=["x", "2020-01-01", "2020-01-01"]), "2022-12-31")
+    with pytest.raises(ValueError, match="empty"):
+        lapse.tenure_table(m.iloc[:0], as_of="2022-12-31")
+
+
+def test_person_period_reconstructs_tenure(lib):
+    t = lapse.tenure_table(lib.members, lib.as_of)
+    pp = lapse.person_period(t, "quarter", events=lib.visits, complaints=lib.complaints)
+    last = pp.groupby("member_id")["stop_time"].max()
+    np.testing.assert_allclose(last.to_numpy(), (t.set_index("member_id")["tenure"]).to_numpy(),
+                               atol=1e-9)
+    assert pp["lapsed"].sum() == t["lapsed"].sum()
+    # every use event inside membership falls in some period, and the lag is one period
+    assert pp["visits_last_period"].sum() <= len(lib.visits)
+    assert (pp.groupby("member_id")["complaints_to_date"].diff().dropna() >= 0).all()
+
+
+def test_inactivity_lapse_rules():
+    ev = pd.DataFrame({"member_id": [1, 1, 2, 3], "date": pd.to_datetime(
+        ["2020-01-01", "2020-12-01", "2020-01-01", "2021-06-01"])})
+    res = lapse.inactivity_lapse(ev, as_of="2021-03-01", inactive_days=180)
+    assert res.loc[1, "lapsed"] == False  # noqa: E712 - last use 90 days before as_of
+    assert res.loc[2, "lapsed"] == True  # noqa: E712
+    assert res.attrs["report"]["n_events_after_as_of"] == 1
+
+
+def test_cohort_table_triangle(lib):
+    ct = lapse.cohort_table(lib.members, lib.as_of)
+    tri = ct.pivot(index="cohort", columns="period", values="share")
+    assert (tri[0] == 1).all()
+    assert tri.loc["2024"].iloc[1:].isna().all() and tri.loc["2019"].notna().sum() >= 5
+    assert (tri.diff(axis=1).iloc[:, 1:].stack() <= 1e-12).all()  # shares never rise
+
+
+# --- sBG -----------------------------------------------------------------------------------
+
+def test_sbg_matches_fader_hardie_2007():
+    # Fader & Hardie (2007), "How to project customer retention", J. Interactive Marketing
+    # 21(1): "High End" survivors -> alpha 0.668, beta 3.806; "Regular" -> 0.704, 1.182.
+    hi = lapse.fit_sbg([1000, 869, 743, 653, 593, 551, 517, 491])
+    reg = lapse.fit_sbg([1000, 631, 468, 382, 326, 289, 262, 241])
+    assert (round(hi.alpha, 3), round(hi.beta, 3)) == (0.668, 3.806)
+    assert (round(reg.alpha, 3), round(reg.beta, 3)) == (0.704, 1.182)
+    # the paper's spreadsheet reports LL = -1611.2 (High End) and -1680.3 (Regular)
+    assert hi.loglik == pytest.approx(-1611.2, abs=0.05)
+    assert reg.loglik == pytest.approx(-1680.3, abs=0.05)
+
+
+def test_sbg_value_formulas_agree():
+    res = lapse.fit_sbg([1000, 869, 743, 653, 593, 551, 517, 491])
+    s = res.survival(3000).to_numpy()
+    for n in (0, 1, 4):
+        k = np.arange(2900)
+        series = np.sum(s[n + 1 + k] / s[n] / 1.1**k)  # direct sum: the definition
+        assert res.derl(n, 0.1).iloc[0] == pytest.approx(series, rel=1e-9)
+    r = res.retention_rates(10)
+    np.testing.assert_allclose(r.to_numpy(), s[1:11] / s[:10])
+    v = res.member_value(100, 0.1, renewals=[1]).iloc[0]
+    assert v == pytest.approx(100 * res.derl(0, 0.1).iloc[0] / r.iloc[0])
+    be = res.break_even_spend(100, 0.05, 0.1, renewals=0)
+    assert be["break_even_spend"].iloc[0] == pytest.approx(0.05 * v)
+
+
+def test_sbg_recovers_simulated_parameters():
+    surv = lapse.simulate_renewals(0.8, 2.5, n=50_000, periods=8, seed=3)
+    res = lapse.fit_sbg(surv)
+    assert abs(res.alpha - 0.8) < 3 * res.alpha_se and abs(res.beta - 2.5) < 3 * res.beta_se
+    # individual records with censoring give the same answer as the aggregate counts
+    T = np.repeat(np.arange(1, 9), -np.diff(surv))
+    rec = pd.DataFrame({"renewals": np.r_[T - 1, np.full(surv[-1], 8)],
+                        "lapsed": np.r_[np.ones(T.size), np.zeros(surv[-1])]})
+    res2 = lapse.fit_sbg_records(rec)
+    assert res2.alpha == pytest.approx(res.alpha, rel=1e-4)
+    assert res2.beta == pytest.approx(res.beta, rel=1e-4)
+
+
+def test_sbg_bad_input():
+    with pytest.raises(ValueError, match="increase"):
+        lapse.fit_sbg([1000, 800, 850])
+    with pytest.raises(ValueError, match="at least one later"):
+        lapse.fit_sbg([1000])
+    with pytest.raises(ValueError, match="no member lapsed"):
+        lapse.fit_sbg([100, 100, 100])
+    with pytest.raises(ValueError, match="outside"):
+        lapse.fit_sbg_records(pd.DataFrame({"renewals": [-1, 2], "lapsed": [1, 0]}))
+
+
+# --- truth recovery on the shipped library -------------------------------------------------
+
+def test_hazard_ratios_recovered_on_shipped_library(lib):
+    """Cox on the members' latent factors (truth_members) with journey, touchpoints, offer
+    and member type: every loyalty-factor hazard ratio is inside its 95% interval.
+
+    Complaints act from the first complaint on; members who ever complained are censored at
+    their first complaint so that the fixed-covariate Cox model is correctly specified."""
+    t = lapse.tenure_table(lib.members, lib.as_of)
+    tm = lib.truth.members
+    first = lib.complaints.groupby("member_id")["date"].min()
+    fc = t["member_id"].map(first)
+    cut = fc.notna() & (fc < t["end"])
+    t.loc[cut, "lapsed"] = False
+    t.loc[cut, "tenure"] = ((fc[cut] - t.loc[cut, "joined"]).dt.days / 365.25).clip(lower=1e-3)
+    df = pd.concat([t[["tenure", "lapsed", "member_type", "joined_via_offer"]],
+                    tm[[*FACTORS, "journey"]]], axis=1)
+    df["touchpoints"] = tm.filter(like="touchpoint_").sum(axis=1)
+    df["joined_via_offer"] = df["joined_via_offer"].astype(int)
+    m = lapse.fit_lapse_model(df, "tenure", "lapsed",
+                              [*FACTORS, "journey", "touchpoints", "joined_via_offer",
+                               "member_type"], standardize=False)
+    eff = m.effects().set_index("covariate")
+    for f in FACTORS:
+        hr = lib.truth.hazard_ratios[f]
+        assert eff.loc[f, "ci_low"] <= hr <= eff.loc[f, "ci_high"], (f, eff.loc[f])
+    assert eff.loc["journey", "ci_low"] <= lib.truth.hazard_ratios["journey"] <= eff.loc[
+        "journey", "ci_high"]
+
+
+def test_bigger_world_recovers_with_per_sd_scaling():
+    """At n = 20,000 (complaints off), per-SD Cox and the Weibull model both recover the truth:
+    Bonferroni-adjusted 95% intervals over the covariates."""
+    from scipy import stats
+
+    lib = simulate.library(n_members=20_000, years=6, seed=21, complaint_rate=0.0)
+    t = lapse.tenure_table(lib.members, lib.as_of)
+    tm = lib.truth.members
+    df = pd.concat([t[["tenure", "lapsed", "member_type"]], tm[[*FACTORS, "journey"]]], axis=1)
+    df["touchpoints"] = tm.filter(like="touchpoint_").sum(axis=1) / np.sqrt(3)
+    df["joined_via_offer"] = t["joined_via_offer"].astype(int)
+    df["tenure"] = df["tenure"].clip(lower=1e-3)
+    covs = [*FACTORS, "journey", "touchpoints", "joined_via_offer", "member_type"]
+    cox = lapse.fit_lapse_model(df, "tenure", "lapsed", covs)
+    eff = cox.effects().set_index("covariate")
+    truth = lib.truth.hazard_ratios.copy()
+    truth["touchpoints"] = truth["touchpoint"] ** np.sqrt(3)  # per SD of the sum
+    truth = truth.rename({f: f"member_type[{f}]" for f in ("family", "senior", "student")})
+    crit = stats.norm.ppf(1 - 0.05 / (2 * len(eff)))
+    # per SD of the sample, which is within a percent of the latent unit SD
+    sd = eff["sd"].where(eff["kind"] == "continuous", 1.0)
+    z = (eff["coef"] - np.log(truth[eff.index]) * sd) / eff["se"]
+    assert (z.abs() < crit).all(), z
+    # Weibull proportional hazards: AFT coefficient = -log HR / rho
+    w = lapse.fit_lapse_model(df, "tenure", "lapsed", covs, model="weibull")
+    rho = np.exp(w.fitter.params_.loc[("rho_", "Intercept")])
+    np.testing.assert_allclose(-w.params * rho, cox.params, atol=0.03)
+    assert rho == pytest.approx(lib.truth.baseline["shape"], abs=0.03)

@@ -1,0 +1,34 @@
+"""Figures: each accepts ax=, returns it, and draws labelled axes."""
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+from lifelines.datasets import load_lung
+
+from loyaltylab import lapse, plots
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def _labelled(ax):
+    return ax.get_xlabel() and ax.get_title()
+
+
+def test_lapse_figures(lib):
+    lung = load_lung()
+    fig, ax = plt.subplots()
+    rc = lapse.retention_curves(lung, "time", "status", by="sex")
+    assert plots.retention_curves(rc, ax=ax, unit="days") is ax and _labelled(ax)
+    assert any(t.get_text() == "number at risk" for t in ax.texts)
+    ct = lapse.cohort_table(lib.members, lib.as_of)
+    assert _labelled(plots.cohort_heatmap(ct))
+    m = lapse.fit_lapse_model(lung, "time", "status", ["age", "sex"])
+    ax = plots.forest(m.effects(), truth=pd.Series({"age": 1.1}))
+    assert ax.get_xscale() == "log" and _labelled(ax)
+    res = lapse.fit_sbg([1000, 869, 743, 653, 593, 551, 517, 491])
+    assert _labelled(plots.sbg_fit(res, 12))
+    assert _labelled(plots.member_value(res.member_value(100, renewals=range(8))))
