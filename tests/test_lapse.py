@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from lifelines.datasets import load_lung
-from scipy import special
 
 from loyaltylab import lapse, simulate
 from loyaltylab._library import FACTORS
