@@ -1,0 +1,24 @@
+"""Loyalty metrics: referral (NPS), satisfaction and service quality, repeat use and the
+retention rate, the five-factor profile, the loyalty index and Dick & Basu segments."""
+
+from loyaltylab.metrics.loyalty import (
+    loyalty_index,
+    loyalty_profile,
+    loyalty_segments,
+    segment_sensitivity,
+)
+from loyaltylab.metrics.referral import (
+    NPSComparison,
+    NPSResult,
+    compare_nps,
+    evangelists,
+    nps,
+    nps_by_group,
+)
+from loyaltylab.metrics.repeat_use import check_events, retention_rate, usage_summary
+from loyaltylab.metrics.satisfaction import satisfaction_index, service_gaps, top_box
+
+__all__ = ["NPSComparison", "NPSResult", "check_events", "compare_nps", "evangelists",
+           "loyalty_index", "loyalty_profile", "loyalty_segments", "nps", "nps_by_group",
+           "retention_rate", "satisfaction_index", "segment_sensitivity", "service_gaps",
+           "top_box", "usage_summary"]

@@ -1,0 +1,288 @@
+"""Referral: the Net Promoter Score with its uncertainty, group and wave comparisons, the
+mean likelihood to recommend, and evangelists (promoters who really refer people).
+
+NPS = % promoters (9-10) - % detractors (0-6) on the 0-10 likelihood-to-recommend
+question. It is contested as a sole metric (it discards information and has a large
+standard error), so every result also carries the mean rating with its interval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from loyaltylab import _validate
+
+_METHODS = ("wald", "adjusted-wald", "bootstrap")
+
+
+@dataclass(frozen=True)
+class NPSResult:
+    """Net Promoter Score on the -100..100 scale with its parts and interval.
+
+    ``promoters``, ``passives`` and ``detractors`` are shares (0-1); ``se``, ``ci_low`` and
+    ``ci_high`` are on the NPS scale. ``mean_ltr`` is the mean 0-10 rating.
+    """
+
+    nps: float
+    promoters: float
+    passives: float
+    detractors: float
+    n: int
+    se: float
+    ci_low: float
+    ci_high: float
+    method: str
+    mean_ltr: float
+    mean_ltr_ci_low: float
+    mean_ltr_ci_high: float
+    n_missing: int = 0
+    ci: float = 0.95
+
+    def __repr__(self) -> str:
+        return (f"NPSResult(nps={self.nps:.1f}, {self.ci:.0%} CI [{self.ci_low:.1f}, "
+                f"{self.ci_high:.1f}] ({self.method}), promoters={self.promoters:.1%}, "
+                f"passives={self.passives:.1%}, detractors={self.detractors:.1%}, n={self.n}, "
+                f"missing={self.n_missing}, mean rating={self.mean_ltr:.2f})")
+
+    def to_frame(self) -> pd.DataFrame:
+        d = {k: getattr(self, k) for k in ("nps", "se", "ci_low", "ci_high", "promoters",
+                                           "passives", "detractors", "n", "n_missing",
+                                           "mean_ltr", "mean_ltr_ci_low", "mean_ltr_ci_high",
+                                           "method")}
+        return pd.DataFrame([d])
+
+
+def _ratings(data: pd.DataFrame, column: str) -> tuple[np.ndarray, int]:
+    _validate.frame(data)
+    _validate.columns(data, [column], "the Net Promoter Score")
+    x = _validate.numeric(data, column, lo=0, hi=10, integer=True,
+                          purpose="the Net Promoter Score (0-10 likelihood to recommend)")
+    n_missing = int(x.isna().sum())
+    x = x.dropna().to_numpy()
+    if x.size == 0:
+        raise ValueError(f"column {column!r} has no answers ({n_missing} missing); "
+                         f"the NPS needs at least one 0-10 rating")
+    return x, n_missing
+
+
+def _counts(x: np.ndarray) -> tuple[int, int, int]:
+    return int((x >= 9).sum()), int(((x >= 7) & (x <= 8)).sum()), int((x <= 6).sum())
+
+
+def _wald(n_p: float, n_d: float, n: float) -> tuple[float, float]:
+    pp, pd_ = n_p / n, n_d / n
+    return pp - pd_, np.sqrt((pp + pd_ - (pp - pd_) ** 2) / n)
+
+
+def nps(
+    data: pd.DataFrame,
+    column: str = "recommend",
+    method: str = "adjusted-wald",
+    ci: float = 0.95,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> NPSResult:
+    """Net Promoter Score with a confidence interval.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per response.
+    column : str
+        The 0-10 likelihood-to-recommend answers. Missing answers are excluded and counted;
+        values outside 0-10, fractions and text raise an error.
+    method : {"adjusted-wald", "wald", "bootstrap"}
+        ``"wald"``: NPS +- z se with se = sqrt((p_P + p_D - (p_P - p_D)^2) / n).
+        ``"adjusted-wald"``: the same on counts with 3/4 added to promoters and detractors
+        and 3 to n, which keeps coverage near nominal for small n and extreme scores
+        (Rocks 2016; the interval is centred on the adjusted NPS, ``nps`` stays the raw one).
+        ``"bootstrap"``: percentile interval from ``n_boot`` multinomial resamples of the
+        three counts (fast for any n: it resamples counts, not rows).
+    ci : float
+        Confidence level.
+    seed : int
+        Seed of the bootstrap draws.
+
+    Returns
+    -------
+    NPSResult
+
+    References
+    ----------
+    Rocks, B. (2016). Interval estimation for the "Net Promoter Score". *The American
+    Statistician* 70(4), 365-372. Lewis, J. R. & Sauro, J. (2021). Evaluating NPS confidence
+    intervals with real-world data. MeasuringU.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"recommend": [10] * 40 + [8] * 40 + [3] * 20})
+    >>> res = nps(df, method="wald")
+    >>> round(res.nps, 1), round(res.se, 3)
+    (20.0, 7.483)
+    """
+    _validate.one_of(method, "method", _METHODS)
+    ci = _validate.probability(ci, "ci")
+    x, n_missing = _ratings(data, column)
+    n = x.size
+    n_p, n_pa, n_d = _counts(x)
+    z = stats.norm.ppf(0.5 + ci / 2)
+    score, se = _wald(n_p, n_d, n)
+    if method == "wald":
+        lo, hi = score - z * se, score + z * se
+    elif method == "adjusted-wald":
+        adj, se_adj = _wald(n_p + 0.75, n_d + 0.75, n + 3)
+        lo, hi = adj - z * se_adj, adj + z * se_adj
+    else:
+        n_boot = _validate.positive_int(n_boot, "n_boot", minimum=100)
+        rng = np.random.default_rng(seed)
+        draws = rng.multinomial(n, [n_p / n, n_pa / n, n_d / n], size=n_boot)
+        boot = (draws[:, 0] - draws[:, 2]) / n
+        lo, hi = np.quantile(boot, [(1 - ci) / 2, 0.5 + ci / 2])
+        se = float(boot.std(ddof=1))
+    lo, hi = max(lo, -1.0), min(hi, 1.0)
+    m, sd = float(x.mean()), float(x.std(ddof=1)) if n > 1 else np.nan
+    t = stats.t.ppf(0.5 + ci / 2, n - 1) if n > 1 else np.nan
+    return NPSResult(nps=100 * score, promoters=n_p / n, passives=n_pa / n,
+                     detractors=n_d / n, n=n, se=100 * se, ci_low=100 * lo, ci_high=100 * hi,
+                     method=method, mean_ltr=m, mean_ltr_ci_low=m - t * sd / np.sqrt(n),
+                     mean_ltr_ci_high=m + t * sd / np.sqrt(n), n_missing=n_missing, ci=ci)
+
+
+def nps_by_group(data: pd.DataFrame, by: str, column: str = "recommend",
+                 method: str = "adjusted-wald", ci: float = 0.95) -> pd.DataFrame:
+    """NPS per group in one call: one row per group with the NPS, its interval, the three
+    shares, n and the mean likelihood to recommend.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"recommend": [10, 9, 3, 8, 10, 2], "branch": list("AAABBB")})
+    >>> nps_by_group(df, "branch")[["group", "nps", "n"]].round(1)
+      group   nps  n
+    0     A  33.3  3
+    1     B   0.0  3
+    """
+    _validate.frame(data)
+    _validate.columns(data, [by, column], "NPS by group")
+    if data[by].isna().any():
+        raise ValueError(f"column {by!r} has {int(data[by].isna().sum())} missing group(s); "
+                         f"fill them or drop those rows")
+    rows = []
+    for level, sub in data.groupby(by, observed=True, sort=True):
+        res = nps(sub, column, method=method, ci=ci).to_frame().assign(group=level)
+        rows.append(res)
+    out = pd.concat(rows, ignore_index=True)
+    return out[["group", *[c for c in out.columns if c != "group"]]]
+
+
+@dataclass(frozen=True)
+class NPSComparison:
+    """Difference in NPS between two groups or waves, with a z test."""
+
+    difference: float
+    se: float
+    ci_low: float
+    ci_high: float
+    statistic: float
+    p_value: float
+    a: NPSResult
+    b: NPSResult
+    paired: bool = False
+
+    def __repr__(self) -> str:
+        return (f"NPSComparison(difference={self.difference:.1f} (b - a), CI "
+                f"[{self.ci_low:.1f}, {self.ci_high:.1f}], z={self.statistic:.2f}, "
+                f"p_value={self.p_value:.4g}; a: {self.a.nps:.1f} (n={self.a.n}), "
+                f"b: {self.b.nps:.1f} (n={self.b.n}))")
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{"nps_a": self.a.nps, "nps_b": self.b.nps,
+                              "difference": self.difference, "se": self.se,
+                              "ci_low": self.ci_low, "ci_high": self.ci_high,
+                              "statistic": self.statistic, "p_value": self.p_value,
+                              "n_a": self.a.n, "n_b": self.b.n, "paired": self.paired}])
+
+
+def compare_nps(data: pd.DataFrame, by: str, a: object, b: object,
+                column: str = "recommend", ci: float = 0.95,
+                id_column: str | None = None) -> NPSComparison:
+    """Compare the NPS of two groups or two survey waves (difference b - a).
+
+    Independent samples: z test with the sum of the two Wald variances. With
+    ``id_column`` the comparison is paired: only members who answered in both waves are used
+    (both NPS values refer to them) and the per-member change in the -1/0/+1 score is tested
+    against 0, which accounts for the correlation between waves.
+    """
+    _validate.frame(data)
+    _validate.columns(data, [by, column] + ([id_column] if id_column else []), "an NPS "
+                      "comparison")
+    for level in (a, b):
+        if not (data[by] == level).any():
+            raise ValueError(f"column {by!r} has no rows equal to {level!r}; present: "
+                             f"{sorted(data[by].dropna().unique().tolist())[:10]}")
+    z = stats.norm.ppf(0.5 + ci / 2)
+    if id_column is not None:
+        _validate.unique(data[data[by] == a], id_column, "respondent per wave")
+        _validate.unique(data[data[by] == b], id_column, "respondent per wave")
+        both = set(data.loc[(data[by] == a) & data[column].notna(), id_column]) & set(
+            data.loc[(data[by] == b) & data[column].notna(), id_column])
+        if len(both) < 2:
+            raise ValueError(f"fewer than two {id_column!r} values answered in both "
+                             f"{a!r} and {b!r}; use the unpaired comparison")
+        data = data[data[id_column].isin(both)]
+    ra, rb = (nps(data[data[by] == v], column, method="wald", ci=ci) for v in (a, b))
+    diff = rb.nps - ra.nps
+    if id_column is None:
+        se = float(np.hypot(ra.se, rb.se))
+    else:
+        # the per-member change in the -1/0/+1 score, so the wave-to-wave correlation counts
+        sub = data[data[by].isin([a, b])]
+        x = sub[column].to_numpy(dtype=float)
+        score = np.where(x >= 9, 1.0, np.where(x <= 6, -1.0, 0.0))
+        wide = pd.DataFrame({"id": sub[id_column].to_numpy(), "w": sub[by].to_numpy(),
+                             "s": score}).pivot(index="id", columns="w", values="s")
+        change = wide[b] - wide[a]
+        se = 100 * float(change.std(ddof=1) / np.sqrt(len(change)))
+    stat = diff / se if se > 0 else np.nan
+    p = 2 * stats.norm.sf(abs(stat))
+    return NPSComparison(difference=diff, se=se, ci_low=diff - z * se, ci_high=diff + z * se,
+                         statistic=float(stat), p_value=float(p), a=ra, b=rb,
+                         paired=id_column is not None)
+
+
+def evangelists(data: pd.DataFrame, column: str = "recommend",
+                referrals: str = "referrals", min_referrals: int = 1) -> pd.DataFrame:
+    """Promoters who actually referred someone (customer evangelists, seed 001).
+
+    Returns
+    -------
+    DataFrame
+        One row per segment (``detractor``, ``passive``, ``promoter``): ``n``, share who
+        made at least ``min_referrals`` referrals with a Wilson interval, and mean referrals.
+        ``.attrs["evangelist_share"]``: evangelists as a share of all respondents.
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    _validate.frame(data)
+    _validate.columns(data, [column, referrals], "evangelists")
+    x = _validate.numeric(data, column, lo=0, hi=10, integer=True)
+    r = _validate.numeric(data, referrals, lo=0, integer=True,
+                          purpose="evangelists (referral counts)")
+    ok = x.notna() & r.notna()
+    seg = pd.cut(x[ok], [-1, 6, 8, 10], labels=["detractor", "passive", "promoter"])
+    referred = r[ok] >= min_referrals
+    rows = []
+    for level in ["detractor", "passive", "promoter"]:
+        m = seg == level
+        k, n = int(referred[m].sum()), int(m.sum())
+        lo, hi = proportion_confint(k, n, method="wilson") if n else (np.nan, np.nan)
+        rows.append({"segment": level, "n": n, "referred": k,
+                     "share_referred": k / n if n else np.nan, "ci_low": lo, "ci_high": hi,
+                     "mean_referrals": float(r[ok][m].mean()) if n else np.nan})
+    out = pd.DataFrame(rows)
+    out.attrs["evangelist_share"] = float((referred & (seg == "promoter")).sum() / ok.sum())
+    out.attrs["report"] = {"n_used": int(ok.sum()), "n_excluded": int((~ok).sum())}
+    return out

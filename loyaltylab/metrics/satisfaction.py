@@ -1,0 +1,177 @@
+"""Satisfaction and service quality: top-box (CSAT) shares, an ACSI-style 0-100 index and
+LibQUAL-style service gaps with the zone of tolerance."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+from loyaltylab import _validate
+
+
+def top_box(data: pd.DataFrame, items: Sequence[str], top: int = 2, low: float = 1,
+            high: float = 5, ci: float = 0.95) -> pd.DataFrame:
+    """Top-box shares (CSAT): the share answering in the ``top`` highest categories.
+
+    Returns one row per item: ``n``, ``n_missing``, ``share`` and a Wilson interval. For a
+    1-5 item, ``top=2`` counts 4 and 5 ("satisfied or very satisfied").
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"q": [5, 4, 3, 2, 5, None]})
+    >>> top_box(df, ["q"])[["item", "n", "share"]]
+      item  n  share
+    0    q  5    0.6
+    """
+    _validate.frame(data)
+    _validate.columns(data, items, "top-box shares")
+    top = _validate.positive_int(top, "top")
+    rows = []
+    for c in items:
+        x = _validate.numeric(data, c, lo=low, hi=high, integer=True, purpose="top-box shares")
+        ok = x.dropna()
+        k, n = int((ok > high - top).sum()), len(ok)
+        lo, hi = proportion_confint(k, n, alpha=1 - ci, method="wilson") if n else (np.nan,
+                                                                                     np.nan)
+        rows.append({"item": c, "n": n, "n_missing": int(x.isna().sum()),
+                     "share": k / n if n else np.nan, "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows)
+
+
+def satisfaction_index(
+    data: pd.DataFrame,
+    items: Sequence[str] = ("sat1", "sat2", "sat3"),
+    weights: Mapping[str, float] | str = "equal",
+    low: float = 1,
+    high: float = 10,
+    ci: float = 0.95,
+) -> tuple[pd.Series, pd.DataFrame]:
+    """ACSI-style 0-100 satisfaction index from a 1-10 block.
+
+    index = sum_i w_i (x_i - low) / (high - low) * 100 with weights summing to 1, as the ACSI
+    reports its indices (Fornell et al. 1996).
+
+    Parameters
+    ----------
+    weights : "equal", "estimated" or mapping
+        ``"equal"``: the plain mean. ``"estimated"``: weights proportional to the items'
+        loadings on one maximum-likelihood factor (statsmodels ``Factor``), a close
+        stand-in for the ACSI's PLS outer weights: items that measure satisfaction better
+        count more. A mapping gives your own weights (normalised to sum 1).
+
+    Returns
+    -------
+    (Series, DataFrame)
+        Per-respondent index (NaN when any item is missing, counted in the summary) and a
+        one-row summary: ``index`` (mean), ``ci_low``, ``ci_high``, ``n``, ``n_missing`` and
+        the weights used.
+    """
+    _validate.frame(data)
+    items = list(items)
+    _validate.columns(data, items, "a satisfaction index")
+    x = pd.DataFrame({c: _validate.numeric(data, c, lo=low, hi=high,
+                                           purpose="a satisfaction index") for c in items})
+    complete = x.dropna()
+    if isinstance(weights, str):
+        _validate.one_of(weights, "weights", ["equal", "estimated"])
+        if weights == "equal":
+            w = pd.Series(1.0, index=items)
+        else:
+            from loyaltylab.scales import composite_reliability
+
+            w = composite_reliability(complete, items).loadings
+    else:
+        w = pd.Series(dict(weights), dtype=float).reindex(items)
+        if w.isna().any() or (w < 0).any() or w.sum() <= 0:
+            raise ValueError(f"weights must give a non-negative number for every item "
+                             f"{items}; got {dict(weights)}")
+    w = w / w.sum()
+    idx = ((x - low) / (high - low) * 100).mul(w, axis=1).sum(axis=1, min_count=len(items))
+    idx = idx.where(x.notna().all(axis=1)).rename("satisfaction_index")
+    ok = idx.dropna()
+    n = len(ok)
+    t = stats.t.ppf(0.5 + ci / 2, n - 1) if n > 1 else np.nan
+    half = t * ok.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+    summary = pd.DataFrame([{"index": ok.mean(), "ci_low": ok.mean() - half,
+                             "ci_high": ok.mean() + half, "n": n, "n_missing": len(idx) - n,
+                             **{f"weight_{c}": w[c] for c in items}}])
+    return idx, summary
+
+
+def _mean_ci(v: pd.Series, ci: float) -> tuple[float, float, float, int]:
+    v = v.dropna()
+    n = len(v)
+    if n < 2:
+        return (float(v.mean()) if n else np.nan), np.nan, np.nan, n
+    half = stats.t.ppf(0.5 + ci / 2, n - 1) * v.std(ddof=1) / np.sqrt(n)
+    return float(v.mean()), float(v.mean() - half), float(v.mean() + half), n
+
+
+def service_gaps(
+    data: pd.DataFrame,
+    dimensions: Mapping[str, Sequence[str]],
+    minimum: str = "{item}_min",
+    desired: str = "{item}_des",
+    perceived: str = "{item}_per",
+    low: float = 1,
+    high: float = 9,
+    ci: float = 0.95,
+) -> pd.DataFrame:
+    """LibQUAL-style service gaps per item and per dimension, with the zone of tolerance.
+
+    Adequacy gap = perceived - minimum (negative: service below the tolerable minimum);
+    superiority gap = perceived - desired (positive: service beyond what is desired). The
+    zone of tolerance runs from the mean minimum to the mean desired level.
+
+    Parameters
+    ----------
+    dimensions : mapping
+        Dimension name -> item stems, e.g. ``{"affect of service": ["lq_as1", "lq_as2"]}``.
+    minimum, desired, perceived : str
+        Column name patterns, ``{item}`` replaced by the stem.
+
+    Returns
+    -------
+    DataFrame
+        One row per item and one per dimension (``level``): mean minimum, desired and
+        perceived, the two gaps with t intervals (paired, per respondent), ``n`` and the
+        ``zone`` verdict (below minimum / within zone / above desired).
+
+    References
+    ----------
+    Cook, C., Heath, F. & Thompson, B. (2002). LibQUAL+: one instrument in the new
+    measures toolbox. ARL 212; Parasuraman, Zeithaml & Berry (1994), zone of tolerance.
+    """
+    _validate.frame(data)
+    rows = []
+    dim_parts = {}
+    for dim, stems in dimensions.items():
+        parts = {"min": [], "des": [], "per": []}
+        for stem in stems:
+            cols = {k: p.format(item=stem) for k, p in
+                    (("min", minimum), ("des", desired), ("per", perceived))}
+            _validate.columns(data, cols.values(), "service gaps")
+            v = {k: _validate.numeric(data, c, lo=low, hi=high, purpose="service gaps")
+                 for k, c in cols.items()}
+            for k in parts:
+                parts[k].append(v[k])
+            rows.append(_gap_row(stem, dim, "item", v, ci))
+        dim_parts[dim] = {k: pd.concat(vs, axis=1).mean(axis=1) for k, vs in parts.items()}
+        rows.append(_gap_row(dim, dim, "dimension", dim_parts[dim], ci))
+    return pd.DataFrame(rows)
+
+
+def _gap_row(name: str, dim: str, level: str, v: dict, ci: float) -> dict:
+    both = pd.concat(v, axis=1).dropna()
+    ad, ad_lo, ad_hi, n = _mean_ci(both["per"] - both["min"], ci)
+    sup, sup_lo, sup_hi, _ = _mean_ci(both["per"] - both["des"], ci)
+    mn, ds, pe = both["min"].mean(), both["des"].mean(), both["per"].mean()
+    zone = "below minimum" if pe < mn else ("above desired" if pe > ds else "within zone")
+    return {"name": name, "dimension": dim, "level": level, "minimum": mn, "desired": ds,
+            "perceived": pe, "adequacy": ad, "adequacy_ci_low": ad_lo,
+            "adequacy_ci_high": ad_hi, "superiority": sup, "superiority_ci_low": sup_lo,
+            "superiority_ci_high": sup_hi, "n": n, "zone": zone}

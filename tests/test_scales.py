@@ -1,0 +1,172 @@
+"""Scales and reliability: references, properties and bad input."""
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from loyaltylab import scales
+from loyaltylab.scales import STANDARD_SCALES, Scale
+
+# pingouin's `cronbach_wide_missing` data set (12 respondents x 11 binary items, 3 missing
+# answers), the example of pingouin.cronbach_alpha's documentation.
+WIDE_MISSING = """Q1,Q2,Q3,Q4,Q5,Q6,Q7,Q8,Q9,Q10,Q11
+1,1,1,1,1,1,1,1,1,1,1
+1,1,1,1,1,1,1,1,0,1,0
+,0,1,1,,1,1,1,1,0,0
+1,1,1,0,1,1,0,1,1,0,0
+1,1,1,1,1,0,0,0,1,0,0
+0,1,,0,1,1,1,1,0,0,0
+1,1,1,1,0,0,1,0,0,0,0
+1,1,1,1,1,0,0,0,0,0,0
+0,1,0,1,1,0,0,0,0,1,0
+1,0,0,1,0,1,0,0,,0,0
+1,1,1,0,0,0,0,0,0,0,0
+1,0,0,1,0,0,0,0,0,0,0"""
+
+
+@pytest.fixture(scope="module")
+def wide():
+    return pd.read_csv(io.StringIO(WIDE_MISSING))
+
+
+def test_alpha_matches_r_psych_and_pingouin(wide):
+    items = list(wide.columns)
+    # R psych::alpha(data, use = "complete.obs") and pingouin: 0.8016949152542373
+    res = scales.cronbach_alpha(wide, items)
+    assert res.alpha == pytest.approx(0.8016949152542373, abs=1e-12)
+    assert (res.n, res.k, res.n_excluded) == (9, 11, 3)
+    # pingouin documentation, median-imputed data: (0.7380191693290734, [0.447, 0.911])
+    imp = scales.cronbach_alpha(wide.fillna(wide.median()), items)
+    assert imp.alpha == pytest.approx(0.7380191693290734, abs=1e-12)
+    assert (round(imp.ci_low, 3), round(imp.ci_high, 3)) == (0.447, 0.911)
+
+
+def _alpha_hoyt(x: np.ndarray) -> tuple[float, float, float]:
+    """Independent route: Hoyt's (1941) two-way ANOVA, alpha = 1 - MS_error / MS_persons,
+    and Feldt's interval from the F distribution of MS_persons / MS_error."""
+    n, k = x.shape
+    grand = x.mean()
+    ss_p = k * ((x.mean(1) - grand) ** 2).sum()
+    ss_i = n * ((x.mean(0) - grand) ** 2).sum()
+    ss_e = ((x - grand) ** 2).sum() - ss_p - ss_i
+    ms_p, ms_e = ss_p / (n - 1), ss_e / ((n - 1) * (k - 1))
+    a = 1 - ms_e / ms_p
+    f_lo, f_hi = stats.f.ppf([0.975, 0.025], n - 1, (n - 1) * (k - 1))
+    return a, 1 - (1 - a) * f_lo, 1 - (1 - a) * f_hi
+
+
+def test_alpha_and_feldt_interval_match_anova_route(lib):
+    s = STANDARD_SCALES["switching"]
+    res = scales.cronbach_alpha(lib.survey, s)
+    x = lib.survey[list(s.items)].dropna().to_numpy().copy()
+    x[:, s.items.index("sw3")] = 6 - x[:, s.items.index("sw3")]
+    a, lo, hi = _alpha_hoyt(x)
+    assert res.alpha == pytest.approx(a, rel=1e-10)
+    assert (res.ci_low, res.ci_high) == pytest.approx((lo, hi), rel=1e-10)
+
+
+def test_standard_scales_are_reliable_on_shipped_data(lib):
+    for s in STANDARD_SCALES.values():
+        res = scales.cronbach_alpha(lib.survey, s)
+        assert 0.7 <= res.alpha <= 0.9, (s.name, res)
+        assert res.ci_low < res.alpha < res.ci_high
+
+
+def test_reverse_coding_matters(lib):
+    s = STANDARD_SCALES["relationship"]
+    good = scales.item_analysis(lib.survey, s).set_index("item")
+    raw = scales.item_analysis(lib.survey, list(s.items)).set_index("item")
+    assert good.loc["rel4", "item_total_r"] > 0.4
+    assert raw.loc["rel4", "item_total_r"] < 0  # forgetting to reverse-code shows up
+    alpha = scales.cronbach_alpha(lib.survey, s).alpha
+    assert (good["alpha_if_deleted"] < alpha + 0.02).all()
+
+
+def test_omega_and_efa_recover_loadings(lib):
+    truth = lib.truth.loadings.set_index("item")["loading"].abs()
+    items = [i for s in STANDARD_SCALES.values() for i in s.items]
+    load = scales.efa(lib.survey, items, n_factors=5, rotation="varimax")
+    prim = load[load["primary"]].set_index("item")
+    # each scale's items share one factor, and no two scales share a factor
+    fac = {name: set(prim.loc[list(s.items), "factor"]) for name, s in STANDARD_SCALES.items()}
+    assert all(len(f) == 1 for f in fac.values()) and len(set.union(*fac.values())) == 5
+    # discretised items lose a little; estimated loadings track the generating ones
+    est = prim["loading"].abs()
+    assert np.corrcoef(est, truth[est.index])[0, 1] > 0.5
+    assert ((est - truth[est.index]).abs() < 0.25).all()
+    cr = scales.composite_reliability(lib.survey, STANDARD_SCALES["satisfaction"])
+    assert 0.75 < cr.omega < 0.95 and 0.5 < cr.ave < 0.8
+
+
+def test_score_rule_and_pomp():
+    s = Scale("x", ("a", "b", "c", "d"), 1, 5, reverse=("d",))
+    df = pd.DataFrame({"a": [5, 1, None], "b": [4, None, None], "c": [5, None, None],
+                       "d": [1, 5, 3]})
+    sc = scales.score(df, s)
+    # row 2 answered 2 of 4 items (enough: at least half), row 3 only one
+    assert sc.iloc[0] == pytest.approx(4.75) and sc.iloc[1] == 1.0 and np.isnan(sc.iloc[2])
+    assert sc.attrs["report"]["n_not_scored"] == 1
+    assert scales.score(df, s, pomp=True).iloc[0] == pytest.approx(93.75)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(1, 5), min_size=4, max_size=4), min_size=6, max_size=40),
+       st.permutations(range(4)))
+def test_alpha_invariant_to_item_order(rows, perm):
+    df = pd.DataFrame(rows, columns=list("abcd"))
+    if (df.var() == 0).any():
+        return
+    items = list("abcd")
+    a = scales.cronbach_alpha(df, items).alpha
+    b = scales.cronbach_alpha(df, [items[i] for i in perm]).alpha
+    assert a == pytest.approx(b, rel=1e-9, abs=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), st.integers(1, 5)), min_size=4, max_size=4),
+                min_size=1, max_size=30))
+def test_scores_unchanged_by_an_all_missing_respondent(rows):
+    s = STANDARD_SCALES["switching"]
+    df = pd.DataFrame(rows, columns=list(s.items), dtype=float)
+    before = scales.score(df, s)
+    after = scales.score(pd.concat([df, pd.DataFrame([[np.nan] * 4], columns=list(s.items))],
+                                   ignore_index=True), s)
+    pd.testing.assert_series_equal(before, after.iloc[:-1])
+    assert np.isnan(after.iloc[-1])
+
+
+@pytest.mark.parametrize(
+    ("data", "exc", "message"),
+    [
+        (pd.DataFrame({"sw1": [1, 2], "sw2": [2, 9], "sw3": [1, 1], "sw4": [2, 2]}),
+         ValueError, "outside 1-5"),
+        (pd.DataFrame({"sw1": [1, 2], "sw2": ["a", 3], "sw3": [1, 1], "sw4": [2, 2]}),
+         TypeError, "non-numeric"),
+        (pd.DataFrame({"sw1": [1, 2], "sw3": [1, 1], "sw4": [2, 2]}), ValueError,
+         "no column 'sw2'"),
+        (pd.DataFrame(columns=["sw1", "sw2", "sw3", "sw4"]), ValueError, "empty"),
+        ([1, 2, 3], TypeError, "must be a pandas DataFrame"),
+    ],
+)
+def test_bad_input_is_rejected(data, exc, message):
+    with pytest.raises(exc, match=message):
+        scales.cronbach_alpha(data, STANDARD_SCALES["switching"])
+    with pytest.raises(exc, match=message):
+        scales.score(data, STANDARD_SCALES["switching"])
+
+
+def test_other_bad_input():
+    df = pd.DataFrame({"a": [1, 2, 3], "b": [1, 1, 1], "c": [3, 2, 1]})
+    with pytest.raises(ValueError, match="no variance"):
+        scales.cronbach_alpha(df, ["a", "b"])
+    with pytest.raises(ValueError, match="at least two items"):
+        scales.cronbach_alpha(df, ["a"])
+    with pytest.raises(ValueError, match="not among its items"):
+        Scale("x", ("a", "b"), 1, 5, reverse=("z",))
+    with pytest.raises(ValueError, match="n_factors"):
+        scales.efa(df, ["a", "b", "c"], n_factors=3)
