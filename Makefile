@@ -35,7 +35,7 @@ lint: $(STAMP)
 
 unit: $(STAMP)
 	@echo ">> unit, reference, property and hygiene tests"
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --doctest-modules loyaltylab
 
 nbval: $(STAMP)
 	@echo ">> strict nbval on every notebook (stored outputs are re-computed and compared)"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -13,6 +14,15 @@ import seaborn as sns
 
 def _ax(ax):
     return plt.subplots()[1] if ax is None else ax
+
+
+def _heatmap(data, **kwargs):
+    # seaborn 0.13.2 calls Colormap.set_bad, which matplotlib >= 3.11 flags as pending
+    # deprecation; the warning is seaborn's to fix, so only that one message is silenced.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The set_bad function will be deprecated",
+                                category=PendingDeprecationWarning)
+        return sns.heatmap(data, **kwargs)
 
 
 def retention_curves(result, ax=None, at_risk: bool = True, unit: str = "years",
@@ -65,7 +75,7 @@ def cohort_heatmap(table: pd.DataFrame, ax=None, title: str | None = None):
     """Heatmap of a :func:`loyaltylab.lapse.cohort_table` (share retained)."""
     ax = _ax(ax)
     tri = table.pivot(index="cohort", columns="period", values="share")
-    sns.heatmap(tri, annot=True, fmt=".0%", cmap="crest", vmin=0, vmax=1, cbar_kws={
+    _heatmap(tri, annot=True, fmt=".0%", cmap="crest", vmin=0, vmax=1, cbar_kws={
         "label": "share still members"}, ax=ax, annot_kws={"fontsize": 8})
     ax.set(xlabel="periods since joining", ylabel="cohort (join period)",
            title=title or "Cohort retention")
@@ -127,4 +137,126 @@ def member_value(values: pd.Series, ax=None, title: str | None = None,
     ax.set(xlabel="renewals made so far", ylabel=f"expected value ({currency})",
            title=title or "Value of a member by tenure")
     ax.set_ylim(bottom=0)
+    return ax
+
+
+def nps_composition(by_group: pd.DataFrame, ax=None, title: str | None = None):
+    """Stacked shares of detractors, passives and promoters per group, with each group's NPS
+    and interval marked on a second axis (from :func:`loyaltylab.metrics.nps_by_group`)."""
+    ax = _ax(ax)
+    d = by_group.reset_index(drop=True)
+    y = np.arange(len(d))
+    colors = {"detractors": "#d7301f", "passives": "#bdbdbd", "promoters": "#1a9850"}
+    left = np.zeros(len(d))
+    for part, color in colors.items():
+        ax.barh(y, 100 * d[part], left=left, color=color, label=part, height=0.6)
+        left += 100 * d[part].to_numpy()
+    ax.set_yticks(y, d["group"].astype(str))
+    ax.set(xlim=(0, 100), xlabel="share of respondents (%)", ylabel="",
+           title=title or "NPS composition by group")
+    twin = ax.twiny()
+    twin.errorbar(d["nps"], y, xerr=[d["nps"] - d["ci_low"], d["ci_high"] - d["nps"]],
+                  fmt="D", color="black", capsize=3, label="NPS (95% CI)")
+    twin.set(xlim=(-100, 100), xlabel="NPS (-100 to 100)")
+    handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=4,
+              frameon=False, fontsize=8)
+    return ax
+
+
+def item_profile(items: pd.DataFrame, ax=None, title: str | None = None):
+    """Item means with 95% intervals, from :func:`loyaltylab.scales.item_analysis` (uses
+    ``mean`` and ``sd`` and the report's ``n``)."""
+    ax = _ax(ax)
+    n = items.attrs.get("report", {}).get("n", np.nan)
+    half = 1.96 * items["sd"] / np.sqrt(n)
+    y = np.arange(len(items))[::-1]
+    ax.errorbar(items["mean"], y, xerr=half, fmt="o", capsize=3)
+    ax.set_yticks(y, items["item"])
+    ax.set(xlabel="mean answer (after reverse-coding)", title=title or "Item profile")
+    return ax
+
+
+def loadings(table: pd.DataFrame, ax=None, title: str | None = None):
+    """Heatmap of a tidy loadings table from :func:`loyaltylab.scales.efa`."""
+    ax = _ax(ax)
+    wide = table.pivot(index="item", columns="factor", values="loading")
+    wide = wide.loc[list(dict.fromkeys(table["item"]))]
+    _heatmap(wide, annot=True, fmt=".2f", cmap="vlag", center=0, vmin=-1, vmax=1, ax=ax,
+                cbar_kws={"label": "loading"}, annot_kws={"fontsize": 7})
+    ax.set(xlabel="factor", ylabel="item", title=title or "Factor loadings")
+    return ax
+
+
+def dick_basu(profile: pd.DataFrame, segments: pd.Series, ax=None,
+              attitude: str = "attitude_z", usage: str = "repeat_use_z",
+              title: str | None = None):
+    """The Dick & Basu matrix: members as points (relative attitude x repeat use), coloured
+    by segment, with each segment's share written in its quadrant."""
+    ax = _ax(ax)
+    d = profile.assign(segment=segments).dropna(subset=[attitude, usage, "segment"])
+    sns.scatterplot(data=d, x=usage, y=attitude, hue="segment", s=10, alpha=0.5, ax=ax,
+                    hue_order=["true", "latent", "spurious", "no loyalty"], linewidth=0)
+    xs, ys = d[usage].median(), d[attitude].median()
+    ax.axvline(xs, color="0.3", lw=1)
+    ax.axhline(ys, color="0.3", lw=1)
+    shares = d["segment"].value_counts(normalize=True)
+    pos = {"true": (0.97, 0.97, "right", "top"), "latent": (0.03, 0.97, "left", "top"),
+           "spurious": (0.97, 0.03, "right", "bottom"),
+           "no loyalty": (0.03, 0.03, "left", "bottom")}
+    for seg, (x, y, ha, va) in pos.items():
+        ax.text(x, y, f"{seg}: {shares.get(seg, 0):.0%}", transform=ax.transAxes, ha=ha, va=va,
+                fontsize=9, bbox={"facecolor": "white", "alpha": 0.8, "lw": 0})
+    ax.set(xlabel="repeat use (z score of log use per year)",
+           ylabel="relative attitude (z score)", title=title or "Dick & Basu loyalty matrix")
+    ax.legend(title="segment", loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
+    return ax
+
+
+def driver_importance(drivers_table: pd.DataFrame, ax=None, title: str | None = None):
+    """Relative weights with bootstrap intervals, from :func:`loyaltylab.drivers.key_drivers`."""
+    ax = _ax(ax)
+    d = drivers_table.sort_values("relative_weight")
+    y = np.arange(len(d))
+    ax.barh(y, d["relative_weight"], color="C0", alpha=0.8)
+    ax.errorbar(d["relative_weight"], y, xerr=[d["relative_weight"] - d["rw_ci_low"],
+                                               d["rw_ci_high"] - d["relative_weight"]],
+                fmt="none", color="black", capsize=3)
+    ax.set_yticks(y, d["driver"])
+    r2 = drivers_table.attrs.get("r_squared", np.nan)
+    ax.set(xlabel=f"relative weight (share of R² = {r2:.2f})",
+           title=title or f"Drivers of {drivers_table.attrs.get('outcome', 'the outcome')}")
+    return ax
+
+
+def importance_performance(table: pd.DataFrame, ax=None, title: str | None = None):
+    """Importance-performance quadrant from :func:`loyaltylab.drivers.importance_performance`."""
+    ax = _ax(ax)
+    sns.scatterplot(data=table, x="performance", y="importance", hue="quadrant", s=60, ax=ax)
+    for _, r in table.iterrows():
+        ax.annotate(r["driver"], (r["performance"], r["importance"]), xytext=(4, 4),
+                    textcoords="offset points", fontsize=8)
+    ax.axvline(table["performance"].mean(), color="0.4", ls="--", lw=1)
+    ax.axhline(table["importance"].mean(), color="0.4", ls="--", lw=1)
+    ax.set(xlabel="performance (0-100, percent of scale)",
+           ylabel="importance (% of explained variance)",
+           title=title or "Importance-performance: what to fix first")
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
+    return ax
+
+
+def service_gaps(gaps: pd.DataFrame, ax=None, title: str | None = None):
+    """Zone of tolerance per item: a bar from minimum to desired, the perceived level as a dot
+    (from :func:`loyaltylab.metrics.service_gaps`)."""
+    ax = _ax(ax)
+    d = gaps[gaps["level"] == "item"].reset_index(drop=True)
+    y = np.arange(len(d))[::-1]
+    ax.barh(y, d["desired"] - d["minimum"], left=d["minimum"], color="C0", alpha=0.3,
+            height=0.5, label="zone of tolerance")
+    colors = d["zone"].map({"below minimum": "C3", "within zone": "C0",
+                            "above desired": "C2"})
+    ax.scatter(d["perceived"], y, color=colors, zorder=3, label="perceived")
+    ax.set_yticks(y, d["name"] + " (" + d["dimension"] + ")")
+    ax.set(xlabel="mean rating (1-9)", title=title or "Service quality: zone of tolerance")
+    ax.legend(loc="lower right", fontsize=8)
     return ax

@@ -121,7 +121,7 @@ def score(data: pd.DataFrame, scale: Scale, pomp: bool = False) -> pd.Series:
     --------
     >>> df = pd.DataFrame({"sw1": [5, 2], "sw2": [4, None], "sw3": [1, 4], "sw4": [5, 2]})
     >>> score(df, STANDARD_SCALES["switching"]).round(3).tolist()
-    [4.75, 1.667]
+    [4.75, 2.0]
     """
     x = _items(data, scale, f"scoring the {scale.name!r} scale")
     answered = x.notna().sum(axis=1)

@@ -217,7 +217,7 @@ def library(
     >>> lib = library(n_members=500, years=4, seed=1)
     >>> lib.members.shape[0]
     500
-    >>> round(lib.truth.hazard_ratios["satisfaction"], 2)
+    >>> float(lib.truth.hazard_ratios["satisfaction"])
     0.8
     """
     n = _validate.positive_int(n_members, "n_members")

@@ -32,3 +32,25 @@ def test_lapse_figures(lib):
     res = lapse.fit_sbg([1000, 869, 743, 653, 593, 551, 517, 491])
     assert _labelled(plots.sbg_fit(res, 12))
     assert _labelled(plots.member_value(res.member_value(100, renewals=range(8))))
+
+
+def test_metric_figures(lib):
+    from loyaltylab import drivers, metrics, scales
+
+    s = lib.survey
+    by = metrics.nps_by_group(s.merge(lib.members[["member_id", "branch"]]), "branch")
+    fig, ax = plt.subplots()
+    assert plots.nps_composition(by, ax=ax) is ax and _labelled(ax)
+    ia = scales.item_analysis(s, scales.STANDARD_SCALES["switching"])
+    assert _labelled(plots.item_profile(ia))
+    items = [i for sc in scales.STANDARD_SCALES.values() for i in sc.items]
+    assert _labelled(plots.loadings(scales.efa(s, items, 5)))
+    prof = metrics.loyalty_profile(s, lib.visits, lib.members, lib.as_of)
+    assert _labelled(plots.dick_basu(prof, metrics.loyalty_segments(prof)))
+    kd = drivers.key_drivers(s, "recommend", ["journey", "tp_desk", "tp_website"], n_boot=50)
+    assert _labelled(plots.driver_importance(kd))
+    ip = drivers.importance_performance(s, "recommend", ["journey", "tp_desk", "tp_website"],
+                                        1, 10, n_boot=50)
+    assert _labelled(plots.importance_performance(ip))
+    g = metrics.service_gaps(s, {"place": ["lq_lp1", "lq_lp2"]})
+    assert _labelled(plots.service_gaps(g))

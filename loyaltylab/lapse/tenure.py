@@ -127,7 +127,7 @@ def inactivity_lapse(
     >>> inactivity_lapse(ev, as_of="2021-03-01", inactive_days=365)[["tenure", "lapsed"]]
                  tenure  lapsed
     member_id
-    1          0.416153    True
+    1          1.163587   False
     2          0.000000    True
     """
     _validate.frame(events, "events")

@@ -121,7 +121,7 @@ def nps(
     --------
     >>> df = pd.DataFrame({"recommend": [10] * 40 + [8] * 40 + [3] * 20})
     >>> res = nps(df, method="wald")
-    >>> round(res.nps, 1), round(res.se, 3)
+    >>> round(float(res.nps), 1), round(float(res.se), 3)
     (20.0, 7.483)
     """
     _validate.one_of(method, "method", _METHODS)

@@ -87,7 +87,7 @@ def usage_summary(
     >>> usage_summary(e, m, as_of="2020-12-31")[["frequency", "recency_days", "mean_gap_days"]]
                frequency  recency_days  mean_gap_days
     member_id
-    1                  3          10.0          145.0
+    1                  3          10.0          147.5
     2                  0           NaN            NaN
     """
     _validate.one_of(period, "period", list(_FREQ))

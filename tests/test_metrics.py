@@ -1,0 +1,261 @@
+"""Loyalty metrics: NPS, satisfaction, repeat use, profile, segments, drivers."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from loyaltylab import drivers, metrics, scales
+from loyaltylab._library import ATTITUDINAL
+
+# --- NPS -------------------------------------------------------------------------------------
+
+
+def test_nps_worked_example():
+    """n = 100 with 40 promoters, 40 passives, 20 detractors. By hand:
+    Wald (Rocks 2016, eq. 1): var = (0.4 + 0.2 - 0.2^2) / 100 = 0.0056, se = 0.074833,
+    95% CI 20 +- 1.959964 * 7.4833 = [5.333, 34.667].
+    Adjusted Wald (Rocks 2016; Lewis & Sauro 2021): add 3/4 to promoters and detractors and
+    3 to n: p_P = 40.75 / 103, p_D = 20.75 / 103, NPS_adj = 19.417, se = 7.3695,
+    CI [4.973, 33.862]."""
+    df = pd.DataFrame({"recommend": [10] * 20 + [9] * 20 + [8] * 30 + [7] * 10 + [0] * 20})
+    w = metrics.nps(df, method="wald")
+    assert (w.nps, w.promoters, w.passives, w.detractors, w.n) == (20.0, 0.4, 0.4, 0.2, 100)
+    assert w.se == pytest.approx(7.4833148, abs=1e-6)
+    assert (w.ci_low, w.ci_high) == pytest.approx((5.33295, 34.66705), abs=1e-4)
+    a = metrics.nps(df)
+    assert a.method == "adjusted-wald" and a.nps == 20.0
+    assert (a.ci_low, a.ci_high) == pytest.approx((4.9729, 33.8620), abs=1e-3)
+
+
+def test_nps_bootstrap_agrees_with_wald_and_is_fast_on_a_million():
+    rng = np.random.default_rng(1)
+    big = pd.DataFrame({"recommend": rng.integers(0, 11, 1_000_000)})
+    w = metrics.nps(big, method="wald")
+    b = metrics.nps(big, method="bootstrap", n_boot=2000, seed=3)
+    assert b.se == pytest.approx(w.se, rel=0.05)
+    assert abs(b.ci_low - w.ci_low) < 0.1 and abs(b.ci_high - w.ci_high) < 0.1
+    # the Wald se equals the SD of the -1/0/+1 scores / sqrt(n) (trinomial means)
+    x = big["recommend"].to_numpy()
+    s = np.where(x >= 9, 1, np.where(x <= 6, -1, 0))
+    assert w.se == pytest.approx(100 * s.std() / np.sqrt(s.size), rel=1e-9)
+
+
+def test_nps_missing_are_counted_and_mean_reported():
+    df = pd.DataFrame({"recommend": [10, 9, None, 3, np.nan, 7]})
+    res = metrics.nps(df)
+    assert res.n == 4 and res.n_missing == 2
+    assert res.mean_ltr == pytest.approx(7.25)
+    assert res.to_frame().shape[0] == 1 and "NPSResult(nps=25.0" in repr(res)
+
+
+@pytest.mark.parametrize(
+    ("values", "exc", "message"),
+    [([1, 11, 5], ValueError, "outside 0-10"), ([1, 7.5], ValueError, "non-integer"),
+     ([1, "nine"], TypeError, "non-numeric"), ([-1, 3], ValueError, "outside 0-10"),
+     ([None, None], ValueError, "no answers")],
+)
+def test_nps_bad_input(values, exc, message):
+    with pytest.raises(exc, match=message):
+        metrics.nps(pd.DataFrame({"recommend": values}))
+
+
+def test_nps_other_bad_input():
+    with pytest.raises(ValueError, match="no column 'ltr'"):
+        metrics.nps(pd.DataFrame({"recommend": [1]}), "ltr")
+    with pytest.raises(ValueError, match="method must be one of"):
+        metrics.nps(pd.DataFrame({"recommend": [1]}), method="exact")
+    with pytest.raises(ValueError, match="empty"):
+        metrics.nps(pd.DataFrame({"recommend": []}))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 10), min_size=1, max_size=200), st.randoms())
+def test_nps_bounds_and_order_invariance(values, rnd):
+    df = pd.DataFrame({"recommend": values})
+    res = metrics.nps(df)
+    assert -100 <= res.nps <= 100 and -100 <= res.ci_low <= res.ci_high <= 100
+    assert res.promoters + res.passives + res.detractors == pytest.approx(1)
+    shuffled = values[:]
+    rnd.shuffle(shuffled)
+    again = metrics.nps(pd.DataFrame({"recommend": shuffled}))
+    assert again.nps == pytest.approx(res.nps) and again.se == pytest.approx(res.se)
+
+
+def test_compare_groups_and_waves(lib):
+    s = lib.survey
+    cmp = metrics.compare_nps(s, "wave", 1, 2)
+    assert cmp.difference == pytest.approx(cmp.b.nps - cmp.a.nps)
+    assert cmp.se == pytest.approx(np.hypot(cmp.a.se, cmp.b.se))
+    paired = metrics.compare_nps(s, "wave", 1, 2, id_column="member_id")
+    assert paired.paired and paired.a.n == paired.b.n < cmp.a.n
+    # the waves come from the same latent referral factor: no real change
+    assert cmp.ci_low < 0 < cmp.ci_high
+    # a real difference is detected
+    fake = pd.DataFrame({"g": ["a"] * 300 + ["b"] * 300,
+                         "recommend": [10] * 150 + [3] * 150 + [10] * 250 + [3] * 50})
+    assert metrics.compare_nps(fake, "g", "a", "b").p_value < 1e-6
+    by = metrics.nps_by_group(s.merge(lib.members[["member_id", "branch"]]), "branch")
+    assert by["group"].tolist() == ["Central", "East", "North", "South", "West"]
+    with pytest.raises(ValueError, match="no rows equal to 3"):
+        metrics.compare_nps(s, "wave", 1, 3)
+
+
+def test_evangelists_follow_the_referral_factor(lib):
+    ev = metrics.evangelists(lib.survey).set_index("segment")
+    assert ev.loc["promoter", "share_referred"] > ev.loc["detractor", "share_referred"] + 0.15
+    assert 0 < ev.attrs["evangelist_share"] < ev.loc["promoter", "share_referred"]
+
+
+# --- satisfaction ----------------------------------------------------------------------------
+
+def test_top_box_and_index(lib):
+    tb = metrics.top_box(lib.survey, ["rel1"])
+    x = lib.survey["rel1"].dropna()
+    assert tb["share"].iloc[0] == pytest.approx((x >= 4).mean())
+    idx, summ = metrics.satisfaction_index(lib.survey)
+    expected = ((lib.survey[["sat1", "sat2", "sat3"]] - 1) / 9 * 100).mean(axis=1)
+    pd.testing.assert_series_equal(idx.dropna(), expected[idx.notna()], check_names=False)
+    assert summ["n"].iloc[0] + summ["n_missing"].iloc[0] == len(lib.survey)
+    _, est = metrics.satisfaction_index(lib.survey, weights="estimated")
+    w = est.filter(like="weight_").iloc[0]
+    assert w.sum() == pytest.approx(1) and w["weight_sat1"] > w["weight_sat3"]  # loadings
+    with pytest.raises(ValueError, match="weights"):
+        metrics.satisfaction_index(lib.survey, weights={"sat1": 1})
+
+
+def test_service_gaps(lib):
+    dims = {"place": ["lq_lp1", "lq_lp2"], "affect": ["lq_as1", "lq_as2"]}
+    g = metrics.service_gaps(lib.survey, dims).set_index("name")
+    s = lib.survey[["lq_lp1_per", "lq_lp1_min"]].dropna()
+    assert g.loc["lq_lp1", "adequacy"] == pytest.approx((s["lq_lp1_per"] - s["lq_lp1_min"]).mean(),
+                                                        abs=0.05)
+    assert g.loc["place", "superiority"] < g.loc["affect", "superiority"]  # simulated so
+    assert set(g["zone"]) <= {"below minimum", "within zone", "above desired"}
+    with pytest.raises(ValueError, match="lq_xx1_min"):
+        metrics.service_gaps(lib.survey, {"x": ["lq_xx1"]})
+
+
+# --- repeat use ------------------------------------------------------------------------------
+
+def test_event_checks_report_not_drop(lib):
+    m = lib.members.head(3).copy()
+    ev = pd.DataFrame({"member_id": [1, 1, 1, 2, 999],
+                       "date": [m.loc[0, "joined"] - pd.Timedelta(days=3), m.loc[0, "joined"],
+                                m.loc[0, "joined"], m.loc[1, "joined"], m.loc[1, "joined"]]})
+    clean, rep = metrics.check_events(ev, m, lib.as_of)
+    assert rep == {"n_events": 5, "n_used": 2, "unknown_member": 1, "before_joining": 1,
+                   "after_leaving": 0, "duplicates": 1}
+    assert len(clean) == 2
+
+
+def test_usage_summary_matches_a_direct_count(lib):
+    u = metrics.usage_summary(lib.visits, lib.members, lib.as_of, window_days=None)
+    assert u["frequency"].sum() == u.attrs["report"]["n_used"] == len(lib.visits)
+    one = lib.visits[lib.visits["member_id"] == 2]
+    assert u.loc[2, "frequency"] == len(one)
+    end = lib.members.set_index("member_id").loc[2, "lapsed"]
+    end = lib.as_of if pd.isna(end) else end
+    assert u.loc[2, "recency_days"] == (end - one["date"].max()).days
+    # use rates track the simulator's rates
+    r = np.corrcoef(np.log1p(u["rate_per_year"]), np.log(lib.truth.members["use_rate"]))[0, 1]
+    assert r > 0.6
+
+
+def test_retention_rate_by_cohort(lib):
+    rr = metrics.retention_rate(lib.members, lib.as_of, by="cohort")
+    row = rr[(rr["group"] == 2020) & (rr["period"] == "2021")].iloc[0]
+    m = lib.members
+    end = m["lapsed"].fillna(pd.Timestamp("2100-01-01"))
+    present = (m["joined"].dt.year == 2020) & (end > "2021-12-31")
+    retained = present & (end > "2022-12-31")
+    assert (row["present"], row["retained"]) == (present.sum(), retained.sum())
+    assert rr["retention_rate"].between(0, 1).all()
+    act = metrics.retention_rate(lib.members, lib.as_of, period="quarter", basis="activity",
+                                 events=lib.visits)
+    assert act["active_share"].between(0, 1).all()
+    with pytest.raises(ValueError, match="needs the use events"):
+        metrics.retention_rate(lib.members, lib.as_of, basis="activity")
+
+
+# --- profile, segments, drivers --------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def profile(lib):
+    return metrics.loyalty_profile(lib.survey, lib.visits, lib.members, lib.as_of)
+
+
+def test_profile_recovers_the_five_factors(lib, profile):
+    tm = lib.truth.members.set_index("member_id").loc[profile.index]
+    for f in ATTITUDINAL:
+        assert profile[f"{f}_z"].corr(tm[f]) > 0.8, f
+    assert profile["repeat_use_z"].corr(tm["repeat_use"]) > 0.45
+    # repeat use also reflects convenience: that is what makes spurious loyalty possible
+    assert profile["repeat_use_z"].corr(tm["convenience"]) > 0.3
+    assert profile["attitude_z"].corr(tm["attitude"]) > 0.85
+    idx = metrics.loyalty_index(profile)
+    assert idx.mean() == pytest.approx(50) and idx.std() == pytest.approx(10)
+
+
+def test_segments_come_back_near_the_truth(lib, profile):
+    """Respondents are more loyal than members at large (non-response is not at random), so
+    the comparison is with the true latent attitude and usage split at the respondents' own
+    medians, as the estimate is."""
+    seg = metrics.loyalty_segments(profile)
+    tm = lib.truth.members.set_index("member_id").loc[profile.index]
+    truth = metrics.loyalty_segments(tm, attitude="attitude", usage="usage_z")
+    got = seg.value_counts(normalize=True)
+    want = truth.value_counts(normalize=True)
+    assert (got - want[got.index]).abs().max() < 0.03
+    agree = (seg.astype(str) == truth.astype(str)).mean()
+    assert agree > 0.6  # chance agreement is about 0.25
+    # among all members (population medians) respondents look more truly loyal
+    pop = lib.truth.members.set_index("member_id").loc[profile.index, "segment"]
+    assert (pop == "true").mean() > (truth == "true").mean() + 0.1
+    sens = metrics.segment_sensitivity(profile)
+    assert np.allclose(sens[["true", "latent", "spurious", "no loyalty"]].sum(axis=1), 1)
+    mid = sens[(sens["attitude_quantile"] == 0.5) & (sens["usage_quantile"] == 0.5)].iloc[0]
+    assert mid["true"] == pytest.approx(got["true"])
+
+
+def test_drivers_find_the_referral_factor(lib):
+    s = lib.survey.assign(**scales.score_all(lib.survey))
+    kd = drivers.key_drivers(s, "recommend", ["satisfaction", "relationship", "repeat_intention",
+                                              "switching", "referral"], n_boot=200)
+    assert kd["relative_weight"].sum() == pytest.approx(kd.attrs["r_squared"], abs=1e-12)
+    top = kd.sort_values("relative_weight").iloc[-1]
+    assert top["driver"] == "referral"  # `recommend` is generated from the referral factor
+    assert (kd["rw_ci_low"] <= kd["relative_weight"]).all()
+    assert (kd["relative_weight"] <= kd["rw_ci_high"]).all()
+
+
+def test_relative_weights_reference_cases():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5000, 3))
+    x[:, 2] = 0.7 * x[:, 0] + 0.3 * x[:, 2]
+    y = x @ [0.5, 0.3, 0.2] + rng.standard_normal(5000)
+    corr = np.corrcoef(np.column_stack([y, x]), rowvar=False)
+    rw = drivers.relative_weights(corr)
+    r2 = 1 - np.var(y - np.column_stack([np.ones(5000), x]) @ np.linalg.lstsq(
+        np.column_stack([np.ones(5000), x]), y, rcond=None)[0]) / np.var(y)
+    assert rw.sum() == pytest.approx(r2, rel=1e-10)
+    # uncorrelated drivers: the relative weight is the squared correlation (Johnson 2000)
+    z = rng.standard_normal((20000, 2))
+    z -= z.mean(0)
+    q, _ = np.linalg.qr(z)
+    y2 = q @ [2.0, 1.0] + rng.standard_normal(20000)
+    c2 = np.corrcoef(np.column_stack([y2, q]), rowvar=False)
+    np.testing.assert_allclose(drivers.relative_weights(c2), c2[0, 1:] ** 2, rtol=1e-8)
+
+
+def test_importance_performance_and_bad_input(lib):
+    ip = drivers.importance_performance(lib.survey, "recommend",
+                                        ["journey", "tp_desk", "tp_catalogue", "tp_website"],
+                                        1, 10, n_boot=50)
+    assert ip["importance"].sum() == pytest.approx(100)
+    assert ip["performance"].between(0, 100).all()
+    with pytest.raises(ValueError, match="at least two drivers"):
+        drivers.key_drivers(lib.survey, "recommend", ["journey"])
+    with pytest.raises(ValueError, match="constant"):
+        drivers.key_drivers(lib.survey.assign(k=1), "recommend", ["journey", "k"])
