@@ -61,8 +61,8 @@ def retention_curves(result, ax=None, at_risk: bool = True, unit: str = "years",
         for i, (color, g) in enumerate(zip(palette, groups, strict=True)):
             t = data.loc[data["group"] == g, "t"].to_numpy()
             y = -0.22 - 0.07 * i
-            ax.text(0.0, y, f"{str(g)[:14]}", transform=ax.transAxes, ha="right", va="center",
-                    fontsize=8, color=color)
+            ax.text(-0.06, y, f"{str(g)[:14]}", transform=ax.transAxes, ha="right",
+                    va="center", fontsize=8, color=color)
             for x in xt:
                 ax.text(x, y, f"{int((t >= x).sum())}", ha="center", va="center", fontsize=8,
                         color=color, transform=ax.get_xaxis_transform())
@@ -152,8 +152,8 @@ def nps_composition(by_group: pd.DataFrame, ax=None, title: str | None = None):
         ax.barh(y, 100 * d[part], left=left, color=color, label=part, height=0.6)
         left += 100 * d[part].to_numpy()
     ax.set_yticks(y, d["group"].astype(str))
-    ax.set(xlim=(0, 100), xlabel="share of respondents (%)", ylabel="",
-           title=title or "NPS composition by group")
+    ax.set(xlim=(0, 100), xlabel="share of respondents (%)", ylabel="")
+    ax.set_title(title or "NPS composition by group", pad=32)
     twin = ax.twiny()
     twin.errorbar(d["nps"], y, xerr=[d["nps"] - d["ci_low"], d["ci_high"] - d["nps"]],
                   fmt="D", color="black", capsize=3, label="NPS (95% CI)")

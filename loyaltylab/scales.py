@@ -5,6 +5,7 @@ analysis (statsmodels' ``Factor``)."""
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -273,18 +274,35 @@ class CompositeReliability:
     ave: float
     loadings: pd.Series = field(repr=False)
     n: int
+    method: str = "ml"
 
     def __repr__(self) -> str:
-        return f"CompositeReliability(omega={self.omega:.3f}, AVE={self.ave:.3f}, n={self.n})"
+        return (f"CompositeReliability(omega={self.omega:.3f}, AVE={self.ave:.3f}, n={self.n}, "
+                f"method={self.method})")
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{"omega": self.omega, "ave": self.ave, "n": self.n}])
+        return pd.DataFrame([{"omega": self.omega, "ave": self.ave, "n": self.n,
+                              "method": self.method}])
 
 
 def _factor(x: pd.DataFrame, n_factors: int):
+    """Maximum-likelihood factor model; when ML does not converge (typically a Heywood case,
+    a loading running to 1 in a weak block of three items), principal-axis factoring, which
+    always returns admissible loadings. ``.method`` says which was used."""
     from statsmodels.multivariate.factor import Factor
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-    return Factor(x.to_numpy(), n_factor=n_factors, method="ml", smc=True).fit()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        try:
+            res = Factor(x.to_numpy(), n_factor=n_factors, method="ml", smc=True).fit()
+            res.method = "ml"
+            return res
+        except ConvergenceWarning:
+            pass
+    res = Factor(x.to_numpy(), n_factor=n_factors, method="pa", smc=True).fit()
+    res.method = "pa"
+    return res
 
 
 def composite_reliability(data: pd.DataFrame, items: Sequence[str] | Scale,
@@ -293,17 +311,19 @@ def composite_reliability(data: pd.DataFrame, items: Sequence[str] | Scale,
     """Omega / composite reliability and average variance extracted (AVE).
 
     omega = (sum l)^2 / ((sum l)^2 + sum(1 - l^2)) and AVE = mean(l^2), with l the
-    standardized loadings of a one-factor ML model (statsmodels ``Factor``). Fornell &
-    Larcker (1981) suggest AVE >= 0.5 for convergent validity.
+    standardized loadings of a one-factor ML model (statsmodels ``Factor``; principal-axis
+    factoring when ML does not converge, reported in ``method``). Fornell & Larcker (1981)
+    suggest AVE >= 0.5 for convergent validity.
     """
     x = _items(data, items, "composite reliability", reverse, low, high).dropna()
     if x.shape[1] < 3:
         raise ValueError("a one-factor model needs at least three items")
-    lam = np.abs(_factor(x, 1).loadings[:, 0])
+    res = _factor(x, 1)
+    lam = np.abs(res.loadings[:, 0])
     omega = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
     return CompositeReliability(omega=float(omega), ave=float(np.mean(lam**2)),
                                 loadings=pd.Series(lam, index=x.columns, name="loading"),
-                                n=len(x))
+                                n=len(x), method=res.method)
 
 
 def efa(data: pd.DataFrame, items: Sequence[str], n_factors: int,
@@ -348,5 +368,5 @@ def efa(data: pd.DataFrame, items: Sequence[str], n_factors: int,
     primary = tidy.abs().idxmax(axis=1)
     out["primary"] = out["factor"] == out["item"].map(primary)
     out.attrs["report"] = {"n": len(x), "n_excluded": len(data) - len(x),
-                           "rotation": rotation}
+                           "rotation": rotation, "method": res.method}
     return out
