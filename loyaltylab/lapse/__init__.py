@@ -9,9 +9,22 @@ from loyaltylab.lapse.models import (
     fit_time_varying_lapse_model,
 )
 from loyaltylab.lapse.renewals import SBGResult, fit_sbg, fit_sbg_records, simulate_renewals
+from loyaltylab.lapse.silent import (
+    BGBBResult,
+    BGNBDResult,
+    calibration_histogram,
+    expected_cumulative,
+    fit_bgbb,
+    fit_bgnbd,
+    rfm_summary,
+    simulate_bgnbd,
+)
 from loyaltylab.lapse.tenure import inactivity_lapse, person_period, tenure_table
 
-__all__ = ["LapseModel", "LogRankResult", "RetentionCurves", "SBGResult", "cohort_table",
-           "compare_models", "fit_lapse_model", "fit_sbg", "fit_sbg_records",
-           "fit_time_varying_lapse_model", "inactivity_lapse", "person_period",
-           "retention_curves", "simulate_renewals", "tenure_table"]
+__all__ = [
+    "BGBBResult", "BGNBDResult", "LapseModel", "LogRankResult", "RetentionCurves", "SBGResult",
+    "calibration_histogram", "cohort_table", "compare_models", "expected_cumulative",
+    "fit_bgbb", "fit_bgnbd", "fit_lapse_model", "fit_sbg", "fit_sbg_records",
+    "fit_time_varying_lapse_model", "inactivity_lapse", "person_period", "retention_curves",
+    "rfm_summary", "simulate_bgnbd", "simulate_renewals", "tenure_table",
+]
