@@ -295,7 +295,9 @@ def _factor(x: pd.DataFrame, n_factors: int):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         try:
-            res = Factor(x.to_numpy(), n_factor=n_factors, method="ml", smc=True).fit()
+            # statsmodels draws random EM starting loadings unless seeded: seed for
+            # results that are identical run to run
+            res = Factor(x.to_numpy(), n_factor=n_factors, method="ml", smc=True).fit(rng=0)
             res.method = "ml"
             return res
         except ConvergenceWarning:
