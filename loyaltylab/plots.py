@@ -260,3 +260,32 @@ def service_gaps(gaps: pd.DataFrame, ax=None, title: str | None = None):
     ax.set(xlabel="mean rating (1-9)", title=title or "Service quality: zone of tolerance")
     ax.legend(loc="lower right", fontsize=8)
     return ax
+
+
+def calibration_histogram(table: pd.DataFrame, ax=None, title: str | None = None):
+    """Observed vs expected members by number of repeat uses, from
+    :func:`loyaltylab.lapse.calibration_histogram`."""
+    ax = _ax(ax)
+    long = table.melt(id_vars="repeat_uses", value_vars=["observed", "expected"],
+                      var_name="source", value_name="members")
+    sns.barplot(data=long, x="repeat_uses", y="members", hue="source", ax=ax)
+    ax.set(xlabel="repeat uses in the calibration period", ylabel="members",
+           title=title or "Model fit: repeat uses in the calibration period")
+    ax.legend(title=None)
+    return ax
+
+
+def tracking(grid: Sequence[float], actual: Sequence[float], expected: Sequence[float],
+             calibration_end: float, ax=None, unit: str = "weeks", title: str | None = None):
+    """Cumulative repeat uses over time, actual vs model, with the end of the calibration
+    period marked (hold-out tracking plot)."""
+    ax = _ax(ax)
+    ax.plot(grid, actual, color="C0", lw=2, label="actual")
+    ax.plot(grid, expected, color="C1", lw=2, ls="--", label="model")
+    ax.axvline(calibration_end, color="0.4", ls=":", lw=1)
+    ax.text(calibration_end, 0.02, " end of calibration", transform=ax.get_xaxis_transform(),
+            fontsize=8, color="0.3")
+    ax.set(xlabel=f"time ({unit})", ylabel="cumulative repeat uses",
+           title=title or "Tracking cumulative repeat uses")
+    ax.legend(loc="upper left")
+    return ax
