@@ -1,0 +1,113 @@
+"""Rejection factors, complaints and recovery, response speed, journeys vs touchpoints."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from loyaltylab import experience as X
+from loyaltylab._library import FACTORS
+
+
+@pytest.fixture(scope="module")
+def model(lib):
+    tm = lib.truth.members.set_index("member_id")
+    cov = tm[[*FACTORS, "journey"]].copy()
+    cov["touchpoints"] = tm.filter(like="touchpoint_").sum(axis=1)
+    m = lib.members.set_index("member_id")
+    cov["joined_via_offer"] = m["joined_via_offer"].astype(float)
+    for t in ("family", "senior", "student"):
+        cov[t] = (m["member_type"] == t).astype(float)
+    return X.fit_complaint_model(lib.members, lib.complaints, lib.as_of, covariates=cov)
+
+
+def test_complaint_model_recovers_the_truth(lib, model):
+    """Every generating hazard ratio lies in its Bonferroni-adjusted 95% interval (16
+    coefficients), complaint effects included (they act from the first complaint on)."""
+    eff = model.effects().set_index("covariate")
+    truth = lib.truth.hazard_ratios.rename({"per_log10_response_hours": "log10_response_hours",
+                                            "touchpoint": "touchpoints"})
+    z = (eff["coef"] - np.log(truth[eff.index])) / eff["se"]
+    crit = stats.norm.ppf(1 - 0.05 / (2 * len(z)))
+    assert (z.abs() < crit).all(), z
+    assert model.episodes.attrs["report"]["n_complained"] > 1000
+
+
+def test_recovery_delay_and_excess(lib, model):
+    rec = model.recovery(response_hours=1).set_index(["category", "recovered"])
+    # truth at 1 hour: systems recovered 1.2 * 0.6 = 0.72 (< 1), people unrecovered 1.7
+    assert rec.loc[("people", False), "ci_low"] > 1
+    assert rec.loc[("systems", True), "hazard_ratio"] < 1
+    assert set(rec["verdict"]) <= {"paradox holds: lapse less than non-complainers",
+                                   "lapse more than non-complainers",
+                                   "no difference established"}
+    curve = model.delay_curve(hours=[1, 24, 168])
+    assert curve["hazard_ratio"].is_monotonic_increasing and curve.iloc[0]["hazard_ratio"] == 1
+    hr24 = curve.set_index("response_hours").loc[24]
+    assert hr24["ci_low"] <= 1.15 ** np.log10(24) <= hr24["ci_high"]
+    ex = model.excess_lapses()
+    assert ex["lapses_after_complaint"].sum() > 0 and ex.iloc[0]["from_category"] > 0
+
+
+def test_rates_and_response_times(lib):
+    r = X.complaint_rates(lib.complaints, lib.members, lib.as_of)
+    assert r["complaints"].sum() == len(lib.complaints)
+    assert (r["ci_low"] < r["rate"]).all() and (r["rate"] < r["ci_high"]).all()
+    by = X.complaint_rates(lib.complaints, lib.members, lib.as_of, by="branch")
+    assert by["complaints"].sum() == len(lib.complaints)
+    rt = X.response_times(lib.complaints).set_index("group")
+    assert rt.loc["desk", "within_1h"] > rt.loc["email", "within_1h"]
+    assert rt["n"].sum() == len(lib.complaints)
+
+
+def test_journey_predicts_better(lib):
+    s = lib.survey
+    d = pd.DataFrame({"journey": s["journey"], "tp_desk": s["tp_desk"],
+                      "tp_catalogue": s["tp_catalogue"], "tp_website": s["tp_website"],
+                      "promoter": (s["recommend"] >= 9).astype(float).where(
+                          s["recommend"].notna())})
+    res = X.journey_vs_touchpoints(d, "journey", ["tp_desk", "tp_catalogue", "tp_website"],
+                                   outcome="promoter", n_splits=5, repeats=2).set_index("model")
+    assert res.loc["journey", "diff_vs_touchpoints"] > 0
+    assert 0.5 < res.loc["journey", "score"] < 1
+    with pytest.raises(ValueError, match="either duration"):
+        X.journey_vs_touchpoints(d, "journey", ["tp_desk"])
+
+
+def _small():
+    members = pd.DataFrame({"member_id": [1, 2], "joined": pd.to_datetime(["2020-01-01"] * 2),
+                            "lapsed": [pd.NaT, pd.Timestamp("2021-01-01")]})
+    complaints = pd.DataFrame({"member_id": [1, 2], "date": pd.to_datetime(
+        ["2020-05-01", "2020-06-01"]), "category": ["value", "people"],
+        "response_hours": [2.0, 30.0], "resolved": [True, False]})
+    return members, complaints
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"category": ["value", "noise"]}, "not rejection factors"),
+        ({"response_hours": [2.0, -1.0]}, "outside"),
+        ({"date": pd.to_datetime(["2019-05-01", "2020-06-01"])}, "before the member joined"),
+        ({"date": pd.to_datetime(["2020-05-01", "2022-06-01"])}, "after the member left"),
+        ({"member_id": [1, 3]}, "not in members"),
+    ],
+)
+def test_bad_complaints(change, message):
+    members, complaints = _small()
+    with pytest.raises(ValueError, match=message):
+        X.check_complaints(complaints.assign(**change), members, "2022-12-31")
+
+
+def test_episodes_and_mapping():
+    members, complaints = _small()
+    ep = X.complaint_episodes(members, complaints, "2022-12-31")
+    assert len(ep) == 4 and ep["lapsed"].sum() == 1
+    assert ep.groupby("member_id")["stop"].max().round(3).tolist() == [2.998, 1.002]  # days/365.25
+    own = complaints.assign(code=["fines", "rude staff"]).drop(columns="category")
+    mapped = X.map_categories(own, {"fines": "value", "rude staff": "people"})
+    assert mapped["category"].tolist() == ["value", "people"]
+    with pytest.raises(ValueError, match="not in the mapping"):
+        X.map_categories(own, {"fines": "value"})
+    with pytest.raises(ValueError, match="not rejection factors"):
+        X.map_categories(own, {"fines": "price", "rude staff": "people"})
