@@ -10,5 +10,5 @@ from loyaltylab._environment import notebook_setup, show_versions
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "datasets", "drivers", "experience", "lapse", "metrics", "notebook_setup", "plots",
-           "scales", "show_versions", "simulate"]
+__all__ = ["__version__", "datasets", "drivers", "experience", "lapse", "metrics",
+           "notebook_setup", "plots", "scales", "show_versions", "simulate"]
