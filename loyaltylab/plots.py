@@ -110,7 +110,11 @@ def forest(effects: pd.DataFrame, ax=None, estimate: str | None = None,
     ax.set_yticks(y, e["covariate"])
     ax.set(xlabel=est.replace("_", " ") + " (log scale)", ylabel="",
            title=title or est.replace("_", " ").capitalize() + "s")
+    lo, hi = ax.get_xlim()
+    ticks = [v for v in (0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10) if lo <= v <= hi]
+    ax.set_xticks(ticks)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())
     return ax
 
 
@@ -288,4 +292,38 @@ def tracking(grid: Sequence[float], actual: Sequence[float], expected: Sequence[
     ax.set(xlabel=f"time ({unit})", ylabel="cumulative repeat uses",
            title=title or "Tracking cumulative repeat uses")
     ax.legend(loc="upper left")
+    return ax
+
+
+def delay_curve(table: pd.DataFrame, ax=None, title: str | None = None):
+    """Dose-response of the lapse hazard on the response delay, with its band (from
+    :meth:`loyaltylab.experience.ComplaintModel.delay_curve`)."""
+    ax = _ax(ax)
+    ax.plot(table["response_hours"], table["hazard_ratio"], marker="o", color="C3")
+    ax.fill_between(table["response_hours"], table["ci_low"], table["ci_high"], color="C3",
+                    alpha=0.2, lw=0)
+    ax.axhline(1, color="0.4", ls="--", lw=1)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set(xlabel="hours until the complaint was answered (log scale)",
+           ylabel="lapse hazard ratio vs a 1-hour answer",
+           title=title or "Slower answers, more lapse")
+    return ax
+
+
+def response_times(table: pd.DataFrame, threshold: str = "within_24h", ax=None,
+                   title: str | None = None):
+    """Share of complaints answered within a threshold by channel, with Wilson intervals (from
+    :func:`loyaltylab.experience.response_times`)."""
+    ax = _ax(ax)
+    d = table.sort_values(threshold)
+    y = np.arange(len(d))
+    ax.barh(y, 100 * d[threshold], color="C0", alpha=0.8)
+    ax.errorbar(100 * d[threshold], y, xerr=[100 * (d[threshold] - d[f"{threshold}_ci_low"]),
+                                             100 * (d[f"{threshold}_ci_high"] - d[threshold])],
+                fmt="none", color="black", capsize=3)
+    ax.set_yticks(y, d["group"].astype(str))
+    label = threshold.replace("within_", "").replace("h", " h")
+    ax.set(xlim=(0, 100), xlabel=f"share answered within {label} (%)",
+           title=title or f"Complaints answered within {label}")
     return ax
