@@ -190,8 +190,10 @@ def test_person_period_reconstructs_tenure(lib):
     t = lapse.tenure_table(lib.members, lib.as_of)
     pp = lapse.person_period(t, "quarter", events=lib.visits, complaints=lib.complaints)
     last = pp.groupby("member_id")["stop_time"].max()
-    np.testing.assert_allclose(last.to_numpy(), (t.set_index("member_id")["tenure"]).to_numpy(),
-                               atol=1e-9)
+    ten = t.set_index("member_id")["tenure"]
+    np.testing.assert_allclose(last.to_numpy(), ten[ten > 0].to_numpy(), atol=1e-9)
+    # a member who joined on the as-of date has no time at risk: excluded and counted
+    assert pp.attrs["report"]["n_zero_tenure_excluded"] == int((ten == 0).sum()) == 1
     assert pp["lapsed"].sum() == t["lapsed"].sum()
     # every use event inside membership falls in some period, and the lag is one period
     assert pp["visits_last_period"].sum() <= len(lib.visits)
@@ -326,3 +328,20 @@ def test_bigger_world_recovers_with_per_sd_scaling():
     rho = np.exp(w.fitter.params_.loc[("rho_", "Intercept")])
     np.testing.assert_allclose(-w.params * rho, cox.params, atol=0.03)
     assert rho == pytest.approx(lib.truth.baseline["shape"], abs=0.03)
+
+
+def test_time_varying_model_on_person_periods(lib):
+    """Unresolved complaints raise the hazard from when they happen (truth: category HR
+    1.2-1.7, no recovery), so the time-varying count of unresolved complaints has HR > 1."""
+    t = lapse.tenure_table(lib.members, lib.as_of)
+    pp = lapse.person_period(t, "quarter", events=lib.visits, complaints=lib.complaints)
+    pp["any_unresolved"] = (pp["unresolved_to_date"] > 0).astype(float)
+    pp["visits_last_period"] = np.log1p(pp["visits_last_period"])
+    ctv = lapse.fit_time_varying_lapse_model(pp, "member_id",
+                                             ["any_unresolved", "visits_last_period"])
+    hr = np.exp(ctv.params_)
+    lo = np.exp(ctv.confidence_intervals_.iloc[:, 0])
+    assert hr["any_unresolved"] > 1.2 and lo["any_unresolved"] > 1
+    assert hr["visits_last_period"] < 1  # recent use protects (repeat-use propensity)
+    with pytest.raises(ValueError, match="constant"):
+        lapse.fit_time_varying_lapse_model(pp.assign(k=1.0), "member_id", ["k"])

@@ -115,3 +115,11 @@ def test_bgbb_bad_input():
         lapse.fit_bgbb(pd.DataFrame({"frequency": [1], "recency": [7], "periods": [6]}))
     with pytest.raises(ValueError, match="frequency > recency"):
         lapse.fit_bgbb(pd.DataFrame({"frequency": [3], "recency": [2], "periods": [6]}))
+
+
+def test_bgbb_recovers_simulated_parameters():
+    sim = lapse.simulate_bgbb(1.2, 0.75, 0.66, 2.8, n_members=40_000, periods=6, seed=5)
+    assert sim["weights"].sum() == 40_000
+    res = lapse.fit_bgbb(sim)
+    for name, true in {"alpha": 1.2, "beta": 0.75, "gamma": 0.66, "delta": 2.8}.items():
+        assert abs(getattr(res, name) - true) < 3.5 * res.se[name], (name, res, res.se)

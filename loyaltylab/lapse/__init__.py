@@ -17,6 +17,7 @@ from loyaltylab.lapse.silent import (
     fit_bgbb,
     fit_bgnbd,
     rfm_summary,
+    simulate_bgbb,
     simulate_bgnbd,
 )
 from loyaltylab.lapse.tenure import inactivity_lapse, person_period, tenure_table
@@ -26,5 +27,5 @@ __all__ = [
     "calibration_histogram", "cohort_table", "compare_models", "expected_cumulative",
     "fit_bgbb", "fit_bgnbd", "fit_lapse_model", "fit_sbg", "fit_sbg_records",
     "fit_time_varying_lapse_model", "inactivity_lapse", "person_period", "retention_curves",
-    "rfm_summary", "simulate_bgnbd", "simulate_renewals", "tenure_table",
+    "rfm_summary", "simulate_bgbb", "simulate_bgnbd", "simulate_renewals", "tenure_table",
 ]

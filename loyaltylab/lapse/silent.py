@@ -393,3 +393,22 @@ def expected_cumulative(result: BGNBDResult, first_use: np.ndarray,
         age = t - first
         out[k] = result.expected_purchases(age[age > 0]).sum()
     return out
+
+
+def simulate_bgbb(alpha: float, beta: float, gamma: float, delta: float, n_members: int,
+                  periods: int, seed: int = 0) -> pd.DataFrame:
+    """Simulate the BG/BB model: each member uses each opportunity with probability p ~
+    Beta(alpha, beta) while alive, and is alive at each new opportunity with probability
+    1 - theta, theta ~ Beta(gamma, delta). Returns the weighted summary (``frequency``,
+    ``recency``, ``periods``, ``weights``) in the format of the donations data."""
+    rng = np.random.default_rng(seed)
+    p = rng.beta(alpha, beta, n_members)
+    theta = rng.beta(gamma, delta, n_members)
+    alive_for = np.minimum(rng.geometric(theta) - 1, periods)  # opportunities while alive
+    k = np.arange(1, periods + 1)
+    used = (rng.random((n_members, periods)) < p[:, None]) & (k[None, :] <= alive_for[:, None])
+    x = used.sum(axis=1)
+    tx = np.where(x > 0, periods - np.argmax(used[:, ::-1], axis=1), 0)
+    df = pd.DataFrame({"frequency": x, "recency": tx, "periods": periods})
+    return df.value_counts().rename("weights").reset_index().sort_values(
+        ["frequency", "recency"], ignore_index=True)

@@ -221,6 +221,11 @@ def person_period(
         _validate.one_of(period, "period", ["month", "quarter", "year"])]
     t0 = _validate.dates(tenure, start, allow_missing=False)
     years = ((tenure["end"] - t0).dt.total_seconds() / 86400 / DAYS_PER_YEAR).to_numpy()
+    # members who joined on the last day have no time at risk: excluded and counted
+    zero = years <= 0
+    n_zero = int(zero.sum())
+    if n_zero:
+        tenure, t0, years = tenure[~zero], t0[~zero], years[~zero]
     n_per = np.maximum(np.ceil(years / length - 1e-12), 1).astype(np.int64)
     idx = np.repeat(np.arange(len(tenure)), n_per)
     k = np.arange(idx.size) - np.repeat(np.cumsum(n_per) - n_per, n_per)
@@ -270,5 +275,6 @@ def person_period(
             np.add.at(inc, base[rows[ok]] + per[ok] + 1, 1)  # counts from the next period on
             cum = np.cumsum(inc)
             out[name] = cum - np.repeat(cum[base] - inc[base], n_per)
-    out.attrs["report"] = {"n_members": len(tenure), "n_rows": len(out), "period": period}
+    out.attrs["report"] = {"n_members": len(tenure), "n_rows": len(out), "period": period,
+                           "n_zero_tenure_excluded": n_zero}
     return out
