@@ -409,3 +409,61 @@ def journey_vs_touchpoints(data: pd.DataFrame, journey: str, touchpoints: Sequen
     out.attrs["report"] = {"n_used": n, "n_excluded": len(data) - n, "folds": n_splits,
                            "repeats": repeats}
     return out
+
+
+def delay_and_satisfaction(complaints: pd.DataFrame, survey: pd.DataFrame, score: pd.Series,
+                           member: str = "member_id", ci: float = 0.95) -> pd.DataFrame:
+    """Does a slow answer lower later satisfaction? For each survey response that follows a
+    complaint, the satisfaction ``score`` is regressed on the log10 response time and the
+    resolution of the member's most recent earlier complaint (OLS with HC3 intervals).
+
+    Parameters
+    ----------
+    score : Series
+        One satisfaction score per survey row (e.g. ``scales.score(survey, ...)``), aligned
+        with ``survey``.
+
+    Returns
+    -------
+    DataFrame
+        One row per term (``log10_response_hours``, ``resolved``): coefficient on the score's
+        scale with its interval and p-value. ``.attrs["report"]``: responses used, responses
+        without an earlier complaint, responses without a score.
+    """
+    import statsmodels.api as sm
+
+    _validate.frame(complaints, "complaints")
+    _validate.frame(survey, "survey")
+    _validate.columns(complaints, [member, "date", "response_hours", "resolved"],
+                      "delay and satisfaction", "complaints")
+    _validate.columns(survey, [member, "date"], "delay and satisfaction", "survey")
+    hours = _validate.numeric(complaints, "response_hours", lo=0, allow_missing=False,
+                              purpose="delay and satisfaction")
+    c = pd.DataFrame({member: complaints[member].to_numpy(),
+                      "c_date": _validate.dates(complaints, "date").to_numpy(),
+                      "log10_response_hours": np.log10(hours.clip(lower=0.01)).to_numpy(),
+                      "resolved": complaints["resolved"].astype(float).to_numpy()})
+    s = pd.DataFrame({member: survey[member].to_numpy(),
+                      "s_date": _validate.dates(survey, "date").to_numpy(),
+                      "score": np.asarray(score, dtype=float), "row": np.arange(len(survey))})
+    merged = pd.merge_asof(s.sort_values("s_date"), c.sort_values("c_date"),
+                           left_on="s_date", right_on="c_date", by=member,
+                           allow_exact_matches=False)
+    has = merged["c_date"].notna()
+    ok = has & merged["score"].notna()
+    d = merged[ok]
+    if len(d) < 10:
+        raise ValueError(f"only {len(d)} survey responses follow a complaint; too few to "
+                         f"estimate the effect of response delay")
+    x = sm.add_constant(d[["log10_response_hours", "resolved"]])
+    res = sm.OLS(d["score"], x).fit(cov_type="HC3")
+    conf = res.conf_int(alpha=1 - ci)
+    terms = ["log10_response_hours", "resolved"]
+    out = pd.DataFrame({"term": terms, "coef": res.params[terms].to_numpy(),
+                        "ci_low": conf.loc[terms, 0].to_numpy(),
+                        "ci_high": conf.loc[terms, 1].to_numpy(),
+                        "p_value": res.pvalues[terms].to_numpy()})
+    out.attrs["report"] = {"n_used": int(ok.sum()), "n_without_earlier_complaint":
+                           int((~has).sum()), "n_without_score": int((has & ~ok).sum())}
+    out.attrs["results"] = res
+    return out

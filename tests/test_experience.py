@@ -111,3 +111,15 @@ def test_episodes_and_mapping():
         X.map_categories(own, {"fines": "value"})
     with pytest.raises(ValueError, match="not rejection factors"):
         X.map_categories(own, {"fines": "price", "rude staff": "people"})
+
+
+def test_delay_and_later_satisfaction(lib):
+    """In the simulated library complaints do not change satisfaction (it is a stable latent
+    trait): the estimated effects of delay and resolution on later satisfaction are 0 within
+    their intervals."""
+    from loyaltylab import scales
+
+    sat = scales.score(lib.survey, scales.STANDARD_SCALES["satisfaction"])
+    res = X.delay_and_satisfaction(lib.complaints, lib.survey, sat).set_index("term")
+    assert res.attrs["report"]["n_used"] > 200
+    assert (res["ci_low"] < 0).all() and (res["ci_high"] > 0).all()
