@@ -467,3 +467,44 @@ def delay_and_satisfaction(complaints: pd.DataFrame, survey: pd.DataFrame, score
                            int((~has).sum()), "n_without_score": int((has & ~ok).sum())}
     out.attrs["results"] = res
     return out
+
+
+def recovery_curves(members: pd.DataFrame, complaints: pd.DataFrame, as_of: str | pd.Timestamp,
+                    landmark: float = 1.0, horizons: Sequence[float] = (1, 2)):
+    """Retention curves of members who complained and were recovered, complained and were not,
+    and never complained, by landmark analysis.
+
+    Members still present ``landmark`` years after joining are grouped by their complaint
+    history up to that point (first complaint resolved / not resolved / none) and followed from
+    the landmark on, so no group is credited with time it had to survive to be classified
+    (no immortal-time bias). Unadjusted: use :func:`fit_complaint_model` for adjusted
+    hazard ratios.
+
+    Returns
+    -------
+    RetentionCurves
+        Time is years since the landmark; ``.compare()`` gives the log-rank tests.
+    """
+    from loyaltylab.lapse import retention_curves, tenure_table
+
+    c = check_complaints(complaints, members, as_of)
+    t = tenure_table(members, as_of).set_index("member_id")
+    at_risk = t[t["tenure"] > landmark].copy()
+    if at_risk.empty:
+        raise ValueError(f"no member is still present {landmark} years after joining; use a "
+                         f"smaller landmark")
+    c = c[c["member_id"].isin(at_risk.index)]
+    years_in = (c["date"] - at_risk.loc[c["member_id"], "joined"].to_numpy()).dt.days
+    first = c[years_in.to_numpy() / DAYS_PER_YEAR <= landmark].sort_values("date")
+    first = first.drop_duplicates("member_id").set_index("member_id")
+    group = pd.Series("never complained", index=at_risk.index)
+    if len(first):
+        res = first["resolved"].astype(bool) if "resolved" in first else pd.Series(
+            False, index=first.index)
+        group.loc[first.index] = np.where(res, "complained, resolved",
+                                          "complained, not resolved")
+    at_risk["group"] = pd.Categorical(group, categories=[
+        "never complained", "complained, resolved", "complained, not resolved"])
+    at_risk["years_after_landmark"] = at_risk["tenure"] - landmark
+    return retention_curves(at_risk.reset_index(), "years_after_landmark", "lapsed",
+                            by="group", horizons=horizons)

@@ -61,7 +61,7 @@ def retention_curves(result, ax=None, at_risk: bool = True, unit: str = "years",
         for i, (color, g) in enumerate(zip(palette, groups, strict=True)):
             t = data.loc[data["group"] == g, "t"].to_numpy()
             y = -0.22 - 0.07 * i
-            ax.text(-0.06, y, f"{str(g)[:14]}", transform=ax.transAxes, ha="right",
+            ax.text(-0.06, y, f"{str(g)[:28]}", transform=ax.transAxes, ha="right",
                     va="center", fontsize=8, color=color)
             for x in xt:
                 ax.text(x, y, f"{int((t >= x).sum())}", ha="center", va="center", fontsize=8,

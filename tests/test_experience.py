@@ -123,3 +123,18 @@ def test_delay_and_later_satisfaction(lib):
     res = X.delay_and_satisfaction(lib.complaints, lib.survey, sat).set_index("term")
     assert res.attrs["report"]["n_used"] > 200
     assert (res["ci_low"] < 0).all() and (res["ci_high"] > 0).all()
+
+
+def test_recovery_curves_by_landmark(lib):
+    rc = X.recovery_curves(lib.members, lib.complaints, lib.as_of, landmark=1.0)
+    s = rc.summary
+    assert list(s.index) == ["never complained", "complained, resolved",
+                             "complained, not resolved"]
+    present = (lib.members["lapsed"].fillna(lib.as_of) - lib.members["joined"]).dt.days
+    assert s["n"].sum() == int((present / 365.25 > 1.0).sum())
+    h = rc.at_horizons.set_index(["group", "horizon"])["retention"]
+    assert h[("complained, not resolved", 2)] < h[("complained, resolved", 2)]
+    pw = rc.compare().pairwise.set_index(["group_a", "group_b"])
+    assert pw.loc[("complained, not resolved", "never complained"), "p_value"] < 0.01
+    with pytest.raises(ValueError, match="smaller landmark"):
+        X.recovery_curves(lib.members, lib.complaints, lib.as_of, landmark=50)
