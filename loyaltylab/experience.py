@@ -20,9 +20,9 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from loyaltylab import _validate
+from loyaltylab._library import DAYS_PER_YEAR
 
 CATEGORIES = ("value", "systems", "people")
-DAYS_PER_YEAR = 365.25
 
 
 def map_categories(complaints: pd.DataFrame, mapping: Mapping[str, str],

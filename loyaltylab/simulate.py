@@ -21,11 +21,10 @@ import pandas as pd
 from scipy import special, stats
 
 from loyaltylab import _validate
-from loyaltylab._library import ATTITUDINAL, FACTORS, LibraryData, LibraryTruth
+from loyaltylab._library import ATTITUDINAL, DAYS_PER_YEAR, FACTORS, LibraryData, LibraryTruth
 
 __all__ = ["DEFAULT_EFFECTS", "SHIPPED", "library"]
 
-DAYS_PER_YEAR = 365.25
 MEMBER_TYPES = ("adult", "family", "senior", "student")
 MEMBER_TYPE_P = (0.40, 0.15, 0.20, 0.25)
 BRANCHES = ("Central", "East", "North", "South", "West")

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 
 from loyaltylab import _validate
+from loyaltylab._library import DAYS_PER_YEAR
 
-DAYS_PER_YEAR = 365.25
 _UNITS = {"days": 1.0, "weeks": 7.0, "months": DAYS_PER_YEAR / 12, "years": DAYS_PER_YEAR}
 
 
