@@ -5,10 +5,23 @@ resistance to switching); members are lost through value, systems and people. Th
 measures the factors with their uncertainty and models when members lapse.
 """
 
-from loyaltylab import datasets, drivers, experience, lapse, metrics, plots, scales, simulate
+from loyaltylab import (
+    complaints,
+    datasets,
+    drivers,
+    journeys,
+    lapse,
+    metrics,
+    plots,
+    recovery,
+    scales,
+    schema,
+    simulate,
+)
 from loyaltylab._environment import notebook_setup, show_versions
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "datasets", "drivers", "experience", "lapse", "metrics",
-           "notebook_setup", "plots", "scales", "show_versions", "simulate"]
+__all__ = ["__version__", "complaints", "datasets", "drivers", "journeys", "lapse", "metrics",
+           "notebook_setup", "plots", "recovery", "scales", "schema", "show_versions",
+           "simulate"]

@@ -7,13 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-#: Days in a year of tenure (the Julian year, as survival analyses of dates commonly use).
-DAYS_PER_YEAR = 365.25
-
-#: The five loyalty factors of the seed material, in the package's order.
-FACTORS = ("satisfaction", "relationship", "repeat_use", "referral", "switching")
-#: The attitudinal factors (measured by the survey); repeat use is measured from behaviour.
-ATTITUDINAL = ("satisfaction", "relationship", "referral", "switching")
+from loyaltylab.schema import FACTORS
 
 
 @dataclass(frozen=True, repr=False)

@@ -14,7 +14,12 @@ def _example(values: pd.Series) -> str:
 
 
 def frame(data: object, name: str = "data", *, allow_empty: bool = False) -> pd.DataFrame:
-    """Return ``data`` if it is a non-empty DataFrame, else raise a clear error."""
+    """Return ``data`` if it is a non-empty DataFrame (or the table of a table result, such
+    as a tenure table), else raise a clear error."""
+    from loyaltylab._results import TableResult
+
+    if isinstance(data, TableResult):
+        data = data.data
     if not isinstance(data, pd.DataFrame):
         raise TypeError(
             f"{name} must be a pandas DataFrame (one row per observation), "

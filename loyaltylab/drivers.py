@@ -11,16 +11,58 @@ Relative weights are written here because no maintained Python package implement
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from loyaltylab import _validate
+from loyaltylab._results import Result
+
+
+@dataclass(frozen=True, repr=False)
+class KeyDrivers(Result):
+    """Key drivers of an outcome (see :func:`key_drivers`).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per driver: ``beta`` with HC3 interval and ``p_value``; ``relative_weight``
+        with bootstrap interval (``rw_ci_low``, ``rw_ci_high``); ``rescaled`` (percent of
+        R-squared). :func:`importance_performance` adds ``performance`` and ``quadrant``.
+    outcome : str
+        The outcome column.
+    r_squared : float
+        R-squared of the regression.
+    n, n_excluded : int
+        Complete rows used, and rows left out for a missing value.
+    ci : float
+        Confidence level.
+    results : statsmodels RegressionResults
+        The standardized OLS fit.
+    """
+
+    table: pd.DataFrame
+    outcome: str
+    r_squared: float
+    n: int
+    n_excluded: int
+    ci: float
+    results: object
+
+    def __repr__(self) -> str:
+        col = "relative_weight" if "relative_weight" in self.table else "importance"
+        top = self.table.sort_values(col, ascending=False)["driver"].iloc[0]
+        return (f"{type(self).__name__}(outcome={self.outcome!r}, R²={self.r_squared:.3f}, "
+                f"top driver {top!r}, n={self.n}, excluded={self.n_excluded})")
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-driver table."""
+        return self.table
 
 
 def _prepare(data: pd.DataFrame, outcome: str, drivers: Sequence[str], purpose: str):
-    _validate.frame(data)
+    data = _validate.frame(data)
     drivers = list(drivers)
     if len(drivers) < 2:
         raise ValueError("key-driver analysis needs at least two drivers")
@@ -39,7 +81,18 @@ def _prepare(data: pd.DataFrame, outcome: str, drivers: Sequence[str], purpose: 
 
 def relative_weights(corr: np.ndarray) -> np.ndarray:
     """Johnson's (2000) raw relative weights from a correlation matrix whose first row and
-    column are the outcome. They are non-negative and sum to R-squared."""
+    column are the outcome. They are non-negative and sum to R-squared.
+
+    Parameters
+    ----------
+    corr : ndarray
+        Correlation matrix, outcome first.
+
+    Returns
+    -------
+    ndarray
+        One weight per driver.
+    """
     rxx, rxy = corr[1:, 1:], corr[1:, 0]
     evals, evecs = np.linalg.eigh(rxx)
     evals = np.clip(evals, 1e-12, None)
@@ -48,18 +101,32 @@ def relative_weights(corr: np.ndarray) -> np.ndarray:
     return (lam**2) @ (beta**2)
 
 
-def key_drivers(data: pd.DataFrame, outcome: str, drivers: Sequence[str], ci: float = 0.95,
-                n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+def key_drivers(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *,
+                ci: float = 0.95, n_boot: int = 1000, seed: int = 0) -> KeyDrivers:
     """Key drivers of ``outcome``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent.
+    outcome : str
+        The outcome column (e.g. a loyalty score).
+    drivers : sequence of str
+        At least two driver columns.
+    ci : float
+        Confidence level.
+    n_boot : int
+        Bootstrap resamples for the relative-weight intervals.
+    seed : int
+        Seed of the bootstrap.
 
     Returns
     -------
-    DataFrame
-        One row per driver: ``beta`` (standardized coefficient) with HC3 robust ``beta_ci_low``
-        / ``beta_ci_high`` and ``p_value``; ``relative_weight`` (its share of R-squared,
-        summing to R-squared) with percentile bootstrap interval; ``rescaled`` (percent of
-        R-squared). ``.attrs``: ``r_squared``, ``n``, ``n_excluded``, the statsmodels
-        ``results``.
+    KeyDrivers
+        ``.table``: one row per driver: ``beta`` (standardized coefficient) with HC3 robust
+        ``beta_ci_low`` / ``beta_ci_high`` and ``p_value``; ``relative_weight`` (its share of
+        R-squared, summing to R-squared) with percentile bootstrap interval; ``rescaled``
+        (percent of R-squared).
 
     References
     ----------
@@ -72,9 +139,11 @@ def key_drivers(data: pd.DataFrame, outcome: str, drivers: Sequence[str], ci: fl
     --------
     >>> from loyaltylab.datasets import load_ecsi
     >>> kd = key_drivers(load_ecsi("bank"), "loy1", ["sat1", "val1", "imag1"], n_boot=200)
-    >>> bool(abs(kd["relative_weight"].sum() - kd.attrs["r_squared"]) < 1e-12)
+    >>> bool(abs(kd.table["relative_weight"].sum() - kd.r_squared) < 1e-12)
     True
     """
+    import statsmodels.api as sm
+
     ci = _validate.probability(ci, "ci")
     df, n_excluded = _prepare(data, outcome, drivers, "key-driver analysis")
     drivers = list(drivers)
@@ -95,25 +164,48 @@ def key_drivers(data: pd.DataFrame, outcome: str, drivers: Sequence[str], ci: fl
         "beta_ci_low": conf[0].to_numpy(), "beta_ci_high": conf[1].to_numpy(),
         "p_value": res.pvalues[drivers].to_numpy(), "relative_weight": rw,
         "rw_ci_low": q[0], "rw_ci_high": q[1], "rescaled": 100 * rw / rw.sum()})
-    out.attrs.update({"r_squared": float(res.rsquared), "n": n, "n_excluded": n_excluded,
-                      "outcome": outcome, "results": res})
-    return out
+    return KeyDrivers(table=out, outcome=outcome, r_squared=float(res.rsquared), n=n,
+                      n_excluded=n_excluded, ci=ci, results=res)
 
 
-def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[str],
-                           low: float, high: float, n_boot: int = 200,
-                           seed: int = 0) -> pd.DataFrame:
+def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *,
+                           low: float, high: float, ci: float = 0.95, n_boot: int = 200,
+                           seed: int = 0) -> KeyDrivers:
     """Importance-performance table: what to fix first.
 
     Importance is each driver's share of R-squared (relative weights); performance is its
     mean on a 0-100 scale (percent of the ``low``-``high`` range). Quadrants split at the mean
     importance and mean performance: "fix first" (important, performing below the others),
     "keep up the good work", "possible overkill", "low priority".
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent.
+    outcome : str
+        The outcome column.
+    drivers : sequence of str
+        Driver columns, all on the ``low``-``high`` scale.
+    low, high : float
+        Response range of the drivers.
+    ci : float
+        Confidence level of the importance intervals.
+    n_boot : int
+        Bootstrap resamples.
+    seed : int
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    KeyDrivers
+        ``.table``: ``driver``, ``importance`` (percent of R-squared), ``rw_ci_low``,
+        ``rw_ci_high``, ``performance``, ``quadrant``, sorted by priority.
     """
-    kd = key_drivers(data, outcome, drivers, n_boot=n_boot, seed=seed)
+    kd = key_drivers(data, outcome, drivers, ci=ci, n_boot=n_boot, seed=seed)
+    data = _validate.frame(data)
     perf = [100 * (_validate.numeric(data, d, lo=low, hi=high).mean() - low) / (high - low)
             for d in drivers]
-    out = kd[["driver", "rescaled", "rw_ci_low", "rw_ci_high"]].rename(
+    out = kd.table[["driver", "rescaled", "rw_ci_low", "rw_ci_high"]].rename(
         columns={"rescaled": "importance"})
     out["performance"] = perf
     hi_i = out["importance"] >= out["importance"].mean()
@@ -121,9 +213,10 @@ def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[s
     out["quadrant"] = np.select([hi_i & ~hi_p, hi_i & hi_p, ~hi_i & hi_p],
                                 ["fix first", "keep up the good work", "possible overkill"],
                                 "low priority")
-    out.attrs.update(kd.attrs)
     order = {"fix first": 0, "keep up the good work": 1, "possible overkill": 2,
              "low priority": 3}
     out = out.assign(_order=out["quadrant"].map(order))
     out = out.sort_values(["_order", "importance"], ascending=[True, False])
-    return out.drop(columns="_order").reset_index(drop=True)
+    out = out.drop(columns="_order").reset_index(drop=True)
+    return KeyDrivers(table=out, outcome=outcome, r_squared=kd.r_squared, n=kd.n,
+                      n_excluded=kd.n_excluded, ci=ci, results=kd.results)

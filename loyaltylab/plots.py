@@ -16,6 +16,22 @@ def _ax(ax):
     return plt.subplots()[1] if ax is None else ax
 
 
+def _table(result) -> pd.DataFrame:
+    """The table of a result object (``table`` or ``data``), or the frame itself."""
+    for name in ("table", "data"):
+        if hasattr(result, name) and isinstance(getattr(result, name), pd.DataFrame):
+            return getattr(result, name)
+    return result
+
+
+def _level(result, default: float = 0.95) -> str:
+    """The interval level a result was computed at, as a percentage label."""
+    ci = getattr(result, "ci", None)
+    if ci is None and isinstance(result, pd.DataFrame) and "ci" in result:
+        ci = result["ci"].iloc[0]
+    return f"{(default if ci is None else float(ci)):.0%}"
+
+
 def _heatmap(data, **kwargs):
     # seaborn 0.13.2 calls Colormap.set_bad, which matplotlib >= 3.11 flags as pending
     # deprecation; the warning is seaborn's to fix, so only that one message is silenced.
@@ -25,7 +41,7 @@ def _heatmap(data, **kwargs):
         return sns.heatmap(data, **kwargs)
 
 
-def retention_curves(result, ax=None, at_risk: bool = True, unit: str = "years",
+def retention_curves(result, ax=None, *, at_risk: bool = True, unit: str = "years",
                      ticks: Sequence[float] | None = None, title: str | None = None):
     """Kaplan-Meier curves with confidence bands and an at-risk table beneath (as survminer).
 
@@ -33,10 +49,19 @@ def retention_curves(result, ax=None, at_risk: bool = True, unit: str = "years",
     ----------
     result : RetentionCurves
         From :func:`loyaltylab.lapse.retention_curves`.
+    ax : matplotlib Axes, optional
+        Where to draw.
     at_risk : bool
         Print the number still at risk at each x tick under the axis.
     unit : str
         Time unit for the axis label.
+    ticks : sequence of float, optional
+        x ticks (and at-risk columns).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
     """
     ax = _ax(ax)
     tab = result.table
@@ -48,7 +73,7 @@ def retention_curves(result, ax=None, at_risk: bool = True, unit: str = "years",
         ax.fill_between(sub["time"], sub["ci_low"], sub["ci_high"], step="post", color=color,
                         alpha=0.2, lw=0)
     ax.set(ylim=(0, 1.02), xlabel=f"tenure ({unit})", ylabel="share still members",
-           title=title or "Retention curves (Kaplan-Meier, 95% bands)")
+           title=title or f"Retention curves (Kaplan-Meier, {_level(result)} bands)")
     ax.set_xlim(left=0)
     if len(groups) > 1:
         ax.legend(title=None, loc="lower left", frameon=True)
@@ -57,14 +82,13 @@ def retention_curves(result, ax=None, at_risk: bool = True, unit: str = "years",
             ax.set_xticks(list(ticks))
         xt = [x for x in ax.get_xticks() if ax.get_xlim()[0] <= x <= ax.get_xlim()[1]]
         ax.set_xticks(xt)
-        data = result._data
+        counts = result.at_risk(xt)
         for i, (color, g) in enumerate(zip(palette, groups, strict=True)):
-            t = data.loc[data["group"] == g, "t"].to_numpy()
             y = -0.22 - 0.07 * i
             ax.text(-0.06, y, f"{str(g)[:28]}", transform=ax.transAxes, ha="right",
                     va="center", fontsize=8, color=color)
-            for x in xt:
-                ax.text(x, y, f"{int((t >= x).sum())}", ha="center", va="center", fontsize=8,
+            for x, k in zip(xt, counts.loc[g], strict=True):
+                ax.text(x, y, f"{int(k)}", ha="center", va="center", fontsize=8,
                         color=color, transform=ax.get_xaxis_transform())
         ax.text(0.5, -0.22 - 0.07 * len(groups), "number at risk", ha="center",
                 transform=ax.transAxes, fontsize=8, color="0.3")
@@ -99,7 +123,7 @@ def forest(effects: pd.DataFrame, ax=None, estimate: str | None = None,
     e = effects.reset_index(drop=True)
     y = np.arange(len(e))[::-1]
     ax.errorbar(e[est], y, xerr=[e[est] - e["ci_low"], e["ci_high"] - e[est]], fmt="o",
-                color="C0", capsize=3, label="estimate (95% CI)")
+                color="C0", capsize=3, label=f"estimate ({_level(effects)} CI)")
     if truth is not None:
         tv = e["covariate"].map(truth)
         ok = tv.notna()
@@ -160,7 +184,7 @@ def nps_composition(by_group: pd.DataFrame, ax=None, title: str | None = None):
     ax.set_title(title or "NPS composition by group", pad=32)
     twin = ax.twiny()
     twin.errorbar(d["nps"], y, xerr=[d["nps"] - d["ci_low"], d["ci_high"] - d["nps"]],
-                  fmt="D", color="black", capsize=3, label="NPS (95% CI)")
+                  fmt="D", color="black", capsize=3, label=f"NPS ({_level(d)} CI)")
     twin.set(xlim=(-100, 100), xlabel="NPS (-100 to 100)")
     handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=4,
@@ -168,22 +192,41 @@ def nps_composition(by_group: pd.DataFrame, ax=None, title: str | None = None):
     return ax
 
 
-def item_profile(items: pd.DataFrame, ax=None, title: str | None = None):
-    """Item means with 95% intervals, from :func:`loyaltylab.scales.item_analysis` (uses
-    ``mean`` and ``sd`` and the report's ``n``)."""
+def item_profile(items, ax=None, *, ci: float = 0.95, title: str | None = None):
+    """Item means with t intervals, from :func:`loyaltylab.scales.item_analysis` (uses
+    ``mean``, ``sd`` and the respondents used, ``n_used``).
+
+    Parameters
+    ----------
+    items : ItemAnalysis
+        From :func:`loyaltylab.scales.item_analysis`.
+    ax : matplotlib Axes, optional
+    ci : float
+        Confidence level of the intervals.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    from scipy import stats
+
     ax = _ax(ax)
-    n = items.attrs.get("report", {}).get("n", np.nan)
-    half = 1.96 * items["sd"] / np.sqrt(n)
+    n = items.n_used
+    items = _table(items)
+    half = stats.t.ppf(0.5 + ci / 2, n - 1) * items["sd"] / np.sqrt(n)
     y = np.arange(len(items))[::-1]
     ax.errorbar(items["mean"], y, xerr=half, fmt="o", capsize=3)
     ax.set_yticks(y, items["item"])
-    ax.set(xlabel="mean answer (after reverse-coding)", title=title or "Item profile")
+    ax.set(xlabel=f"mean answer (after reverse-coding), {ci:.0%} CI",
+           title=title or "Item profile")
     return ax
 
 
-def loadings(table: pd.DataFrame, ax=None, title: str | None = None):
+def loadings(table, ax=None, title: str | None = None):
     """Heatmap of a tidy loadings table from :func:`loyaltylab.scales.efa`."""
     ax = _ax(ax)
+    table = _table(table)
     wide = table.pivot(index="item", columns="factor", values="loading")
     wide = wide.loc[list(dict.fromkeys(table["item"]))]
     _heatmap(wide, annot=True, fmt=".2f", cmap="vlag", center=0, vmin=-1, vmax=1, ax=ax,
@@ -198,7 +241,7 @@ def dick_basu(profile: pd.DataFrame, segments: pd.Series, ax=None,
     """The Dick & Basu matrix: members as points (relative attitude x repeat use), coloured
     by segment, with each segment's share written in its quadrant."""
     ax = _ax(ax)
-    d = profile.assign(segment=segments).dropna(subset=[attitude, usage, "segment"])
+    d = _table(profile).assign(segment=segments).dropna(subset=[attitude, usage, "segment"])
     sns.scatterplot(data=d, x=usage, y=attitude, hue="segment", s=10, alpha=0.5, ax=ax,
                     hue_order=["true", "latent", "spurious", "no loyalty"], linewidth=0)
     xs, ys = d[usage].median(), d[attitude].median()
@@ -217,25 +260,26 @@ def dick_basu(profile: pd.DataFrame, segments: pd.Series, ax=None,
     return ax
 
 
-def driver_importance(drivers_table: pd.DataFrame, ax=None, title: str | None = None):
+def driver_importance(result, ax=None, title: str | None = None):
     """Relative weights with bootstrap intervals, from :func:`loyaltylab.drivers.key_drivers`."""
     ax = _ax(ax)
-    d = drivers_table.sort_values("relative_weight")
+    d = result.table.sort_values("relative_weight")
     y = np.arange(len(d))
     ax.barh(y, d["relative_weight"], color="C0", alpha=0.8)
     ax.errorbar(d["relative_weight"], y, xerr=[d["relative_weight"] - d["rw_ci_low"],
                                                d["rw_ci_high"] - d["relative_weight"]],
                 fmt="none", color="black", capsize=3)
     ax.set_yticks(y, d["driver"])
-    r2 = drivers_table.attrs.get("r_squared", np.nan)
-    ax.set(xlabel=f"relative weight (share of R² = {r2:.2f})",
-           title=title or f"Drivers of {drivers_table.attrs.get('outcome', 'the outcome')}")
+    ax.set(xlabel=f"relative weight (share of R² = {result.r_squared:.2f}; "
+                  f"{_level(result)} bootstrap CI)",
+           title=title or f"Drivers of {result.outcome}")
     return ax
 
 
-def importance_performance(table: pd.DataFrame, ax=None, title: str | None = None):
+def importance_performance(table, ax=None, title: str | None = None):
     """Importance-performance quadrant from :func:`loyaltylab.drivers.importance_performance`."""
     ax = _ax(ax)
+    table = _table(table)
     sns.scatterplot(data=table, x="performance", y="importance", hue="quadrant", s=60, ax=ax)
     for _, r in table.iterrows():
         ax.annotate(r["driver"], (r["performance"], r["importance"]), xytext=(4, 4),
@@ -297,7 +341,7 @@ def tracking(grid: Sequence[float], actual: Sequence[float], expected: Sequence[
 
 def delay_curve(table: pd.DataFrame, ax=None, title: str | None = None):
     """Dose-response of the lapse hazard on the response delay, with its band (from
-    :meth:`loyaltylab.experience.ComplaintModel.delay_curve`)."""
+    :meth:`loyaltylab.recovery.ComplaintModel.delay_curve`)."""
     ax = _ax(ax)
     ax.plot(table["response_hours"], table["hazard_ratio"], marker="o", color="C3")
     ax.fill_between(table["response_hours"], table["ci_low"], table["ci_high"], color="C3",
@@ -314,7 +358,7 @@ def delay_curve(table: pd.DataFrame, ax=None, title: str | None = None):
 def response_times(table: pd.DataFrame, threshold: str = "within_24h", ax=None,
                    title: str | None = None):
     """Share of complaints answered within a threshold by channel, with Wilson intervals (from
-    :func:`loyaltylab.experience.response_times`)."""
+    :func:`loyaltylab.complaints.response_times`)."""
     ax = _ax(ax)
     d = table.sort_values(threshold)
     y = np.arange(len(d))

@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from loyaltylab import _validate
+from loyaltylab._results import Result, TableResult
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Scale:
 
     @property
     def required(self) -> int:
+        """Items a respondent must answer to get a score."""
         return self.min_answered or math.ceil(len(self.items) / 2)
 
 
@@ -82,7 +84,7 @@ def _items(data: pd.DataFrame, items: Sequence[str] | Scale, purpose: str,
            reverse: Sequence[str] = (), low: float | None = None,
            high: float | None = None) -> pd.DataFrame:
     """Validated, reverse-coded item matrix (float, NaN for missing)."""
-    _validate.frame(data)
+    data = _validate.frame(data)
     if isinstance(items, Scale):
         scale = items
         items, reverse, low, high = scale.items, scale.reverse, scale.low, scale.high
@@ -100,7 +102,7 @@ def _items(data: pd.DataFrame, items: Sequence[str] | Scale, purpose: str,
     return out
 
 
-def score(data: pd.DataFrame, scale: Scale, pomp: bool = False) -> pd.Series:
+def score(data: pd.DataFrame, scale: Scale, *, pomp: bool = False) -> pd.Series:
     """One score per respondent: the mean of the answered items after reverse-coding.
 
     Parameters
@@ -115,8 +117,9 @@ def score(data: pd.DataFrame, scale: Scale, pomp: bool = False) -> pd.Series:
     Returns
     -------
     Series
-        Named after the scale; NaN where fewer than ``scale.required`` items were answered.
-        ``.attrs["report"]`` counts respondents scored and not scored.
+        Named after the scale and aligned with ``data`` (no row is dropped); NaN where fewer
+        than ``scale.required`` items were answered, so ``.isna().sum()`` counts the
+        respondents not scored.
 
     Examples
     --------
@@ -129,21 +132,30 @@ def score(data: pd.DataFrame, scale: Scale, pomp: bool = False) -> pd.Series:
     s = x.mean(axis=1).where(answered >= scale.required)
     if pomp:
         s = 100 * (s - scale.low) / (scale.high - scale.low)
-    s = s.rename(scale.name)
-    s.attrs["report"] = {"n_scored": int(s.notna().sum()), "n_not_scored": int(s.isna().sum()),
-                         "rule": f"mean of answered items, at least {scale.required} of "
-                                 f"{len(scale.items)}"}
-    return s
+    return s.rename(scale.name)
 
 
-def score_all(data: pd.DataFrame, scales: dict[str, Scale] | None = None) -> pd.DataFrame:
-    """Score several scales at once (the standard five by default); one column per scale."""
+def score_all(data: pd.DataFrame, *, scales: dict[str, Scale] | None = None) -> pd.DataFrame:
+    """Score several scales at once (the standard five by default); one column per scale.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent.
+    scales : dict, optional
+        Name -> :class:`Scale` (:data:`STANDARD_SCALES` by default).
+
+    Returns
+    -------
+    DataFrame
+        One column per scale, aligned with ``data``.
+    """
     scales = STANDARD_SCALES if scales is None else scales
     return pd.concat([score(data, s) for s in scales.values()], axis=1)
 
 
 @dataclass(frozen=True)
-class AlphaResult:
+class AlphaResult(Result):
     """Cronbach's alpha with its Feldt confidence interval."""
 
     alpha: float
@@ -161,6 +173,7 @@ class AlphaResult:
                 f"k={self.k}, n={self.n}, excluded={self.n_excluded})")
 
     def to_frame(self) -> pd.DataFrame:
+        """One row: alpha, its interval, standardized alpha and the counts."""
         return pd.DataFrame([{"alpha": self.alpha, "ci_low": self.ci_low,
                               "ci_high": self.ci_high, "standardized_alpha":
                                   self.standardized_alpha, "k": self.k, "n": self.n,
@@ -175,6 +188,7 @@ def _alpha_from_cov(cov: np.ndarray) -> float:
 def cronbach_alpha(
     data: pd.DataFrame,
     items: Sequence[str] | Scale,
+    *,
     ci: float = 0.95,
     reverse: Sequence[str] = (),
     low: float | None = None,
@@ -240,13 +254,35 @@ def cronbach_alpha(
                        standardized_alpha=float(std_alpha), n_excluded=len(x) - n, ci=ci)
 
 
-def item_analysis(data: pd.DataFrame, items: Sequence[str] | Scale, reverse: Sequence[str] = (),
-                  low: float | None = None, high: float | None = None) -> pd.DataFrame:
+@dataclass(frozen=True, repr=False)
+class ItemAnalysis(TableResult):
+    """Item statistics (see :func:`item_analysis`); ``n_used`` respondents answered every
+    item, the others are in ``excluded``."""
+
+
+def item_analysis(data: pd.DataFrame, items: Sequence[str] | Scale, *,
+                  reverse: Sequence[str] = (), low: float | None = None,
+                  high: float | None = None) -> ItemAnalysis:
     """Item statistics: mean, SD, corrected item-total correlation and alpha if deleted.
 
     The corrected item-total correlation correlates each item with the sum of the *other*
     items (after reverse-coding); a low or negative value flags an item that does not
     measure the construct (or was not reverse-coded).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent.
+    items : list of str or Scale
+        The items.
+    reverse, low, high
+        Reverse-coded items and the response range, when ``items`` is a list.
+
+    Returns
+    -------
+    ItemAnalysis
+        ``.data``: ``item``, ``mean``, ``sd``, ``item_total_r``, ``alpha_if_deleted``.
+        Respondents with a missing item are left out (listwise) and counted.
     """
     x = _items(data, items, "an item analysis", reverse, low, high).dropna()
     if x.shape[1] < 3:
@@ -260,13 +296,12 @@ def item_analysis(data: pd.DataFrame, items: Sequence[str] | Scale, reverse: Seq
                      "item_total_r": float(np.corrcoef(x[c], rest)[0, 1]),
                      "alpha_if_deleted": float(_alpha_from_cov(
                          np.cov(x.drop(columns=c).to_numpy(), rowvar=False)))})
-    out = pd.DataFrame(rows)
-    out.attrs["report"] = {"n": len(x), "n_excluded": len(data) - len(x)}
-    return out
+    return ItemAnalysis(data=pd.DataFrame(rows), n_used=len(x),
+                        excluded={"a missing item (listwise)": len(data) - len(x)})
 
 
 @dataclass(frozen=True)
-class CompositeReliability:
+class CompositeReliability(Result):
     """McDonald's omega (= composite reliability for standardized loadings) and AVE from a
     one-factor maximum-likelihood model."""
 
@@ -281,6 +316,7 @@ class CompositeReliability:
                 f"method={self.method})")
 
     def to_frame(self) -> pd.DataFrame:
+        """One row: omega, AVE, n and the factoring method."""
         return pd.DataFrame([{"omega": self.omega, "ave": self.ave, "n": self.n,
                               "method": self.method}])
 
@@ -307,7 +343,7 @@ def _factor(x: pd.DataFrame, n_factors: int):
     return res
 
 
-def composite_reliability(data: pd.DataFrame, items: Sequence[str] | Scale,
+def composite_reliability(data: pd.DataFrame, items: Sequence[str] | Scale, *,
                           reverse: Sequence[str] = (), low: float | None = None,
                           high: float | None = None) -> CompositeReliability:
     """Omega / composite reliability and average variance extracted (AVE).
@@ -316,6 +352,19 @@ def composite_reliability(data: pd.DataFrame, items: Sequence[str] | Scale,
     standardized loadings of a one-factor ML model (statsmodels ``Factor``; principal-axis
     factoring when ML does not converge, reported in ``method``). Fornell & Larcker (1981)
     suggest AVE >= 0.5 for convergent validity.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent.
+    items : list of str or Scale
+        At least three items.
+    reverse, low, high
+        Reverse-coded items and the response range, when ``items`` is a list.
+
+    Returns
+    -------
+    CompositeReliability
     """
     x = _items(data, items, "composite reliability", reverse, low, high).dropna()
     if x.shape[1] < 3:
@@ -328,25 +377,42 @@ def composite_reliability(data: pd.DataFrame, items: Sequence[str] | Scale,
                                 n=len(x), method=res.method)
 
 
-def efa(data: pd.DataFrame, items: Sequence[str], n_factors: int,
-        rotation: str | None = "varimax") -> pd.DataFrame:
-    """Exploratory factor analysis (maximum likelihood, statsmodels ``Factor``).
+@dataclass(frozen=True, repr=False)
+class FactorAnalysis(TableResult):
+    """Tidy factor loadings (see :func:`efa`), with the ``rotation`` and the factoring
+    ``method`` actually used ("ml", or "pa" when ML did not converge)."""
+
+    rotation: str | None = None
+    method: str = "ml"
+
+    def _extra(self) -> str:
+        return f"method {self.method}, rotation {self.rotation}"
+
+
+def efa(data: pd.DataFrame, items: Sequence[str], n_factors: int, *,
+        rotation: str | None = "varimax") -> FactorAnalysis:
+    """Exploratory factor analysis (maximum likelihood, statsmodels ``Factor``; principal
+    axis factoring when ML does not converge, reported in ``method``).
 
     Parameters
     ----------
+    data : DataFrame
+        One row per respondent.
     items : list of str
         Item columns (reverse-code negatively worded items first, or expect negative
         loadings).
     n_factors : int
+        Number of factors.
     rotation : {"varimax", "quartimax", "promax", "oblimin", None}
+        Rotation (statsmodels').
 
     Returns
     -------
-    DataFrame
-        Tidy loadings: ``item``, ``factor`` (1..n), ``loading``, plus ``communality`` and
-        ``primary`` (True for each item's largest absolute loading). Factors are ordered and
-        signed so that their largest loadings are positive. ``.attrs["report"]`` counts
-        respondents used and excluded (listwise).
+    FactorAnalysis
+        ``.data``: tidy loadings: ``item``, ``factor`` (1..n), ``loading``, plus
+        ``communality`` and ``primary`` (True for each item's largest absolute loading).
+        Factors are ordered and signed so that their largest loadings are positive.
+        Respondents with a missing item are left out (listwise) and counted.
     """
     n_factors = _validate.positive_int(n_factors, "n_factors")
     x = _items(data, items, "factor analysis").dropna()
@@ -369,6 +435,6 @@ def efa(data: pd.DataFrame, items: Sequence[str], n_factors: int,
     out["communality"] = out["item"].map((tidy**2).sum(axis=1))
     primary = tidy.abs().idxmax(axis=1)
     out["primary"] = out["factor"] == out["item"].map(primary)
-    out.attrs["report"] = {"n": len(x), "n_excluded": len(data) - len(x),
-                           "rotation": rotation, "method": res.method}
-    return out
+    return FactorAnalysis(data=out, n_used=len(x),
+                          excluded={"a missing item (listwise)": len(data) - len(x)},
+                          rotation=rotation, method=res.method)

@@ -21,7 +21,8 @@ import pandas as pd
 from scipy import special, stats
 
 from loyaltylab import _validate
-from loyaltylab._library import ATTITUDINAL, DAYS_PER_YEAR, FACTORS, LibraryData, LibraryTruth
+from loyaltylab._library import LibraryData, LibraryTruth
+from loyaltylab.schema import ATTITUDINAL, DAYS_PER_YEAR, FACTORS
 
 __all__ = ["DEFAULT_EFFECTS", "SHIPPED", "library"]
 
@@ -35,7 +36,8 @@ CATEGORY_P = (0.25, 0.35, 0.40)
 CHANNELS = ("desk", "email", "online review", "phone", "web form")
 CHANNEL_P = (0.30, 0.25, 0.10, 0.15, 0.20)
 # Median response time in hours by channel: at the desk most answers are immediate, written
-# channels wait for a working day or more (seed 003: most answers come after a day).
+# channels wait for a working day or more (a guide to answering online reviews cites most
+# answers coming after a day).
 CHANNEL_MEDIAN_HOURS = (0.25, 20.0, 40.0, 2.0, 24.0)
 TOUCHPOINTS = ("desk", "catalogue", "website")
 LIBQUAL_DIMENSIONS = {"as": "affect of service", "ic": "information control",

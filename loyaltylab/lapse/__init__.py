@@ -4,6 +4,7 @@ of a member."""
 from loyaltylab.lapse.curves import LogRankResult, RetentionCurves, cohort_table, retention_curves
 from loyaltylab.lapse.models import (
     LapseModel,
+    TimeVaryingLapseModel,
     compare_models,
     fit_lapse_model,
     fit_time_varying_lapse_model,
@@ -20,10 +21,17 @@ from loyaltylab.lapse.silent import (
     simulate_bgbb,
     simulate_bgnbd,
 )
-from loyaltylab.lapse.tenure import inactivity_lapse, person_period, tenure_table
+from loyaltylab.lapse.tenure import (
+    InactivityTable,
+    TenureTable,
+    inactivity_lapse,
+    person_period,
+    tenure_table,
+)
 
 __all__ = [
-    "BGBBResult", "BGNBDResult", "LapseModel", "LogRankResult", "RetentionCurves", "SBGResult",
+    "BGBBResult", "BGNBDResult", "InactivityTable", "LapseModel", "TenureTable",
+    "TimeVaryingLapseModel", "LogRankResult", "RetentionCurves", "SBGResult",
     "calibration_histogram", "cohort_table", "compare_models", "expected_cumulative",
     "fit_bgbb", "fit_bgnbd", "fit_lapse_model", "fit_sbg", "fit_sbg_records",
     "fit_time_varying_lapse_model", "inactivity_lapse", "person_period", "retention_curves",

@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test, pairwise_logrank_test
-from scipy import stats
 
-from loyaltylab import _validate
+from loyaltylab import _stats, _validate
+from loyaltylab._results import Result
+from loyaltylab.schema import DAYS_PER_MONTH, JOINED, LAPSED, membership_end
 
 _ALL = "all members"
 
@@ -32,25 +33,37 @@ def _durations(data: pd.DataFrame, duration: str, event: str, purpose: str,
 
 
 @dataclass(frozen=True)
-class LogRankResult:
-    """Overall log-rank test across groups (lifelines ``multivariate_logrank_test``)."""
+class LogRankResult(Result):
+    """Log-rank test of equal retention across groups (lifelines
+    ``multivariate_logrank_test``), with pairwise tests (``pairwise``: ``group_a``,
+    ``group_b``, ``statistic``, ``p_value`` and the Holm-adjusted ``p_holm``)."""
 
     statistic: float
     df: int
     p_value: float
     pairwise: pd.DataFrame
+    n: int = 0
 
     def __repr__(self) -> str:
         return (f"LogRankResult(chi2={self.statistic:.3f}, df={self.df}, "
                 f"p_value={self.p_value:.4g})")
 
     def to_frame(self) -> pd.DataFrame:
+        """The overall test as a one-row table."""
         return pd.DataFrame([{"test": "log-rank (overall)", "statistic": self.statistic,
                               "df": self.df, "p_value": self.p_value}])
 
+    def summary(self) -> pd.DataFrame:
+        """The overall test followed by the pairwise tests."""
+        pw = self.pairwise.assign(test="log-rank (" + self.pairwise["group_a"].astype(str)
+                                  + " vs " + self.pairwise["group_b"].astype(str) + ")",
+                                  df=1)
+        return pd.concat([self.to_frame(), pw[["test", "statistic", "df", "p_value",
+                                                "p_holm"]]], ignore_index=True)
+
 
 @dataclass(frozen=True, repr=False)
-class RetentionCurves:
+class RetentionCurves(Result):
     """Kaplan-Meier retention curves per group, with what a report needs.
 
     Attributes
@@ -60,42 +73,78 @@ class RetentionCurves:
         ``lapsed``, ``censored`` (one row per distinct time, starting at 0).
     median_tenure : Series
         Median tenure per group (NaN when the curve never reaches 0.5).
-    summary : DataFrame
+    medians : DataFrame
         Per group: ``n``, ``lapsed``, ``median``, ``median_ci_low``, ``median_ci_high``.
     at_horizons : DataFrame
         Retention with its interval at each horizon, per group.
     fitters : dict
         The lifelines ``KaplanMeierFitter`` of each group.
+    conf_type : str
+        Scale of the intervals ("log", "log-log" or "plain").
+    ci : float
+        Confidence level of the bands and intervals.
+    durations : DataFrame
+        The rows used: ``group``, ``time``, ``event`` (for at-risk counts and tests).
+    n, n_excluded : int
+        Rows used and rows left out (none: missing values are errors).
     """
 
     table: pd.DataFrame
     median_tenure: pd.Series
-    summary: pd.DataFrame
+    medians: pd.DataFrame
     at_horizons: pd.DataFrame
     fitters: dict
     conf_type: str
-    _data: pd.DataFrame
+    ci: float
+    durations: pd.DataFrame
+    n: int
+    n_excluded: int = 0
 
     def __repr__(self) -> str:
         meds = ", ".join(f"{g}: {m:.3g}" for g, m in self.median_tenure.items())
-        return (f"RetentionCurves({len(self.fitters)} group(s), n={int(self.summary['n'].sum())}, "
+        return (f"RetentionCurves({len(self.fitters)} group(s), n={self.n}, "
                 f"median tenure {meds})")
 
     def to_frame(self) -> pd.DataFrame:
+        """The tidy curve table (``table``)."""
         return self.table
+
+    def summary(self) -> pd.DataFrame:
+        """Per group: members, lapses and median tenure with its interval."""
+        return self.medians.reset_index()
+
+    def at_risk(self, times: Sequence[float]) -> pd.DataFrame:
+        """Members still at risk (tenure >= t) at each time, one row per group.
+
+        Parameters
+        ----------
+        times : sequence of float
+            Times in the unit of the durations.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by group, one column per time.
+        """
+        d = self.durations
+        times = [float(t) for t in times]
+        rows = {g: [int((d.loc[d["group"] == g, "time"] >= t).sum()) for t in times]
+                for g in self.medians.index}
+        return pd.DataFrame.from_dict(rows, orient="index", columns=times)
 
     def compare(self) -> LogRankResult:
         """Log-rank test of equal retention across groups, overall and pairwise.
 
         Pairwise p-values are also given Holm-adjusted for the number of pairs.
         """
-        groups = self._data["group"]
+        d = self.durations
+        groups = d["group"]
         if groups.nunique() < 2:
             raise ValueError(
                 "a log-rank test needs at least two groups; pass by=<column> with two or "
                 "more groups to retention_curves")
-        res = multivariate_logrank_test(self._data["t"], groups, self._data["e"])
-        pw = pairwise_logrank_test(self._data["t"], groups, self._data["e"]).summary
+        res = multivariate_logrank_test(d["time"], groups, d["event"])
+        pw = pairwise_logrank_test(d["time"], groups, d["event"]).summary
         pw = pw.reset_index().rename(columns={"level_0": "group_a", "level_1": "group_b",
                                               "test_statistic": "statistic", "p": "p_value"})
         pw = pw[["group_a", "group_b", "statistic", "p_value"]]
@@ -104,7 +153,7 @@ class RetentionCurves:
         pw["p_holm"] = multipletests(pw["p_value"], method="holm")[1]
         return LogRankResult(statistic=float(res.test_statistic),
                              df=int(res.degrees_of_freedom), p_value=float(res.p_value),
-                             pairwise=pw)
+                             pairwise=pw, n=len(d))
 
 
 def _km_table(t: np.ndarray, e: np.ndarray, z: float, conf_type: str) -> pd.DataFrame:
@@ -153,6 +202,7 @@ def retention_curves(
     duration: str,
     event: str,
     by: str | None = None,
+    *,
     horizons: Sequence[float] = (1, 2, 5),
     ci: float = 0.95,
     conf_type: str = "log",
@@ -161,7 +211,7 @@ def retention_curves(
 
     Parameters
     ----------
-    data : DataFrame
+    data : DataFrame or TenureTable
         One row per member, e.g. a :func:`~loyaltylab.lapse.tenure_table`.
     duration : str
         Tenure column (non-negative).
@@ -193,7 +243,7 @@ def retention_curves(
     >>> rc.median_tenure.tolist()
     [270.0, 426.0]
     """
-    _validate.frame(data)
+    data = _validate.frame(data)
     cols = [duration, event] + ([by] if by is not None else [])
     _validate.columns(data, cols, "retention curves")
     _validate.one_of(conf_type, "conf_type", ["log", "log-log", "plain"])
@@ -206,7 +256,7 @@ def retention_curves(
                              f"fill them (e.g. 'unknown') or drop those rows")
     else:
         g = pd.Series(_ALL, index=data.index)
-    z = stats.norm.ppf(0.5 + ci / 2)
+    z = _stats.z_value(ci)
     df = pd.DataFrame({"t": t.to_numpy(), "e": e.to_numpy(), "group": g.to_numpy()})
     levels = g.cat.categories if isinstance(g.dtype, pd.CategoricalDtype) else sorted(g.unique())
     tables, rows, hz, fitters = [], [], [], {}
@@ -237,17 +287,19 @@ def retention_curves(
     table = pd.concat(tables, ignore_index=True)
     table = table[["group", *[c for c in table.columns if c != "group"]]]
     summary = pd.DataFrame(rows).set_index("group")
+    durations = df.rename(columns={"t": "time", "e": "event"})[["group", "time", "event"]]
     return RetentionCurves(table=table, median_tenure=summary["median"].rename("median_tenure"),
-                           summary=summary, at_horizons=pd.DataFrame(hz), fitters=fitters,
-                           conf_type=conf_type, _data=df)
+                           medians=summary, at_horizons=pd.DataFrame(hz), fitters=fitters,
+                           conf_type=conf_type, ci=ci, durations=durations, n=len(df))
 
 
 def cohort_table(
     members: pd.DataFrame,
     as_of: str | pd.Timestamp,
-    joined: str = "joined",
-    lapsed: str = "lapsed",
-    cohort: str = "year",
+    joined: str = JOINED,
+    lapsed: str = LAPSED,
+    *,
+    cohort_period: str = "year",
     period: str = "year",
 ) -> pd.DataFrame:
     """The classic cohort retention triangle: cohorts x periods since joining.
@@ -259,8 +311,12 @@ def cohort_table(
     ----------
     members : DataFrame
         One row per member with join and lapse dates.
-    cohort : {"year", "quarter", "month"}
-        How to group join dates.
+    as_of : date
+        The date the data end (the package's membership-end rule applies).
+    joined, lapsed : str
+        Join-date and lapse-date columns.
+    cohort_period : {"year", "quarter", "month"}
+        How to group join dates into cohorts.
     period : {"year", "quarter", "month"}
         Length of a period since joining.
 
@@ -281,23 +337,18 @@ def cohort_table(
     2020    1.0  0.5  0.5
     2021    1.0  1.0  NaN
     """
-    _validate.frame(members, "members")
-    _validate.columns(members, [joined, lapsed], "a cohort table", "members")
+    members = _validate.frame(members, "members")
     freq = {"year": "Y", "quarter": "Q", "month": "M"}[
-        _validate.one_of(cohort, "cohort", ["year", "quarter", "month"])]
+        _validate.one_of(cohort_period, "cohort_period", ["year", "quarter", "month"])]
     months = {"year": 12, "quarter": 3, "month": 1}[
         _validate.one_of(period, "period", ["year", "quarter", "month"])]
     as_of = pd.Timestamp(as_of)
-    start = _validate.dates(members, joined, allow_missing=False, purpose="a cohort table")
-    stop = _validate.dates(members, lapsed, purpose="a cohort table")
-    if (stop < start).any():
-        raise ValueError(f"column {lapsed!r} has {int((stop < start).sum())} lapse date(s) "
-                         f"before joining; fix or drop those rows")
-    if (start > as_of).any():
-        raise ValueError(f"column {joined!r} has {int((start > as_of).sum())} join date(s) "
-                         f"after as_of; drop them or use a later as_of")
+    span = membership_end(members, as_of, None, joined, lapsed)
+    start = span["joined"]
+    # a lapse after as_of is not known on as_of: the member is still there (censored)
+    stop = span["end"].where(span["has_lapsed"])
     coh = start.dt.to_period(freq)
-    n_max = int(((as_of - start.min()).days / 30.4375) // months)
+    n_max = int(((as_of - start.min()).days / DAYS_PER_MONTH) // months)
     rows = []
     for k in range(n_max + 1):
         mark = start + pd.DateOffset(months=months * k) if k else start

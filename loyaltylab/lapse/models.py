@@ -19,8 +19,10 @@ from lifelines import (
 from lifelines.exceptions import ConvergenceError, ConvergenceWarning
 from lifelines.statistics import proportional_hazard_test
 
-from loyaltylab import _validate
+from loyaltylab import _stats, _validate
+from loyaltylab._results import Result
 from loyaltylab.lapse.curves import _durations
+from loyaltylab.schema import EVENT
 
 _MODELS = {"cox": CoxPHFitter, "weibull": WeibullAFTFitter,
            "loglogistic": LogLogisticAFTFitter, "lognormal": LogNormalAFTFitter}
@@ -65,7 +67,7 @@ def _design(data: pd.DataFrame, covariates: Sequence[str], standardize: bool):
 
 
 @dataclass(frozen=True, repr=False)
-class LapseModel:
+class LapseModel(Result):
     """A fitted lapse model; ``fitter`` is the lifelines object with everything it offers.
 
     Attributes
@@ -79,7 +81,10 @@ class LapseModel:
     scales : DataFrame
         How each covariate entered: ``kind`` and ``scale`` (e.g. "per SD (1.23)").
     n, n_lapsed, n_excluded : int
-        Rows used, lapses among them, and rows excluded for missing values.
+        Rows used, lapses among them, and rows excluded (``excluded`` says why).
+    excluded : dict
+        Rows left out by reason: a missing covariate; for parametric models also zero
+        durations (no time at risk, see :mod:`loyaltylab.schema`).
     """
 
     fitter: object
@@ -89,6 +94,7 @@ class LapseModel:
     n: int
     n_lapsed: int
     n_excluded: int
+    excluded: dict
     _design: pd.DataFrame
     _duration: str
     _event: str
@@ -114,25 +120,62 @@ class LapseModel:
         """Tidy effects table: hazard ratios (Cox) or time ratios (AFT) with intervals.
 
         A hazard ratio below 1 means the covariate protects against lapse; a time ratio
-        above 1 means it lengthens tenure.
-        """
-        from scipy import stats
+        above 1 means it lengthens tenure. The ``scale`` column says what one unit of each
+        covariate is (e.g. "per SD (1.23)" for standardized covariates).
 
-        z = stats.norm.ppf(0.5 + ci / 2)
-        se = self._se()
-        coef = self.params
+        Parameters
+        ----------
+        ci : float
+            Confidence level of the intervals (recorded in the ``ci`` column).
+
+        Returns
+        -------
+        DataFrame
+            ``covariate``, ``coef``, ``se``, the ratio, ``ci_low``, ``ci_high``,
+            ``p_value``, ``kind``, ``scale``, ``sd``, ``mean``, ``ci``.
+        """
+        ci = _validate.probability(ci, "ci")
         ratio = "hazard_ratio" if self.model == "cox" else "time_ratio"
-        out = pd.DataFrame({
-            "covariate": coef.index, "coef": coef.to_numpy(), "se": se.to_numpy(),
-            ratio: np.exp(coef.to_numpy()),
-            "ci_low": np.exp(coef.to_numpy() - z * se.to_numpy()),
-            "ci_high": np.exp(coef.to_numpy() + z * se.to_numpy()),
-            "p_value": 2 * stats.norm.sf(np.abs(coef.to_numpy() / se.to_numpy())),
-        })
-        return out.merge(self.scales, left_on="covariate", right_index=True, how="left")
+        out = _stats.ratio_table(self.params, self._se(), ci, ratio)
+        out = out.merge(self.scales, left_on="covariate", right_index=True, how="left")
+        return out.assign(ci=ci)
 
     def to_frame(self) -> pd.DataFrame:
+        """The effects table at 95%."""
         return self.effects()
+
+    def summary(self) -> pd.DataFrame:
+        """Compact effects table: ratio, 95% interval, p-value and the scale of each effect."""
+        ratio = "hazard_ratio" if self.model == "cox" else "time_ratio"
+        return self.effects()[["covariate", ratio, "ci_low", "ci_high", "p_value", "scale"]]
+
+    def score(self, data: pd.DataFrame) -> float:
+        """Harrell's concordance of the model's predictions on (new) data.
+
+        Parameters
+        ----------
+        data : DataFrame
+            Rows with the covariates (original scale), the duration and the event columns.
+
+        Returns
+        -------
+        float
+            Share of comparable pairs ordered correctly (0.5 = chance).
+        """
+        from lifelines.utils import concordance_index
+
+        data = _validate.frame(data)
+        cols = [*self._covariates, self._duration, self._event]
+        _validate.columns(data, cols, "scoring a lapse model")
+        x = self._profile_design(data)
+        lp = x.to_numpy() @ self.params.loc[x.columns].to_numpy()
+        # higher risk, shorter tenure (Cox); AFT coefficients lengthen tenure
+        pred = -lp if self.model == "cox" else lp
+        return float(concordance_index(data[self._duration], pred, data[self._event]))
+
+    @property
+    def _covariates(self) -> list[str]:
+        return list(dict.fromkeys(n.split("[", 1)[0] for n in self.scales.index))
 
     def _se(self) -> pd.Series:
         se = self.fitter.standard_errors_
@@ -140,9 +183,20 @@ class LapseModel:
             se = se.loc[_scale_param(self.fitter)]
         return se.loc[self.params.index]
 
-    def check_assumptions(self, alpha: float = 0.05) -> pd.DataFrame:
+    def check_assumptions(self, *, alpha: float = 0.05) -> pd.DataFrame:
         """Proportional-hazards test per covariate (Grambsch-Therneau, rank time), with a
-        verdict and advice. Cox models only."""
+        verdict and advice. Cox models only.
+
+        Parameters
+        ----------
+        alpha : float
+            Significance level of the verdict.
+
+        Returns
+        -------
+        DataFrame
+            ``covariate``, ``statistic``, ``p_value``, ``verdict``, ``advice``.
+        """
         if self.model != "cox":
             raise ValueError("check_assumptions tests proportional hazards: fit model='cox'")
         df = self._design.copy()
@@ -159,7 +213,22 @@ class LapseModel:
         return out
 
     def predict_retention(self, profiles: pd.DataFrame, times: Sequence[float]) -> pd.DataFrame:
-        """Predicted retention S(t) for member profiles (covariates on their original scale)."""
+        """Predicted retention S(t) for member profiles (covariates on their original scale).
+
+        Cox predictions use lifelines' Breslow baseline hazard.
+
+        Parameters
+        ----------
+        profiles : DataFrame
+            One row per profile with every covariate on its original scale.
+        times : sequence of float
+            Times at which to predict.
+
+        Returns
+        -------
+        DataFrame
+            Index ``time``, one column per profile.
+        """
         x = self._profile_design(profiles)
         times = np.asarray(times, dtype=float)
         sf = self.fitter.predict_survival_function(x, times=list(times))
@@ -171,7 +240,7 @@ class LapseModel:
         sf.columns = profiles.index
         return sf
 
-    def expected_remaining_tenure(self, profiles: pd.DataFrame, tenure_now: float = 0.0,
+    def expected_remaining_tenure(self, profiles: pd.DataFrame, *, tenure_now: float = 0.0,
                                   horizon: float | None = None, steps: int = 2000) -> pd.Series:
         """Expected remaining tenure, restricted to ``horizon``, for members who have stayed
         ``tenure_now``: the integral of S(t) / S(tenure_now) from ``tenure_now`` to
@@ -179,6 +248,22 @@ class LapseModel:
 
         The Cox baseline ends at the last observed time, so the default horizon is the longest
         observed tenure (a restricted mean); parametric models allow longer horizons.
+
+        Parameters
+        ----------
+        profiles : DataFrame
+            One row per profile with every covariate on its original scale.
+        tenure_now : float
+            Tenure already reached.
+        horizon : float, optional
+            End of the integral.
+        steps : int
+            Grid points of the trapezoid rule.
+
+        Returns
+        -------
+        Series
+            One value per profile.
         """
         tmax = float(self._design[self._duration].max())
         horizon = tmax if horizon is None else float(horizon)
@@ -221,6 +306,7 @@ def fit_lapse_model(
     duration: str,
     event: str,
     covariates: Sequence[str],
+    *,
     model: str = "cox",
     standardize: bool = True,
     strata: Sequence[str] | None = None,
@@ -233,12 +319,16 @@ def fit_lapse_model(
     data : DataFrame
         One row per member, e.g. a tenure table joined with loyalty-factor scores.
     duration, event : str
-        Tenure (positive) and lapse indicator (1 = lapsed, 0 = censored).
+        Tenure and lapse indicator (1 = lapsed, 0 = censored). Zero tenures are kept by Cox
+        models (they contribute nothing) and left out of parametric ones (counted).
     covariates : sequence of str
         Numeric or categorical columns. Categories enter as indicators against their first
         level; numeric columns with more than two values are standardized (effects per SD,
         the SD is reported in ``scales``) unless ``standardize=False``.
     model : {"cox", "weibull", "loglogistic", "lognormal"}
+        Cox proportional hazards or a parametric accelerated-failure-time model.
+    standardize : bool
+        Divide continuous covariates by their SD (effects per SD).
     strata : sequence of str, optional
         Cox only: baseline hazards differ by these columns (for covariates that violate
         proportional hazards).
@@ -248,7 +338,7 @@ def fit_lapse_model(
     Returns
     -------
     LapseModel
-        Rows with a missing covariate are excluded and counted (``n_excluded``).
+        Rows with a missing covariate are excluded and counted (``excluded``).
 
     Examples
     --------
@@ -257,7 +347,7 @@ def fit_lapse_model(
     >>> m.params.round(4).tolist()
     [0.017, -0.5132]
     """
-    _validate.frame(data)
+    data = _validate.frame(data)
     covariates = list(covariates)
     if not covariates:
         raise ValueError("covariates is empty; name at least one column")
@@ -268,11 +358,17 @@ def fit_lapse_model(
         raise ValueError("strata= is for Cox models only")
     used = data[[duration, event, *covariates, *strata]]
     complete = used.notna().all(axis=1)
-    n_excluded = int((~complete).sum())
+    excluded = {"missing covariate": int((~complete).sum())}
     used = used[complete]
     if used.empty:
         raise ValueError("no row has every covariate; check the columns for missing values")
-    t, e = _durations(used, duration, event, "a lapse model", allow_zero=(model == "cox"))
+    if model != "cox":  # the package's rule: no time at risk, no place in a parametric fit
+        t0 = _validate.numeric(used, duration, lo=0, allow_missing=False,
+                               purpose="a lapse model")
+        excluded["zero duration (no time at risk)"] = int((t0 == 0).sum())
+        used = used[(t0 > 0).to_numpy()]
+    n_excluded = int(sum(excluded.values()))
+    t, e = _durations(used, duration, event, "a lapse model")
     if not e.any():
         raise ValueError(f"column {event!r} has no lapses among the {len(used)} rows used; "
                          f"a lapse model needs events")
@@ -305,7 +401,8 @@ def fit_lapse_model(
     params.index.name = "covariate"
     return LapseModel(fitter=fitter, params=params.rename("coef"), model=model,
                       scales=scale_df, n=len(used), n_lapsed=int(e.sum()),
-                      n_excluded=n_excluded, _design=df, _duration=duration, _event=event)
+                      n_excluded=n_excluded, excluded=excluded, _design=df,
+                      _duration=duration, _event=event)
 
 
 def compare_models(models: dict[str, LapseModel]) -> pd.DataFrame:
@@ -313,6 +410,17 @@ def compare_models(models: dict[str, LapseModel]) -> pd.DataFrame:
 
     Cox models are listed with their partial-likelihood AIC, which is not comparable with the
     parametric models' AIC; the ``comparable`` column says so.
+
+    Parameters
+    ----------
+    models : dict
+        Name -> fitted :class:`LapseModel`.
+
+    Returns
+    -------
+    DataFrame
+        ``model``, ``kind``, ``aic``, ``concordance``, ``n_params``, ``comparable``,
+        ``delta_aic``.
     """
     ns = {m.n for m in models.values()}
     if len(ns) > 1:
@@ -327,21 +435,100 @@ def compare_models(models: dict[str, LapseModel]) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+@dataclass(frozen=True, repr=False)
+class TimeVaryingLapseModel(Result):
+    """A Cox model with time-varying covariates on (start, stop] episodes.
+
+    Attributes
+    ----------
+    fitter : lifelines.CoxTimeVaryingFitter
+        The fitted lifelines object.
+    params : Series
+        Log hazard ratios.
+    episodes : DataFrame
+        The rows used.
+    n_members, n_lapsed, n_excluded : int
+        Members, lapses and members left out (``excluded`` says why).
+    """
+
+    fitter: CoxTimeVaryingFitter
+    params: pd.Series
+    episodes: pd.DataFrame
+    n_members: int
+    n_lapsed: int
+    n_excluded: int
+    excluded: dict
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(members={self.n_members}, lapses={self.n_lapsed}, "
+                f"excluded={self.n_excluded})")
+
+    def effects(self, ci: float = 0.95) -> pd.DataFrame:
+        """Hazard ratios with Wald intervals.
+
+        Parameters
+        ----------
+        ci : float
+            Confidence level (recorded in the ``ci`` column).
+
+        Returns
+        -------
+        DataFrame
+            ``covariate``, ``coef``, ``se``, ``hazard_ratio``, ``ci_low``, ``ci_high``,
+            ``p_value``, ``ci``.
+        """
+        ci = _validate.probability(ci, "ci")
+        return _stats.ratio_table(self.params, self.fitter.standard_errors_, ci,
+                                  "hazard_ratio").assign(ci=ci)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The effects table at 95%."""
+        return self.effects()
+
+    def _combination(self, weights: dict[str, float], ci: float) -> tuple[float, float, float]:
+        """Hazard ratio of a linear combination of coefficients, with its interval."""
+        b = self.params
+        w = pd.Series(0.0, index=b.index)
+        for k, val in weights.items():
+            w[k] = val
+        est = float(w @ b)
+        se = float(np.sqrt(w @ self.fitter.variance_matrix_.to_numpy() @ w))
+        z = _stats.z_value(ci)
+        return np.exp(est), np.exp(est - z * se), np.exp(est + z * se)
+
+
 def fit_time_varying_lapse_model(
     data: pd.DataFrame,
     member: str,
     covariates: Sequence[str],
-    start: str = "start_time",
-    stop: str = "stop_time",
-    event: str = "lapsed",
+    start: str = "start",
+    stop: str = "stop",
+    event: str = EVENT,
+    *,
     penalizer: float = 0.0,
-) -> CoxTimeVaryingFitter:
+) -> TimeVaryingLapseModel:
     """Cox model with time-varying covariates on a person-period table
     (:func:`~loyaltylab.lapse.person_period`), via lifelines' ``CoxTimeVaryingFitter``.
 
-    Returns the fitted lifelines object (``.summary`` has hazard ratios and intervals).
+    Parameters
+    ----------
+    data : DataFrame or TableResult
+        One row per member and episode (start, stop].
+    member : str
+        Member-id column.
+    covariates : sequence of str
+        Numeric covariate columns (per unit, not standardized).
+    start, stop, event : str
+        Episode start and stop times and the lapse indicator (1 in the last episode).
+    penalizer : float
+        Ridge penalty passed to lifelines.
+
+    Returns
+    -------
+    TimeVaryingLapseModel
+        ``.effects()`` has hazard ratios; ``.fitter`` is the lifelines object.
     """
-    _validate.frame(data)
+    data = _validate.frame(data)
     covariates = list(covariates)
     _validate.columns(data, [member, start, stop, event, *covariates], "a time-varying model")
     df = data[[member, start, stop, event, *covariates]].copy()
@@ -353,5 +540,8 @@ def fit_time_varying_lapse_model(
     if bad.any():
         raise ValueError(f"{int(bad.sum())} row(s) have {stop!r} <= {start!r}; every interval "
                          f"must have positive length")
-    return CoxTimeVaryingFitter(penalizer=penalizer).fit(
+    fitter = CoxTimeVaryingFitter(penalizer=penalizer).fit(
         df, id_col=member, event_col=event, start_col=start, stop_col=stop)
+    return TimeVaryingLapseModel(fitter=fitter, params=fitter.params_.rename("coef"),
+                                 episodes=df, n_members=int(df[member].nunique()),
+                                 n_lapsed=int(df[event].sum()), n_excluded=0, excluded={})

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
-from statsmodels.tools.numdiff import approx_hess3
 
-from loyaltylab import _validate
+from loyaltylab import _stats, _validate
+from loyaltylab._results import Result
 
 
 def _log_pmf(a: float, b: float, t: np.ndarray) -> np.ndarray:
@@ -40,7 +40,7 @@ def _loglik(a: float, b: float, lapsed_at: np.ndarray, n_lapsed: np.ndarray,
 
 
 @dataclass(frozen=True, repr=False)
-class SBGResult:
+class SBGResult(Result):
     """A fitted shifted-beta-geometric model.
 
     Attributes
@@ -69,6 +69,7 @@ class SBGResult:
                 f"n={self.n})")
 
     def to_frame(self) -> pd.DataFrame:
+        """Parameter estimates with standard errors."""
         return pd.DataFrame({"estimate": [self.alpha, self.beta],
                              "se": [self.alpha_se, self.beta_se]}, index=["alpha", "beta"])
 
@@ -139,8 +140,9 @@ class SBGResult:
 
         The spending happens just before the renewal decision, so the value saved is
         ``lapse_reduction`` times the value of a member who renews (:meth:`member_value` at
-        ``renewals + 1``). Spend while the cost per member is below this (seed 001: spend on
-        retention while the value saved exceeds the cost).
+        ``renewals + 1``). Spend while the cost per member is below this (spend on retention while
+        the value saved exceeds the cost, as library CRM guidance puts it: N. Nagy on CRM in
+        libraries, Tudományos és Műszaki Tájékoztatás 54).
         """
         red = np.atleast_1d(np.asarray(lapse_reduction, dtype=float))
         if ((red <= 0) | (red >= 1)).any():
@@ -177,12 +179,7 @@ def _fit(lapsed_at, n_lapsed, alive_at, n_alive, observed=None) -> SBGResult:
         raise ValueError("the sBG fit ran to the edge of the parameter space (no "
                          "heterogeneity or no lapses to speak of); check the data")
     a, b = np.exp(res.x)
-    hess = approx_hess3(res.x, nll)
-    try:
-        cov = np.linalg.inv(hess)
-        se = np.sqrt(np.diag(cov)) * np.array([a, b])
-    except np.linalg.LinAlgError:
-        se = np.array([np.nan, np.nan])
+    se = _stats.se_from_hessian(_stats.numerical_hessian(nll, res.x), np.array([a, b]))
     return SBGResult(alpha=float(a), beta=float(b), alpha_se=float(se[0]), beta_se=float(se[1]),
                      loglik=float(-res.fun), n=int(n_lapsed.sum() + n_alive.sum()),
                      observed=observed)
@@ -230,7 +227,7 @@ def fit_sbg(survivors: Sequence[float]) -> SBGResult:
 
 
 def fit_sbg_records(data: pd.DataFrame, renewals: str = "renewals",
-                    lapsed: str = "lapsed") -> SBGResult:
+                    lapsed: str = "has_lapsed") -> SBGResult:
     """Fit the sBG model to individual renewal records from many cohorts.
 
     Parameters
@@ -239,13 +236,17 @@ def fit_sbg_records(data: pd.DataFrame, renewals: str = "renewals",
         One row per member: the number of renewals made and whether the member has lapsed.
         A lapsed member with n renewals left at decision n + 1 (T = n + 1); an active member
         with n renewals is censored (T > n), as members still active at ``as_of`` are.
+    renewals : str
+        Column with the number of renewals made (whole numbers >= 0).
+    lapsed : str
+        Lapse indicator column (1/True = lapsed), e.g. a tenure table's ``has_lapsed``.
 
     Returns
     -------
     SBGResult
         ``observed`` holds the Kaplan-Meier-style survival per renewal for comparison.
     """
-    _validate.frame(data)
+    data = _validate.frame(data)
     _validate.columns(data, [renewals, lapsed], "an sBG fit")
     n = _validate.numeric(data, renewals, lo=0, integer=True, allow_missing=False,
                           purpose="an sBG fit")
@@ -266,9 +267,26 @@ def fit_sbg_records(data: pd.DataFrame, renewals: str = "renewals",
                 alive.to_numpy(float), observed)
 
 
-def simulate_renewals(alpha: float, beta: float, n: int, periods: int,
+def simulate_renewals(alpha: float, beta: float, n: int, periods: int, *,
                       seed: int = 0) -> np.ndarray:
-    """Survivor counts of one simulated sBG cohort (for checks and teaching)."""
+    """Survivor counts of one simulated sBG cohort (for checks and teaching).
+
+    Parameters
+    ----------
+    alpha, beta : float
+        Beta distribution of the per-renewal lapse probability.
+    n : int
+        Cohort size.
+    periods : int
+        Renewal decisions to simulate.
+    seed : int
+        Seed of the random draws.
+
+    Returns
+    -------
+    ndarray
+        Members still there after 0, 1, ..., ``periods`` decisions.
+    """
     rng = np.random.default_rng(seed)
     theta = rng.beta(alpha, beta, size=n)
     t = rng.geometric(theta)  # periods until lapse, >= 1

@@ -18,31 +18,46 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
-from statsmodels.tools.numdiff import approx_hess3
 
-from loyaltylab import _validate
+from loyaltylab import _stats, _validate
+from loyaltylab._results import Result, TableResult
+from loyaltylab.schema import DATE, MEMBER
 
 _UNITS = {"days": 1.0, "weeks": 7.0}
 
 
-def rfm_summary(events: pd.DataFrame, calibration_end: str | pd.Timestamp,
-                holdout_end: str | pd.Timestamp | None = None, member: str = "member_id",
-                date: str = "date", unit: str = "weeks") -> pd.DataFrame:
+def rfm_summary(events: pd.DataFrame, member: str = MEMBER, date: str = DATE, *,
+                calibration_end: str | pd.Timestamp,
+                holdout_end: str | pd.Timestamp | None = None,
+                unit: str = "weeks") -> TableResult:
     """Frequency / recency / age summary of repeat use, per member.
 
     Use is counted in distinct days; the first day is the start (not a repeat). With
     ``holdout_end``, the number of use days after ``calibration_end`` is added.
 
+    Parameters
+    ----------
+    events : DataFrame
+        Use events (one row per event).
+    member, date : str
+        Member-id and date columns.
+    calibration_end : date
+        End of the calibration period.
+    holdout_end : date, optional
+        End of the hold-out period (after ``calibration_end``).
+    unit : {"weeks", "days"}
+        Unit of recency and T.
+
     Returns
     -------
-    DataFrame
-        Indexed by member: ``frequency`` (repeat use days in the calibration period),
-        ``recency`` (time from first to last use), ``T`` (time from first use to
+    TableResult
+        ``.data`` indexed by member: ``frequency`` (repeat use days in the calibration
+        period), ``recency`` (time from first to last use), ``T`` (time from first use to
         ``calibration_end``), in ``unit``; and ``holdout_frequency`` / ``holdout_T`` when a
-        holdout is given. Members whose first use falls after ``calibration_end`` are left out
-        and counted in ``.attrs["report"]``.
+        holdout is given. Members whose first use falls after ``calibration_end`` are left
+        out and counted in ``.excluded``.
     """
-    _validate.frame(events, "events")
+    events = _validate.frame(events, "events")
     _validate.columns(events, [member, date], "an RFM summary", "events")
     scale = _UNITS[_validate.one_of(unit, "unit", list(_UNITS))]
     cal = pd.Timestamp(calibration_end)
@@ -54,8 +69,7 @@ def rfm_summary(events: pd.DataFrame, calibration_end: str | pd.Timestamp,
     out = pd.DataFrame({"frequency": g.size() - 1,
                         "recency": (g.max() - first.reindex(g.max().index)).dt.days / scale})
     out["T"] = (cal - first.reindex(out.index)).dt.days / scale
-    report = {"n_members": len(out), "n_first_use_after_calibration": int(
-        (first > cal).sum()), "unit": unit}
+    excluded = {"members whose first use is after calibration_end": int((first > cal).sum())}
     if holdout_end is not None:
         hold = pd.Timestamp(holdout_end)
         h = days[(days["d"] > cal) & (days["d"] <= hold)].groupby("m").size()
@@ -63,24 +77,26 @@ def rfm_summary(events: pd.DataFrame, calibration_end: str | pd.Timestamp,
         out["holdout_T"] = (hold - cal).days / scale
     out.index.name = member
     out["frequency"] = out["frequency"].astype(np.int64)
-    out.attrs["report"] = report
-    return out
+    return TableResult(data=out, n_used=len(out), excluded=excluded)
 
 
-def _check_summary(summary: pd.DataFrame, cols: tuple[str, ...], purpose: str) -> dict:
-    _validate.frame(summary, "summary")
-    _validate.columns(summary, cols, purpose, "summary")
-    v = {c: _validate.numeric(summary, c, lo=0, allow_missing=False, purpose=purpose)
-         .to_numpy() for c in cols}
+def _check_summary(summary: pd.DataFrame, cols: dict[str, str | None], purpose: str) -> dict:
+    """Validated columns by role (``frequency``, ``recency``, ...); ``cols`` maps each role
+    to the caller's column name (None: not used)."""
+    summary = _validate.frame(summary, "summary")
+    cols = {role: c for role, c in cols.items() if c is not None}
+    _validate.columns(summary, list(cols.values()), purpose, "summary")
+    v = {role: _validate.numeric(summary, c, lo=0, allow_missing=False, purpose=purpose)
+         .to_numpy() for role, c in cols.items()}
     bad = v["frequency"] != np.round(v["frequency"])
     if bad.any():
-        raise ValueError(f"column 'frequency' has {int(bad.sum())} non-integer count(s); "
-                         f"frequency counts repeat uses")
+        raise ValueError(f"column {cols['frequency']!r} has {int(bad.sum())} non-integer "
+                         f"count(s); frequency counts repeat uses")
     return v
 
 
 @dataclass(frozen=True, repr=False)
-class BGNBDResult:
+class BGNBDResult(Result):
     """A fitted BG/NBD model: ``r``, ``alpha`` (Gamma heterogeneity of the use rate, per time
     unit), ``a``, ``b`` (Beta heterogeneity of the dropout probability), their standard
     errors in ``se``, the maximised ``loglik`` and ``n``."""
@@ -98,6 +114,7 @@ class BGNBDResult:
                 f"b={self.b:.4g}, loglik={self.loglik:.2f}, n={self.n})")
 
     def to_frame(self) -> pd.DataFrame:
+        """Parameter estimates with standard errors."""
         est = pd.Series({"r": self.r, "alpha": self.alpha, "a": self.a, "b": self.b})
         return pd.DataFrame({"estimate": est, "se": self.se})
 
@@ -179,7 +196,8 @@ def _bgnbd_ll_grad(theta, x, tx, T, w, ux=None, inv=None):
     return float((w * ll).sum()), grad
 
 
-def fit_bgnbd(summary: pd.DataFrame, weights: str | None = None) -> BGNBDResult:
+def fit_bgnbd(summary: pd.DataFrame, frequency: str = "frequency", recency: str = "recency",
+              T: str = "T", weights: str | None = None) -> BGNBDResult:
     """Fit the BG/NBD model by maximum likelihood.
 
     Parameters
@@ -187,8 +205,11 @@ def fit_bgnbd(summary: pd.DataFrame, weights: str | None = None) -> BGNBDResult:
     summary : DataFrame
         ``frequency`` (repeat uses), ``recency`` (time of the last use since the first) and
         ``T`` (time since the first use), e.g. from :func:`rfm_summary`.
+    frequency, recency, T : str
+        Column names.
     weights : str, optional
-        Column counting members with each pattern.
+        Column counting members with each pattern; a named column that is missing is an
+        error.
 
     Returns
     -------
@@ -199,10 +220,10 @@ def fit_bgnbd(summary: pd.DataFrame, weights: str | None = None) -> BGNBDResult:
     Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). "Counting your customers" the easy
     way: an alternative to the Pareto/NBD model. *Marketing Science* 24(2), 275-284.
     """
-    cols = ("frequency", "recency", "T") + ((weights,) if weights else ())
-    v = _check_summary(summary, cols, "a BG/NBD fit")
+    v = _check_summary(summary, {"frequency": frequency, "recency": recency, "T": T,
+                                 "weights": weights}, "a BG/NBD fit")
     x, tx, T = v["frequency"], v["recency"], v["T"]
-    w = v[weights] if weights else np.ones_like(x)
+    w = v["weights"] if weights else np.ones_like(x)
     if (tx > T + 1e-9).any():
         n = int((tx > T + 1e-9).sum())
         raise ValueError(f"{n} row(s) have recency > T (the last use after the end of "
@@ -231,26 +252,32 @@ def fit_bgnbd(summary: pd.DataFrame, weights: str | None = None) -> BGNBDResult:
         if best is None or res.fun < best.fun:
             best = res
     # observed information by central differences of the analytic gradient (8 evaluations)
-    h = 1e-5
-    hess = np.array([(f(best.x + h * e)[1] - f(best.x - h * e)[1]) / (2 * h)
-                     for e in np.eye(4)])
-    hess = (hess + hess.T) / 2
     est = np.exp(best.x)
-    try:
-        se = np.sqrt(np.diag(np.linalg.inv(hess))) * est
-    except np.linalg.LinAlgError:
-        se = np.full(4, np.nan)
+    se = _stats.se_from_hessian(_stats.hessian_from_gradient(lambda th: f(th)[1], best.x), est)
     return BGNBDResult(r=float(est[0]), alpha=float(est[1]), a=float(est[2]), b=float(est[3]),
                        loglik=float(-best.fun), n=int(w.sum()),
                        se=pd.Series(se, index=["r", "alpha", "a", "b"], name="se"))
 
 
-def simulate_bgnbd(r: float, alpha: float, a: float, b: float, T, holdout: float = 0.0,
-                   seed: int = 0) -> pd.DataFrame:
+def simulate_bgnbd(r: float, alpha: float, a: float, b: float, T: np.ndarray, *,
+                   holdout: float = 0.0, seed: int = 0) -> pd.DataFrame:
     """Simulate repeat use from the BG/NBD model (for checks and teaching).
 
-    Returns ``frequency``, ``recency``, ``T`` and ``holdout_frequency`` (uses in the next
-    ``holdout`` time units), one row per member (``T`` an array of observation lengths).
+    Parameters
+    ----------
+    r, alpha, a, b : float
+        Model parameters (see :class:`BGNBDResult`).
+    T : array of float
+        Observation length of each member (one member per entry).
+    holdout : float
+        Length of a hold-out period after T.
+    seed : int
+        Seed of the random draws.
+
+    Returns
+    -------
+    DataFrame
+        ``frequency``, ``recency``, ``T`` and ``holdout_frequency``, one row per member.
     """
     rng = np.random.default_rng(seed)
     T = np.asarray(T, dtype=float)
@@ -267,7 +294,7 @@ def simulate_bgnbd(r: float, alpha: float, a: float, b: float, T, holdout: float
 
 
 @dataclass(frozen=True, repr=False)
-class BGBBResult:
+class BGBBResult(Result):
     """A fitted BG/BB model: ``alpha``, ``beta`` (Beta heterogeneity of the per-opportunity
     use probability), ``gamma``, ``delta`` (Beta heterogeneity of the dropout probability),
     standard errors ``se``, ``loglik`` and ``n``."""
@@ -286,6 +313,7 @@ class BGBBResult:
                 f"n={self.n})")
 
     def to_frame(self) -> pd.DataFrame:
+        """Parameter estimates with standard errors."""
         est = pd.Series({"alpha": self.alpha, "beta": self.beta, "gamma": self.gamma,
                          "delta": self.delta})
         return pd.DataFrame({"estimate": est, "se": self.se})
@@ -312,7 +340,8 @@ def _bgbb_loglik_rows(al, be, ga, de, x, tx, n):
     return out
 
 
-def fit_bgbb(summary: pd.DataFrame, weights: str | None = "weights") -> BGBBResult:
+def fit_bgbb(summary: pd.DataFrame, frequency: str = "frequency", recency: str = "recency",
+             periods: str = "periods", weights: str | None = None) -> BGBBResult:
     """Fit the BG/BB model for discrete opportunities (renewals offered, yearly events,
     donations).
 
@@ -320,8 +349,17 @@ def fit_bgbb(summary: pd.DataFrame, weights: str | None = "weights") -> BGBBResu
     ----------
     summary : DataFrame
         ``frequency`` (opportunities used), ``recency`` (the last opportunity used, 0 if
-        none), ``periods`` (opportunities observed) and, optionally, ``weights`` (members with
-        this pattern, as in the donations summary; a missing column counts each row once).
+        none), ``periods`` (opportunities observed) and, optionally, a weight column
+        (members with this pattern, as in the donations summary).
+    frequency, recency, periods : str
+        Column names.
+    weights : str, optional
+        Column counting members with each pattern; None counts each row once. A named
+        column that is missing is an error.
+
+    Returns
+    -------
+    BGBBResult
 
     References
     ----------
@@ -331,15 +369,14 @@ def fit_bgbb(summary: pd.DataFrame, weights: str | None = "weights") -> BGBBResu
     Examples
     --------
     >>> from loyaltylab.datasets import load_donations
-    >>> res = fit_bgbb(load_donations())
+    >>> res = fit_bgbb(load_donations(), weights="weights")
     >>> [round(v, 3) for v in (res.alpha, res.beta, res.gamma, res.delta)]
     [1.204, 0.75, 0.657, 2.783]
     """
-    use_w = weights is not None and weights in getattr(summary, "columns", [])
-    cols = ("frequency", "recency", "periods") + ((weights,) if use_w else ())
-    v = _check_summary(summary, cols, "a BG/BB fit")
+    v = _check_summary(summary, {"frequency": frequency, "recency": recency,
+                                 "periods": periods, "weights": weights}, "a BG/BB fit")
     x, tx, n = v["frequency"], v["recency"], v["periods"]
-    w = v[weights] if use_w else np.ones_like(x)
+    w = v["weights"] if weights is not None else np.ones_like(x)
     if (tx > n).any():
         raise ValueError(f"{int((tx > n).sum())} row(s) have recency > periods")
     if (x > tx).any():
@@ -359,20 +396,35 @@ def fit_bgbb(summary: pd.DataFrame, weights: str | None = "weights") -> BGBBResu
     res = optimize.minimize(nll, res.x, method="Nelder-Mead",
                             options={"xatol": 1e-9, "fatol": 1e-10, "maxiter": 8000})
     est = np.exp(res.x)
-    try:
-        se = np.sqrt(np.diag(np.linalg.inv(approx_hess3(res.x, nll)))) * est
-    except np.linalg.LinAlgError:
-        se = np.full(4, np.nan)
+    se = _stats.se_from_hessian(_stats.numerical_hessian(nll, res.x), est)
     return BGBBResult(alpha=float(est[0]), beta=float(est[1]), gamma=float(est[2]),
                       delta=float(est[3]), loglik=float(-res.fun), n=int(pw.sum()),
                       se=pd.Series(se, index=["alpha", "beta", "gamma", "delta"], name="se"))
 
 
 def calibration_histogram(result: BGNBDResult, summary: pd.DataFrame,
+                          frequency: str = "frequency", T: str = "T", *,
                           max_count: int = 7) -> pd.DataFrame:
     """Observed vs expected number of members with 0, 1, ..., ``max_count``+ repeat uses in
-    the calibration period, the model's fit to the data it was estimated on."""
-    v = _check_summary(summary, ("frequency", "T"), "a calibration histogram")
+    the calibration period, the model's fit to the data it was estimated on.
+
+    Parameters
+    ----------
+    result : BGNBDResult
+        The fitted model.
+    summary : DataFrame or TableResult
+        The summary it was fitted to.
+    frequency, T : str
+        Column names.
+    max_count : int
+        The last bin holds ``max_count`` or more repeat uses.
+
+    Returns
+    -------
+    DataFrame
+        ``repeat_uses``, ``observed``, ``expected``.
+    """
+    v = _check_summary(summary, {"frequency": frequency, "T": T}, "a calibration histogram")
     x, T = v["frequency"], v["T"]
     rows = []
     for k in range(max_count):
@@ -386,7 +438,22 @@ def calibration_histogram(result: BGNBDResult, summary: pd.DataFrame,
 def expected_cumulative(result: BGNBDResult, first_use: np.ndarray,
                         grid: np.ndarray) -> np.ndarray:
     """Expected cumulative repeat uses of a whole base at each time in ``grid`` (same unit
-    and origin as ``first_use``, each member's time of first use): sum_i E[X(t - first_i)]."""
+    and origin as ``first_use``, each member's time of first use): sum_i E[X(t - first_i)].
+
+    Parameters
+    ----------
+    result : BGNBDResult
+        The fitted model.
+    first_use : array of float
+        Each member's time of first use.
+    grid : array of float
+        Times at which to sum.
+
+    Returns
+    -------
+    ndarray
+        Expected cumulative repeat uses at each grid time.
+    """
     first = np.asarray(first_use, dtype=float)
     out = np.empty(len(grid))
     for k, t in enumerate(np.asarray(grid, dtype=float)):
@@ -396,11 +463,28 @@ def expected_cumulative(result: BGNBDResult, first_use: np.ndarray,
 
 
 def simulate_bgbb(alpha: float, beta: float, gamma: float, delta: float, n_members: int,
-                  periods: int, seed: int = 0) -> pd.DataFrame:
+                  periods: int, *, seed: int = 0) -> pd.DataFrame:
     """Simulate the BG/BB model: each member uses each opportunity with probability p ~
     Beta(alpha, beta) while alive, and is alive at each new opportunity with probability
-    1 - theta, theta ~ Beta(gamma, delta). Returns the weighted summary (``frequency``,
-    ``recency``, ``periods``, ``weights``) in the format of the donations data."""
+    1 - theta, theta ~ Beta(gamma, delta).
+
+    Parameters
+    ----------
+    alpha, beta, gamma, delta : float
+        Model parameters (see :class:`BGBBResult`).
+    n_members : int
+        Members to simulate.
+    periods : int
+        Opportunities observed.
+    seed : int
+        Seed of the random draws.
+
+    Returns
+    -------
+    DataFrame
+        The weighted summary (``frequency``, ``recency``, ``periods``, ``weights``) in the
+        format of the donations data.
+    """
     rng = np.random.default_rng(seed)
     p = rng.beta(alpha, beta, n_members)
     theta = rng.beta(gamma, delta, n_members)

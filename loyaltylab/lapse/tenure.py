@@ -3,28 +3,64 @@ lapse for free memberships, and person-period tables for discrete-time and time-
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from loyaltylab import _validate
-from loyaltylab._library import DAYS_PER_YEAR
+from loyaltylab._results import TableResult
+from loyaltylab.schema import (
+    DATE,
+    END,
+    EVENT,
+    JOINED,
+    LAPSED,
+    MEMBER,
+    membership_end,
+    unit_days,
+    years_between,
+)
 
-_UNITS = {"days": 1.0, "weeks": 7.0, "months": DAYS_PER_YEAR / 12, "years": DAYS_PER_YEAR}
 
+@dataclass(frozen=True, repr=False)
+class TenureTable(TableResult):
+    """One row per member with ``end``, ``tenure`` and ``has_lapsed`` (see
+    :func:`tenure_table`).
 
-def _unit(unit: str) -> float:
-    return _UNITS[_validate.one_of(unit, "unit", list(_UNITS))]
+    Attributes
+    ----------
+    n_lapsed, n_censored : int
+        Members who lapsed on or before ``as_of``, and members still present then.
+    n_lapse_after_as_of : int
+        Lapses dated after ``as_of``, censored at ``as_of`` (counted among the censored).
+    n_zero_tenure : int
+        Members who joined on ``as_of`` (kept, with tenure 0).
+    unit : str
+        Unit of ``tenure``.
+    """
+
+    n_lapsed: int = 0
+    n_censored: int = 0
+    n_lapse_after_as_of: int = 0
+    n_zero_tenure: int = 0
+    unit: str = "years"
+
+    def _extra(self) -> str:
+        return (f"{self.n_lapsed:,} lapsed, {self.n_censored:,} censored "
+                f"({self.n_lapse_after_as_of:,} lapse(s) after as_of), tenure in {self.unit}")
 
 
 def tenure_table(
     members: pd.DataFrame,
     as_of: str | pd.Timestamp,
-    member: str = "member_id",
-    joined: str = "joined",
-    lapsed: str = "lapsed",
+    member: str = MEMBER,
+    joined: str = JOINED,
+    lapsed: str = LAPSED,
+    *,
     unit: str = "years",
-) -> pd.DataFrame:
-    """One row per member with tenure and a lapse flag, right-censored at ``as_of``.
+) -> TenureTable:
+    """One row per member with tenure and a lapse indicator, right-censored at ``as_of``.
 
     Parameters
     ----------
@@ -32,7 +68,8 @@ def tenure_table(
         One row per member with a join date and a lapse date (missing while active).
     as_of : date
         The date the data end. Members still active then are censored; a lapse recorded
-        after ``as_of`` is treated as still active on ``as_of`` (counted in the report).
+        after ``as_of`` is treated as still active on ``as_of`` (counted), by the package's
+        membership-end rule (:func:`loyaltylab.schema.membership_end`).
     member, joined, lapsed : str
         Column names.
     unit : {"years", "months", "weeks", "days"}
@@ -40,61 +77,43 @@ def tenure_table(
 
     Returns
     -------
-    DataFrame
-        The members' other columns plus ``end`` (lapse date or ``as_of``), ``tenure`` (in
-        ``unit``) and ``lapsed`` (bool: the event). The lapse date is kept as ``lapse_date``.
-        ``.attrs["report"]`` counts members used, lapsed, censored and lapses after ``as_of``.
+    TenureTable
+        ``.data``: the members' columns plus ``end`` (lapse date or ``as_of``), ``tenure``
+        (in ``unit``) and ``has_lapsed`` (bool: the event). Counts as attributes.
 
     Examples
     --------
     >>> m = pd.DataFrame({"member_id": [1, 2], "joined": ["2020-01-01", "2021-01-01"],
     ...                   "lapsed": ["2022-01-01", None]})
-    >>> tenure_table(m, as_of="2023-01-01")[["member_id", "tenure", "lapsed"]]
-       member_id    tenure  lapsed
-    0          1  2.001369    True
-    1          2  1.998631   False
+    >>> tenure_table(m, as_of="2023-01-01").data[["member_id", "tenure", "has_lapsed"]]
+       member_id    tenure  has_lapsed
+    0          1  2.001369        True
+    1          2  1.998631       False
     """
-    _validate.frame(members, "members")
-    _validate.columns(members, [member, joined, lapsed], "a tenure table", "members")
-    as_of = pd.Timestamp(as_of)
-    start = _validate.dates(members, joined, allow_missing=False, purpose="a tenure table")
-    stop = _validate.dates(members, lapsed, purpose="a tenure table")
-    _validate.unique(members, member, "member")
-    late = start > as_of
-    if late.any():
-        raise ValueError(
-            f"column {joined!r} has {int(late.sum())} join date(s) after as_of {as_of.date()} "
-            f"(e.g. {start[late].iloc[0].date()}); drop those members or use a later as_of")
-    before = stop.notna() & (stop <= start)
-    if before.any():
-        ex = members.loc[before, member].iloc[0]
-        raise ValueError(
-            f"column {lapsed!r} has {int(before.sum())} lapse date(s) on or before the join "
-            f"date (e.g. member {ex!r}); fix the dates or drop those rows")
-    after = stop.notna() & (stop > as_of)
-    event = stop.notna() & ~after
-    end = stop.where(event, as_of)
-    out = members.drop(columns=[lapsed]).copy()
-    out["lapse_date"] = stop
-    out["end"] = end
-    out["tenure"] = (end - start).dt.total_seconds() / 86400 / _unit(unit)
-    out["lapsed"] = event.to_numpy()
-    out.attrs["report"] = {"n_members": len(out), "n_lapsed": int(event.sum()),
-                           "n_censored": int((~event).sum()),
-                           "n_lapse_after_as_of": int(after.sum()), "unit": unit}
-    return out
+    members = _validate.frame(members, "members")
+    span = membership_end(members, as_of, member, joined, lapsed)
+    out = members.copy()
+    out[END] = span["end"]
+    out["tenure"] = span["days"] / unit_days(unit)
+    out[EVENT] = span["has_lapsed"].to_numpy()
+    n_event = int(span["has_lapsed"].sum())
+    return TenureTable(data=out, n_used=len(out), excluded={}, n_lapsed=n_event,
+                       n_censored=len(out) - n_event,
+                       n_lapse_after_as_of=int(span["lapse_after_as_of"].sum()),
+                       n_zero_tenure=int((~span["at_risk"]).sum()), unit=unit)
 
 
 def inactivity_lapse(
     events: pd.DataFrame,
     as_of: str | pd.Timestamp,
-    inactive_days: int = 365,
-    member: str = "member_id",
-    date: str = "date",
+    member: str = MEMBER,
+    date: str = DATE,
+    joined: str = JOINED,
+    *,
     members: pd.DataFrame | None = None,
-    joined: str = "joined",
+    inactive_days: int = 365,
     unit: str = "years",
-) -> pd.DataFrame:
+) -> InactivityTable:
     """Derive lapse from inactivity, for free memberships that nobody cancels.
 
     A member with no use in the ``inactive_days`` before ``as_of`` counts as lapsed at their
@@ -106,31 +125,39 @@ def inactivity_lapse(
         Use events (one row per event) with member ids and dates.
     as_of : date
         End of the data; events after it are excluded (and counted).
-    inactive_days : int
-        Days without use that count as lapse.
+    member, date : str
+        Member-id and event-date columns of ``events`` (and ``members``).
+    joined : str
+        Join-date column of ``members``.
     members : DataFrame, optional
         Members with join dates: tenure then starts at joining, and members who never used
         the library are kept (lapsed at joining if that was ``inactive_days`` ago) and
         counted. Without it, the first event counts as joining.
+    inactive_days : int
+        Days without use that count as lapse.
+    unit : {"years", "months", "weeks", "days"}
+        Unit of ``tenure``.
 
     Returns
     -------
-    DataFrame
-        One row per member: ``first_use``, ``last_use``, ``n_events``, ``start``, ``end``,
-        ``tenure`` (in ``unit``), ``lapsed``. ``.attrs["report"]`` counts events used and
-        excluded and members never seen.
+    InactivityTable
+        ``.data`` has one row per member: ``first_use``, ``last_use``, ``n_events``,
+        ``start``, ``end``, ``tenure`` (in ``unit``), ``has_lapsed``. ``.n_used`` counts
+        events used; ``.excluded`` events after ``as_of``; ``.n_never_used`` members
+        without use and ``.n_use_before_joining`` members with use before their join date.
 
     Examples
     --------
     >>> ev = pd.DataFrame({"member_id": [1, 1, 2], "date": pd.to_datetime(
     ...     ["2020-01-01", "2020-06-01", "2020-01-01"])})
-    >>> inactivity_lapse(ev, as_of="2021-03-01", inactive_days=365)[["tenure", "lapsed"]]
-                 tenure  lapsed
+    >>> inactivity_lapse(ev, as_of="2021-03-01", inactive_days=365).data[
+    ...     ["tenure", "has_lapsed"]]
+                 tenure  has_lapsed
     member_id
-    1          1.163587   False
-    2          0.000000    True
+    1          1.163587       False
+    2          0.000000        True
     """
-    _validate.frame(events, "events")
+    events = _validate.frame(events, "events")
     _validate.columns(events, [member, date], "inactivity-based lapse", "events")
     inactive_days = _validate.positive_int(inactive_days, "inactive_days")
     as_of = pd.Timestamp(as_of)
@@ -140,9 +167,9 @@ def inactivity_lapse(
     grouped = pd.DataFrame({member: ids, "d": d[keep].to_numpy()}).groupby(member)["d"]
     out = pd.DataFrame({"first_use": grouped.min(), "last_use": grouped.max(),
                         "n_events": grouped.size()})
-    report = {"n_events_used": int(keep.sum()), "n_events_after_as_of": int((~keep).sum())}
+    n_never, n_early = 0, 0
     if members is not None:
-        _validate.frame(members, "members")
+        members = _validate.frame(members, "members")
         _validate.columns(members, [member, joined], "inactivity-based lapse", "members")
         _validate.unique(members, member, "member")
         start = _validate.dates(members, joined, allow_missing=False)
@@ -152,42 +179,66 @@ def inactivity_lapse(
             raise ValueError(
                 f"events have {int(unknown.sum())} member id(s) not in members "
                 f"(e.g. {out.index[unknown][0]!r}); add them to members or drop their events")
-        early = out["first_use"] < joined_s.reindex(out.index)
-        report["n_members_with_use_before_joining"] = int(early.sum())
+        n_early = int((out["first_use"] < joined_s.reindex(out.index)).sum())
         out = out.reindex(joined_s.index)
         out["start"] = joined_s
         out["n_events"] = out["n_events"].fillna(0).astype(np.int64)
-        report["n_members_never_used"] = int(out["last_use"].isna().sum())
+        n_never = int(out["last_use"].isna().sum())
         last = out["last_use"].fillna(out["start"])
     else:
         out["start"] = out["first_use"]
         last = out["last_use"]
-    out["lapsed"] = (as_of - last).dt.days > inactive_days
-    out["end"] = last.where(out["lapsed"], as_of)
-    out["tenure"] = (out["end"] - out["start"]).dt.total_seconds() / 86400 / _unit(unit)
-    report.update({"n_members": len(out), "n_lapsed": int(out["lapsed"].sum()),
-                   "inactive_days": inactive_days})
+    out[EVENT] = (as_of - last).dt.days > inactive_days
+    out[END] = last.where(out[EVENT], as_of)
+    out["tenure"] = (out[END] - out["start"]).dt.total_seconds() / 86400 / unit_days(unit)
     out.index.name = member
-    out.attrs["report"] = report
-    return out
+    return InactivityTable(data=out, n_used=int(keep.sum()),
+                            excluded={"events after as_of": int((~keep).sum())},
+                            n_members=len(out), n_lapsed=int(out[EVENT].sum()),
+                            n_never_used=n_never, n_use_before_joining=n_early,
+                            inactive_days=inactive_days)
+
+
+@dataclass(frozen=True, repr=False)
+class InactivityTable(TableResult):
+    """Members with lapse derived from inactivity (see :func:`inactivity_lapse`)."""
+
+    n_members: int = 0
+    n_lapsed: int = 0
+    n_never_used: int = 0
+    n_use_before_joining: int = 0
+    inactive_days: int = 365
+
+    def _extra(self) -> str:
+        return (f"{self.n_members:,} members, {self.n_lapsed:,} lapsed after "
+                f"{self.inactive_days} days without use")
 
 
 def person_period(
     tenure: pd.DataFrame,
+    member: str = MEMBER,
+    joined: str = JOINED,
+    end: str = END,
+    event: str = EVENT,
+    date: str = DATE,
+    resolved: str = "resolved",
+    *,
     period: str = "quarter",
-    member: str = "member_id",
-    start: str = "joined",
     events: pd.DataFrame | None = None,
     complaints: pd.DataFrame | None = None,
-    event_date: str = "date",
-    resolved: str = "resolved",
-) -> pd.DataFrame:
+) -> TableResult:
     """One row per member and period of membership, for discrete-time and time-varying models.
 
     Parameters
     ----------
-    tenure : DataFrame
-        A :func:`tenure_table` (needs ``end`` and ``lapsed``).
+    tenure : DataFrame or TenureTable
+        A :func:`tenure_table` (needs ``end`` and ``has_lapsed``).
+    member, joined, end, event : str
+        Member-id, join-date, end-date and lapse-indicator columns of ``tenure``.
+    date : str
+        Date column of ``events`` and ``complaints``.
+    resolved : str
+        Resolution column of ``complaints`` (optional there).
     period : {"month", "quarter", "year"}
         Period length (from each member's own join date).
     events : DataFrame, optional
@@ -198,32 +249,34 @@ def person_period(
 
     Returns
     -------
-    DataFrame
-        ``member``, ``period`` (0, 1, ...), ``start_time``/``stop_time`` (years since joining),
-        ``lapsed`` (1 in the period the member lapsed), plus the covariates. Columns of the
-        tenure table other than dates are carried along. Works with lifelines'
-        ``CoxTimeVaryingFitter`` (``id_col=member``) and with a discrete-time logit.
+    TableResult
+        ``.data``: ``member``, ``period`` (0, 1, ...), ``start``/``stop`` (years since
+        joining), ``has_lapsed`` (1 in the period the member lapsed), plus the covariates.
+        Columns of the tenure table other than dates are carried along. Members with no
+        time at risk (joined on ``as_of``) are left out and counted in ``.excluded``, and so
+        are their events and complaints. Works with :func:`fit_time_varying_lapse_model` and
+        with a discrete-time logit.
 
     Examples
     --------
     >>> m = pd.DataFrame({"member_id": [1], "joined": ["2020-01-01"], "lapsed": ["2020-08-01"]})
     >>> pp = person_period(tenure_table(m, "2021-01-01"), period="quarter")
-    >>> pp[["period", "start_time", "stop_time", "lapsed"]]
-       period  start_time  stop_time  lapsed
-    0       0        0.00   0.250000       0
-    1       1        0.25   0.500000       0
-    2       2        0.50   0.583162       1
+    >>> pp.data[["period", "start", "stop", "has_lapsed"]]
+       period  start      stop  has_lapsed
+    0       0   0.00  0.250000           0
+    1       1   0.25  0.500000           0
+    2       2   0.50  0.583162           1
     """
-    _validate.frame(tenure, "tenure")
-    _validate.columns(tenure, [member, start, "end", "lapsed"], "a person-period table",
-                      "tenure")
+    tenure = _validate.frame(tenure, "tenure")
+    _validate.columns(tenure, [member, joined, end, event], "a person-period table", "tenure")
     length = {"month": 1 / 12, "quarter": 0.25, "year": 1.0}[
         _validate.one_of(period, "period", ["month", "quarter", "year"])]
-    t0 = _validate.dates(tenure, start, allow_missing=False)
-    years = ((tenure["end"] - t0).dt.total_seconds() / 86400 / DAYS_PER_YEAR).to_numpy()
+    t0 = _validate.dates(tenure, joined, allow_missing=False)
+    years = years_between(t0, _validate.dates(tenure, end, allow_missing=False))
     # members who joined on the last day have no time at risk: excluded and counted
     zero = years <= 0
     n_zero = int(zero.sum())
+    all_ids = set(tenure[member])
     if n_zero:
         tenure, t0, years = tenure[~zero], t0[~zero], years[~zero]
     n_per = np.maximum(np.ceil(years / length - 1e-12), 1).astype(np.int64)
@@ -231,33 +284,37 @@ def person_period(
     k = np.arange(idx.size) - np.repeat(np.cumsum(n_per) - n_per, n_per)
     stop = np.minimum((k + 1) * length, years[idx])
     last = k == n_per[idx] - 1
-    carry = [c for c in tenure.columns if c not in (start, "end", "lapsed", "lapse_date",
-                                                    "tenure")
+    carry = [c for c in tenure.columns if c not in (joined, end, event, "tenure", "start",
+                                                    "stop")
              and not pd.api.types.is_datetime64_any_dtype(tenure[c])]
     out = tenure[carry].iloc[idx].reset_index(drop=True)
     out["period"] = k
-    out["start_time"] = k * length
-    out["stop_time"] = stop
-    out["lapsed"] = (last & tenure["lapsed"].to_numpy()[idx]).astype(np.int64)
+    out["start"] = k * length
+    out["stop"] = stop
+    out[EVENT] = (last & tenure[event].to_numpy(dtype=bool)[idx]).astype(np.int64)
     join_of = pd.Series(t0.to_numpy(), index=tenure[member])
     row_of = {m: i for i, m in enumerate(tenure[member])}
+    excluded = {"members with no time at risk (joined on as_of)": n_zero}
 
-    def _period_of(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        _validate.columns(frame, [member, event_date], "a person-period table")
-        known = frame[member].isin(join_of.index).to_numpy()
+    def _period_of(frame: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray]:
+        frame = _validate.frame(frame, what)
+        _validate.columns(frame, [member, date], "a person-period table", what)
+        known = frame[member].isin(all_ids).to_numpy()
         if not known.all():
             raise ValueError(
-                f"{int((~known).sum())} row(s) have a {member!r} not in the tenure table "
-                f"(e.g. {frame.loc[~known, member].iloc[0]!r}); drop them first")
-        when = _validate.dates(frame, event_date, allow_missing=False)
-        yrs = ((when.to_numpy() - join_of.loc[frame[member]].to_numpy())
-               / np.timedelta64(1, "D") / DAYS_PER_YEAR)
+                f"{what} has {int((~known).sum())} row(s) with a {member!r} not in the tenure "
+                f"table (e.g. {frame.loc[~known, member].iloc[0]!r}); drop them first")
+        kept = frame[member].isin(join_of.index).to_numpy()
+        excluded[f"{what} of members with no time at risk"] = int((~kept).sum())
+        frame = frame[kept]
+        when = _validate.dates(frame, date, allow_missing=False)
+        yrs = years_between(join_of.loc[frame[member]].to_numpy(), when.to_numpy())
         rows = frame[member].map(row_of).to_numpy()
-        return rows, np.floor(yrs / length).astype(np.int64)
+        return rows, np.floor(yrs / length).astype(np.int64), frame
 
     base = np.cumsum(n_per) - n_per  # first output row of each member
     if events is not None:
-        rows, per = _period_of(events)
+        rows, per, _ = _period_of(events, "events")
         ok = (per >= 0) & (per < n_per[rows])
         counts = np.zeros(idx.size)
         np.add.at(counts, base[rows[ok]] + per[ok], 1)
@@ -265,9 +322,9 @@ def person_period(
         last_period[base] = 0  # nothing before a member's first period
         out["visits_last_period"] = last_period
     if complaints is not None:
-        rows, per = _period_of(complaints)
-        unresolved = ~complaints[resolved].astype(bool).to_numpy() if resolved in complaints \
-            else np.zeros(len(complaints), dtype=bool)
+        rows, per, kept = _period_of(complaints, "complaints")
+        unresolved = ~kept[resolved].astype(bool).to_numpy() if resolved in kept \
+            else np.zeros(len(kept), dtype=bool)
         for name, mask in (("complaints_to_date", np.ones(len(rows), dtype=bool)),
                            ("unresolved_to_date", unresolved)):
             ok = mask & (per >= 0) & (per < n_per[rows] - 1)
@@ -275,6 +332,4 @@ def person_period(
             np.add.at(inc, base[rows[ok]] + per[ok] + 1, 1)  # counts from the next period on
             cum = np.cumsum(inc)
             out[name] = cum - np.repeat(cum[base] - inc[base], n_per)
-    out.attrs["report"] = {"n_members": len(tenure), "n_rows": len(out), "period": period,
-                           "n_zero_tenure_excluded": n_zero}
-    return out
+    return TableResult(data=out, n_used=len(tenure), excluded=excluded)

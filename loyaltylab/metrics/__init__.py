@@ -2,12 +2,14 @@
 retention rate, the five-factor profile, the loyalty index and Dick & Basu segments."""
 
 from loyaltylab.metrics.loyalty import (
+    LoyaltyProfile,
     loyalty_index,
     loyalty_profile,
     loyalty_segments,
     segment_sensitivity,
 )
 from loyaltylab.metrics.referral import (
+    EvangelistResult,
     NPSComparison,
     NPSResult,
     compare_nps,
@@ -15,10 +17,23 @@ from loyaltylab.metrics.referral import (
     nps,
     nps_by_group,
 )
-from loyaltylab.metrics.repeat_use import check_events, retention_rate, usage_summary
-from loyaltylab.metrics.satisfaction import satisfaction_index, service_gaps, top_box
+from loyaltylab.metrics.repeat_use import (
+    CheckedEvents,
+    RetentionRates,
+    UsageSummary,
+    check_events,
+    retention_rate,
+    usage_summary,
+)
+from loyaltylab.metrics.satisfaction import (
+    SatisfactionIndex,
+    satisfaction_index,
+    service_gaps,
+    top_box,
+)
 
-__all__ = ["NPSComparison", "NPSResult", "check_events", "compare_nps", "evangelists",
-           "loyalty_index", "loyalty_profile", "loyalty_segments", "nps", "nps_by_group",
-           "retention_rate", "satisfaction_index", "segment_sensitivity", "service_gaps",
-           "top_box", "usage_summary"]
+__all__ = ["CheckedEvents", "EvangelistResult", "LoyaltyProfile", "NPSComparison", "NPSResult",
+           "RetentionRates", "SatisfactionIndex", "UsageSummary", "check_events", "compare_nps",
+           "evangelists", "loyalty_index", "loyalty_profile", "loyalty_segments", "nps",
+           "nps_by_group", "retention_rate", "satisfaction_index", "segment_sensitivity",
+           "service_gaps", "top_box", "usage_summary"]

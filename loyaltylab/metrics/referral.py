@@ -14,17 +14,21 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from loyaltylab import _validate
+from loyaltylab import _stats, _validate
+from loyaltylab._results import Result
 
 _METHODS = ("wald", "adjusted-wald", "bootstrap")
 
 
 @dataclass(frozen=True)
-class NPSResult:
+class NPSResult(Result):
     """Net Promoter Score on the -100..100 scale with its parts and interval.
 
     ``promoters``, ``passives`` and ``detractors`` are shares (0-1); ``se``, ``ci_low`` and
-    ``ci_high`` are on the NPS scale. ``mean_ltr`` is the mean 0-10 rating.
+    ``ci_high`` are on the NPS scale. ``se`` is the plain Wald standard error of the
+    observed NPS for the Wald and adjusted-Wald methods (the adjusted-Wald interval is
+    centred on the adjusted score with its own SE) and the bootstrap SD for the bootstrap.
+    ``mean_ltr`` is the mean 0-10 rating.
     """
 
     nps: float
@@ -49,6 +53,7 @@ class NPSResult:
                 f"missing={self.n_missing}, mean rating={self.mean_ltr:.2f})")
 
     def to_frame(self) -> pd.DataFrame:
+        """All fields as a one-row table."""
         d = {k: getattr(self, k) for k in ("nps", "se", "ci_low", "ci_high", "promoters",
                                            "passives", "detractors", "n", "n_missing",
                                            "mean_ltr", "mean_ltr_ci_low", "mean_ltr_ci_high",
@@ -57,7 +62,7 @@ class NPSResult:
 
 
 def _ratings(data: pd.DataFrame, column: str) -> tuple[np.ndarray, int]:
-    _validate.frame(data)
+    data = _validate.frame(data)
     _validate.columns(data, [column], "the Net Promoter Score")
     x = _validate.numeric(data, column, lo=0, hi=10, integer=True,
                           purpose="the Net Promoter Score (0-10 likelihood to recommend)")
@@ -81,6 +86,7 @@ def _wald(n_p: float, n_d: float, n: float) -> tuple[float, float]:
 def nps(
     data: pd.DataFrame,
     column: str = "recommend",
+    *,
     method: str = "adjusted-wald",
     ci: float = 0.95,
     n_boot: int = 2000,
@@ -129,7 +135,7 @@ def nps(
     x, n_missing = _ratings(data, column)
     n = x.size
     n_p, n_pa, n_d = _counts(x)
-    z = stats.norm.ppf(0.5 + ci / 2)
+    z = _stats.z_value(ci)
     score, se = _wald(n_p, n_d, n)
     if method == "wald":
         lo, hi = score - z * se, score + z * se
@@ -144,18 +150,35 @@ def nps(
         lo, hi = np.quantile(boot, [(1 - ci) / 2, 0.5 + ci / 2])
         se = float(boot.std(ddof=1))
     lo, hi = max(lo, -1.0), min(hi, 1.0)
-    m, sd = float(x.mean()), float(x.std(ddof=1)) if n > 1 else np.nan
-    t = stats.t.ppf(0.5 + ci / 2, n - 1) if n > 1 else np.nan
+    m, m_lo, m_hi, _ = _stats.mean_interval(x, ci)
     return NPSResult(nps=100 * score, promoters=n_p / n, passives=n_pa / n,
                      detractors=n_d / n, n=n, se=100 * se, ci_low=100 * lo, ci_high=100 * hi,
-                     method=method, mean_ltr=m, mean_ltr_ci_low=m - t * sd / np.sqrt(n),
-                     mean_ltr_ci_high=m + t * sd / np.sqrt(n), n_missing=n_missing, ci=ci)
+                     method=method, mean_ltr=m, mean_ltr_ci_low=m_lo, mean_ltr_ci_high=m_hi,
+                     n_missing=n_missing, ci=ci)
 
 
-def nps_by_group(data: pd.DataFrame, by: str, column: str = "recommend",
+def nps_by_group(data: pd.DataFrame, by: str, column: str = "recommend", *,
                  method: str = "adjusted-wald", ci: float = 0.95) -> pd.DataFrame:
     """NPS per group in one call: one row per group with the NPS, its interval, the three
     shares, n and the mean likelihood to recommend.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per response.
+    by : str
+        Group column.
+    column : str
+        The 0-10 likelihood-to-recommend answers.
+    method : {"adjusted-wald", "wald", "bootstrap"}
+        Interval method (see :func:`nps`).
+    ci : float
+        Confidence level.
+
+    Returns
+    -------
+    DataFrame
+        ``group`` and the columns of :meth:`NPSResult.to_frame`.
 
     Examples
     --------
@@ -165,7 +188,7 @@ def nps_by_group(data: pd.DataFrame, by: str, column: str = "recommend",
     0     A  33.3  3
     1     B   0.0  3
     """
-    _validate.frame(data)
+    data = _validate.frame(data)
     _validate.columns(data, [by, column], "NPS by group")
     if data[by].isna().any():
         raise ValueError(f"column {by!r} has {int(data[by].isna().sum())} missing group(s); "
@@ -179,7 +202,7 @@ def nps_by_group(data: pd.DataFrame, by: str, column: str = "recommend",
 
 
 @dataclass(frozen=True)
-class NPSComparison:
+class NPSComparison(Result):
     """Difference in NPS between two groups or waves, with a z test."""
 
     difference: float
@@ -199,6 +222,7 @@ class NPSComparison:
                 f"b: {self.b.nps:.1f} (n={self.b.n}))")
 
     def to_frame(self) -> pd.DataFrame:
+        """The comparison as a one-row table."""
         return pd.DataFrame([{"nps_a": self.a.nps, "nps_b": self.b.nps,
                               "difference": self.difference, "se": self.se,
                               "ci_low": self.ci_low, "ci_high": self.ci_high,
@@ -207,23 +231,42 @@ class NPSComparison:
 
 
 def compare_nps(data: pd.DataFrame, by: str, a: object, b: object,
-                column: str = "recommend", ci: float = 0.95,
-                id_column: str | None = None) -> NPSComparison:
+                column: str = "recommend", id_column: str | None = None, *,
+                ci: float = 0.95) -> NPSComparison:
     """Compare the NPS of two groups or two survey waves (difference b - a).
 
     Independent samples: z test with the sum of the two Wald variances. With
     ``id_column`` the comparison is paired: only members who answered in both waves are used
     (both NPS values refer to them) and the per-member change in the -1/0/+1 score is tested
     against 0, which accounts for the correlation between waves.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per response.
+    by : str
+        Group or wave column.
+    a, b : object
+        The two values of ``by`` to compare.
+    column : str
+        The 0-10 likelihood-to-recommend answers.
+    id_column : str, optional
+        Respondent ids, for a paired comparison of two waves.
+    ci : float
+        Confidence level.
+
+    Returns
+    -------
+    NPSComparison
     """
-    _validate.frame(data)
+    data = _validate.frame(data)
     _validate.columns(data, [by, column] + ([id_column] if id_column else []), "an NPS "
                       "comparison")
     for level in (a, b):
         if not (data[by] == level).any():
             raise ValueError(f"column {by!r} has no rows equal to {level!r}; present: "
                              f"{sorted(data[by].dropna().unique().tolist())[:10]}")
-    z = stats.norm.ppf(0.5 + ci / 2)
+    z = _stats.z_value(ci)
     if id_column is not None:
         _validate.unique(data[data[by] == a], id_column, "respondent per wave")
         _validate.unique(data[data[by] == b], id_column, "respondent per wave")
@@ -253,20 +296,63 @@ def compare_nps(data: pd.DataFrame, by: str, a: object, b: object,
                          paired=id_column is not None)
 
 
+@dataclass(frozen=True, repr=False)
+class EvangelistResult(Result):
+    """Who refers: the share of each NPS segment that made referrals.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per segment (``detractor``, ``passive``, ``promoter``): ``n``,
+        ``referred``, ``share_referred`` with a Wilson interval, ``mean_referrals``.
+    evangelist_share : float
+        Evangelists (promoters who referred) as a share of all respondents used.
+    n_used, n_excluded : int
+        Respondents used, and left out for a missing rating or referral count.
+    ci : float
+        Confidence level of the intervals.
+    """
+
+    table: pd.DataFrame
+    evangelist_share: float
+    n_used: int
+    n_excluded: int
+    ci: float
+
+    def __repr__(self) -> str:
+        return (f"EvangelistResult(evangelists={self.evangelist_share:.1%} of respondents, "
+                f"n={self.n_used}, excluded={self.n_excluded})")
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-segment table."""
+        return self.table
+
+
 def evangelists(data: pd.DataFrame, column: str = "recommend",
-                referrals: str = "referrals", min_referrals: int = 1) -> pd.DataFrame:
-    """Promoters who actually referred someone (customer evangelists, seed 001).
+                referrals: str = "referrals", *, min_referrals: int = 1,
+                ci: float = 0.95) -> EvangelistResult:
+    """Promoters who actually referred someone (customer evangelists, in the library CRM
+    guidance of N. Nagy, Tudományos és Műszaki Tájékoztatás 54).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per response.
+    column : str
+        The 0-10 likelihood-to-recommend answers.
+    referrals : str
+        Number of people the respondent actually referred.
+    min_referrals : int
+        Referrals that make a member count as having referred.
+    ci : float
+        Confidence level of the Wilson intervals.
 
     Returns
     -------
-    DataFrame
-        One row per segment (``detractor``, ``passive``, ``promoter``): ``n``, share who
-        made at least ``min_referrals`` referrals with a Wilson interval, and mean referrals.
-        ``.attrs["evangelist_share"]``: evangelists as a share of all respondents.
+    EvangelistResult
     """
-    from statsmodels.stats.proportion import proportion_confint
-
-    _validate.frame(data)
+    data = _validate.frame(data)
+    ci = _validate.probability(ci, "ci")
     _validate.columns(data, [column, referrals], "evangelists")
     x = _validate.numeric(data, column, lo=0, hi=10, integer=True)
     r = _validate.numeric(data, referrals, lo=0, integer=True,
@@ -278,11 +364,10 @@ def evangelists(data: pd.DataFrame, column: str = "recommend",
     for level in ["detractor", "passive", "promoter"]:
         m = seg == level
         k, n = int(referred[m].sum()), int(m.sum())
-        lo, hi = proportion_confint(k, n, method="wilson") if n else (np.nan, np.nan)
+        lo, hi = _stats.wilson(k, n, ci)
         rows.append({"segment": level, "n": n, "referred": k,
                      "share_referred": k / n if n else np.nan, "ci_low": lo, "ci_high": hi,
                      "mean_referrals": float(r[ok][m].mean()) if n else np.nan})
-    out = pd.DataFrame(rows)
-    out.attrs["evangelist_share"] = float((referred & (seg == "promoter")).sum() / ok.sum())
-    out.attrs["report"] = {"n_used": int(ok.sum()), "n_excluded": int((~ok).sum())}
-    return out
+    share = float((referred & (seg == "promoter")).sum() / ok.sum())
+    return EvangelistResult(table=pd.DataFrame(rows), evangelist_share=share,
+                            n_used=int(ok.sum()), n_excluded=int((~ok).sum()), ci=ci)

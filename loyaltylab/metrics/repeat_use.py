@@ -1,39 +1,74 @@
 """Repeat use from usage events: per-member frequency, recency and regularity; the active
 share and the retention rate per period, group and cohort.
 
-Events dated outside membership, events of unknown members and exact duplicates are
-reported in ``.attrs["report"]`` and left out of the measures, never dropped silently.
+Events dated outside membership, events of unknown members and exact duplicates are left
+out of the measures and counted on the result (``excluded``), never dropped silently.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from loyaltylab import _validate
+from loyaltylab import _stats, _validate
+from loyaltylab._results import TableResult
+from loyaltylab.schema import DATE, DAYS_PER_YEAR, JOINED, LAPSED, MEMBER, membership_end
 
 _FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
 
 
-def check_events(events: pd.DataFrame, members: pd.DataFrame, as_of: str | pd.Timestamp,
-                 member: str = "member_id", date: str = "date", joined: str = "joined",
-                 lapsed: str = "lapsed") -> tuple[pd.DataFrame, dict]:
-    """Split use events into those inside a known membership and a report of the rest.
+@dataclass(frozen=True, repr=False)
+class CheckedEvents(TableResult):
+    """Use events inside a known membership (``data``, with the member's ``joined`` and
+    ``end``) and the events left out by reason (``excluded``: unknown member, before
+    joining, after leaving or ``as_of``, exact duplicates)."""
 
-    Returns the clean events (with the member's ``joined`` and ``end`` attached) and a dict
-    counting ``unknown_member``, ``before_joining``, ``after_leaving`` (after the lapse date
-    or ``as_of``) and ``duplicates`` (identical rows, first kept).
+
+def check_events(
+    members: pd.DataFrame,
+    events: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    member: str = MEMBER,
+    date: str = DATE,
+    joined: str = JOINED,
+    lapsed: str = LAPSED,
+) -> CheckedEvents:
+    """Split use events into those inside a known membership and a count of the rest.
+
+    Parameters
+    ----------
+    members : DataFrame
+        One row per member with join and lapse dates.
+    events : DataFrame
+        Use events with member ids and dates.
+    as_of : date
+        The date the data end (the package's membership-end rule applies).
+    member, date, joined, lapsed : str
+        Column names.
+
+    Returns
+    -------
+    CheckedEvents
+        ``.data``: the events used, with ``joined`` and ``end`` attached; ``.excluded``
+        counts ``unknown member``, ``before joining``, ``after leaving`` (after the lapse
+        date or ``as_of``) and ``duplicates`` (identical rows, first kept).
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"member_id": [1], "joined": ["2020-01-01"], "lapsed": [None]})
+    >>> e = pd.DataFrame({"member_id": [1, 1, 2], "date": ["2020-02-01"] * 2 + ["2020-03-01"]})
+    >>> check_events(m, e, "2020-12-31").excluded
+    {'unknown member': 1, 'before joining': 0, 'after leaving': 0, 'duplicates': 1}
     """
-    _validate.frame(events, "events")
-    _validate.frame(members, "members")
+    events = _validate.frame(events, "events")
+    members = _validate.frame(members, "members")
     _validate.columns(events, [member, date], "usage measures", "events")
-    _validate.columns(members, [member, joined, lapsed], "usage measures", "members")
-    _validate.unique(members, member, "member")
-    as_of = pd.Timestamp(as_of)
+    span = membership_end(members, as_of, member, joined, lapsed)
     d = _validate.dates(events, date, allow_missing=False, purpose="usage measures")
-    m = pd.DataFrame({"joined": _validate.dates(members, joined, allow_missing=False),
-                      "end": _validate.dates(members, lapsed).fillna(as_of).clip(upper=as_of)})
-    m.index = members[member].to_numpy()
+    m = pd.DataFrame({"joined": span["joined"].to_numpy(), "end": span["end"].to_numpy()},
+                     index=members[member].to_numpy())
     ev = events.assign(**{date: d})
     dup = ev.duplicated()
     known = ev[member].isin(m.index)
@@ -41,28 +76,46 @@ def check_events(events: pd.DataFrame, members: pd.DataFrame, as_of: str | pd.Ti
     before = known.to_numpy() & (d.to_numpy() < j["joined"].to_numpy())
     after = known.to_numpy() & (d.to_numpy() > j["end"].to_numpy())
     keep = known.to_numpy() & ~before & ~after & ~dup.to_numpy()
-    report = {"n_events": len(ev), "n_used": int(keep.sum()),
-              "unknown_member": int((~known).sum()), "before_joining": int(before.sum()),
-              "after_leaving": int(after.sum()), "duplicates": int(dup.sum())}
     clean = ev[keep].copy()
     clean["joined"] = j["joined"].to_numpy()[keep]
     clean["end"] = j["end"].to_numpy()[keep]
-    return clean, report
+    return CheckedEvents(data=clean, n_used=int(keep.sum()), excluded={
+        "unknown member": int((~known).sum()), "before joining": int(before.sum()),
+        "after leaving": int(after.sum()), "duplicates": int(dup.sum())})
+
+
+@dataclass(frozen=True, repr=False)
+class UsageSummary(TableResult):
+    """Per-member repeat use (see :func:`usage_summary`); ``n_used`` and ``excluded``
+    count events, ``n_members`` the members (all kept, zero use included)."""
+
+    n_members: int = 0
 
 
 def usage_summary(
-    events: pd.DataFrame,
     members: pd.DataFrame,
+    events: pd.DataFrame,
     as_of: str | pd.Timestamp,
+    member: str = MEMBER,
+    date: str = DATE,
+    joined: str = JOINED,
+    lapsed: str = LAPSED,
+    *,
     window_days: int | None = 365,
     period: str = "month",
-    member: str = "member_id",
-    date: str = "date",
-) -> pd.DataFrame:
+) -> UsageSummary:
     """Per-member repeat use over a window ending at each member's end of membership.
 
     Parameters
     ----------
+    members : DataFrame
+        One row per member with join and lapse dates.
+    events : DataFrame
+        Use events with member ids and dates.
+    as_of : date
+        The date the data end.
+    member, date, joined, lapsed : str
+        Column names.
     window_days : int or None
         Look back this many days from the member's end (lapse date or ``as_of``); None for
         the whole membership.
@@ -71,12 +124,13 @@ def usage_summary(
 
     Returns
     -------
-    DataFrame
-        One row per member (all members, zero use included): ``frequency`` (events),
-        ``use_days`` (distinct days with use), ``rate_per_year``, ``recency_days`` (days from
-        the last use to the end; NaN if none), ``tenure_days``, ``active_share`` (share of
-        the window's periods with any use) and ``mean_gap_days`` (mean days between distinct
-        use days). ``.attrs["report"]`` from :func:`check_events`.
+    UsageSummary
+        ``.data``: one row per member (all members, zero use included): ``frequency``
+        (events), ``use_days`` (distinct days with use), ``rate_per_year``, ``recency_days``
+        (days from the last use to the end; NaN if none), ``tenure_days``, ``active_share``
+        (share of the window's periods with any use) and ``mean_gap_days`` (mean days
+        between distinct use days). Events left out are counted as in
+        :func:`check_events`.
 
     Examples
     --------
@@ -84,17 +138,19 @@ def usage_summary(
     ...                   "lapsed": [pd.NaT, pd.NaT]})
     >>> e = pd.DataFrame({"member_id": [1, 1, 1], "date": pd.to_datetime(
     ...     ["2020-03-01", "2020-03-11", "2020-12-21"])})
-    >>> usage_summary(e, m, as_of="2020-12-31")[["frequency", "recency_days", "mean_gap_days"]]
+    >>> usage_summary(m, e, as_of="2020-12-31").data[
+    ...     ["frequency", "recency_days", "mean_gap_days"]]
                frequency  recency_days  mean_gap_days
     member_id
     1                  3          10.0          147.5
     2                  0           NaN            NaN
     """
     _validate.one_of(period, "period", list(_FREQ))
-    clean, report = check_events(events, members, as_of, member, date)
-    m_end = _validate.dates(members, "lapsed").fillna(pd.Timestamp(as_of)).clip(
-        upper=pd.Timestamp(as_of))
-    m_join = _validate.dates(members, "joined", allow_missing=False)
+    checked = check_events(members, events, as_of, member, date, joined, lapsed)
+    clean = checked.data
+    members = _validate.frame(members, "members")
+    span = membership_end(members, as_of, member, joined, lapsed)
+    m_end, m_join = span["end"], span["joined"]
     ids = members[member].to_numpy()
     start = m_join if window_days is None else np.maximum(
         m_join, m_end - pd.Timedelta(days=_validate.positive_int(window_days, "window_days")))
@@ -107,105 +163,146 @@ def usage_summary(
     out = pd.DataFrame(index=info.index)
     out["frequency"] = g.size().reindex(out.index, fill_value=0).astype(np.int64)
     out["use_days"] = days.groupby(member).size().reindex(out.index, fill_value=0)
-    span = ((info["end"] - info["start"]).dt.days + 1).clip(lower=1)
-    out["rate_per_year"] = out["frequency"] / span * 365.25
+    span_days = ((info["end"] - info["start"]).dt.days + 1).clip(lower=1)
+    out["rate_per_year"] = out["frequency"] / span_days * DAYS_PER_YEAR
     out["recency_days"] = (info["end"] - g.max().reindex(out.index)).dt.days.astype(float)
     out["tenure_days"] = (info["end"] - m_join.set_axis(ids)).dt.days
-    per = w[date].dt.to_period(_FREQ[period])
-    active = pd.DataFrame({member: w[member].to_numpy(), "p": per.to_numpy()}).drop_duplicates()
+    # integer period codes: comparing Period objects in Python is the slow path
+    code = _period_code(w[date], period)
+    active = pd.DataFrame({member: w[member].to_numpy(), "p": code}).drop_duplicates()
     n_active = active.groupby(member).size().reindex(out.index, fill_value=0)
-    p_start = info["start"].dt.to_period(_FREQ[period])
-    p_end = info["end"].dt.to_period(_FREQ[period])
-    n_periods = np.array([(e - s).n + 1 for s, e in zip(p_start, p_end, strict=True)])
+    n_periods = _period_code(info["end"], period) - _period_code(info["start"], period) + 1
     out["active_share"] = n_active / n_periods
     out["mean_gap_days"] = gaps.groupby(days[member]).mean().reindex(out.index)
-    out.attrs["report"] = report
-    return out
+    return UsageSummary(data=out, n_used=checked.n_used, excluded=dict(checked.excluded),
+                        n_members=len(out))
+
+
+def _period_code(d: pd.Series, period: str) -> np.ndarray:
+    """Calendar period of each date as an integer (months, quarters or years since 1970)."""
+    y = d.dt.year.to_numpy(dtype=np.int64) - 1970
+    if period == "year":
+        return y
+    m = d.dt.month.to_numpy(dtype=np.int64) - 1
+    return y * 12 + m if period == "month" else y * 4 + m // 3
+
+
+@dataclass(frozen=True, repr=False)
+class RetentionRates(TableResult):
+    """Retention rate per group and period (see :func:`retention_rate`); ``n_used`` counts
+    members, and for ``basis="activity"`` ``excluded`` counts the events left out."""
+
+    basis: str = "membership"
+    ci: float = 0.95
 
 
 def retention_rate(
     members: pd.DataFrame,
     as_of: str | pd.Timestamp,
-    period: str = "year",
+    member: str = MEMBER,
+    joined: str = JOINED,
+    lapsed: str = LAPSED,
+    date: str = DATE,
     by: str | None = None,
+    *,
+    cohort_period: str | None = None,
+    period: str = "year",
     basis: str = "membership",
     events: pd.DataFrame | None = None,
-    member: str = "member_id",
-) -> pd.DataFrame:
+    ci: float = 0.95,
+) -> RetentionRates:
     """The retention rate per period: the share of members present in period t who are still
-    there in period t + 1 (seed 001: the share of readers who renew).
+    there in period t + 1 (the share of readers who renew, as library CRM guidance defines
+    it: N. Nagy on CRM in libraries, Tudományos és Műszaki Tájékoztatás 54).
 
     Parameters
     ----------
+    members : DataFrame
+        One row per member with join and lapse dates.
+    as_of : date
+        The date the data end; only periods that have ended by then count.
+    member, joined, lapsed : str
+        Column names of ``members``.
+    date : str
+        Date column of ``events``.
+    by : str, optional
+        Group column of ``members`` (e.g. ``"branch"``).
+    cohort_period : {"year", "quarter", "month"}, optional
+        Group by cohort instead: the calendar period of joining.
     period : {"year", "quarter", "month"}
         Calendar periods.
-    by : str, optional
-        Group column of ``members`` (e.g. ``"branch"``, or ``"cohort"``: the join year, made
-        on the fly when ``members`` has no such column).
     basis : {"membership", "activity"}
         ``"membership"``: present = a member on the period's last day (contractual
         renewal). ``"activity"``: present = at least one use event in the period (for free
         memberships); needs ``events``.
+    events : DataFrame, optional
+        Use events (for ``basis="activity"``).
+    ci : float
+        Confidence level of the Wilson intervals.
 
     Returns
     -------
-    DataFrame
-        One row per group and period t (with a following period inside the data and anyone
-        present): ``present``
-        (members present in t), ``retained`` (of those, present in t + 1), ``retention_rate``
-        with a Wilson interval, and for ``basis="activity"`` the ``active_share`` of members
-        in t.
+    RetentionRates
+        ``.data``: one row per group and period t (with a following period inside the data
+        and anyone present): ``present`` (members present in t), ``retained`` (of those,
+        present in t + 1), ``retention_rate`` with a Wilson interval, and for
+        ``basis="activity"`` the ``active_share`` of members in t.
     """
-    from statsmodels.stats.proportion import proportion_confint
-
-    _validate.frame(members, "members")
+    members = _validate.frame(members, "members")
+    ci = _validate.probability(ci, "ci")
     _validate.one_of(period, "period", list(_FREQ))
     _validate.one_of(basis, "basis", ["membership", "activity"])
+    if by is not None and cohort_period is not None:
+        raise ValueError("give by= (a column) or cohort_period= (cohorts by join date), "
+                         "not both")
     as_of = pd.Timestamp(as_of)
-    mem = members.copy()
-    if by == "cohort" and "cohort" not in mem:
-        mem["cohort"] = _validate.dates(mem, "joined", allow_missing=False).dt.year
-    if by is not None:
-        _validate.columns(mem, [by], "a retention rate by group", "members")
-    joined = _validate.dates(mem, "joined", allow_missing=False)
-    end = _validate.dates(mem, "lapsed").fillna(as_of + pd.Timedelta(days=1))
-    periods = pd.period_range(joined.min(), as_of, freq=_FREQ[period])
+    span = membership_end(members, as_of, member, joined, lapsed)
+    joined_d = span["joined"]
+    if cohort_period is not None:
+        freq = _FREQ[_validate.one_of(cohort_period, "cohort_period", list(_FREQ))]
+        groups = joined_d.dt.to_period(freq).astype(str)
+    elif by is not None:
+        _validate.columns(members, [by], "a retention rate by group", "members")
+        groups = members[by]
+    else:
+        groups = pd.Series("all members", index=members.index)
+    periods = pd.period_range(joined_d.min(), as_of, freq=_FREQ[period])
     # a period counts only if it has ended by as_of
     periods = [p for p in periods if p.end_time.normalize() <= as_of]
-    groups = mem[by] if by is not None else pd.Series("all members", index=mem.index)
+    excluded: dict[str, int] = {}
     if basis == "activity":
         if events is None:
             raise ValueError("basis='activity' needs the use events: pass events=")
-        clean, report = check_events(events, mem, as_of, member)
-        act = pd.DataFrame({member: clean[member].to_numpy(),
-                            "p": clean["date"].dt.to_period(_FREQ[period]).to_numpy()})
+        checked = check_events(members, events, as_of, member, date, joined, lapsed)
+        excluded = {f"events: {k}": v for k, v in checked.excluded.items()}
+        act = pd.DataFrame({member: checked.data[member].to_numpy(),
+                            "p": checked.data[date].dt.to_period(_FREQ[period]).to_numpy()})
         act = act.drop_duplicates()
+    gone = span["has_lapsed"].to_numpy()
+    end = span["end"]
     rows = []
     for t, nxt in zip(periods[:-1], periods[1:], strict=True):
         if basis == "membership":
             e_t, e_n = t.end_time.normalize(), nxt.end_time.normalize()
-            present = (joined <= e_t) & (end > e_t)
-            again = present & (end > e_n)
-            base = (joined <= e_t) & (end > t.start_time)
+            present = (joined_d <= e_t) & (~gone | (end > e_t))
+            again = present & (~gone | (end > e_n))
         else:
             ids_t = set(act.loc[act["p"] == t, member])
             ids_n = set(act.loc[act["p"] == nxt, member])
-            present = mem[member].isin(ids_t)
-            again = present & mem[member].isin(ids_n)
-            base = (joined <= t.end_time) & (end > t.start_time)
+            present = members[member].isin(ids_t)
+            again = present & members[member].isin(ids_n)
+            base = (joined_d <= t.end_time) & (~gone | (end > t.start_time))
         for level, idx in groups.groupby(groups, observed=True).groups.items():
             k, n = int(again[idx].sum()), int(present[idx].sum())
             if n == 0:  # e.g. a cohort that had not joined yet
                 continue
-            lo, hi = proportion_confint(k, n, method="wilson") if n else (np.nan, np.nan)
+            lo, hi = _stats.wilson(k, n, ci)
             row = {"group": level, "period": str(t), "present": n, "retained": k,
-                   "retention_rate": k / n if n else np.nan, "ci_low": lo, "ci_high": hi}
+                   "retention_rate": k / n, "ci_low": lo, "ci_high": hi}
             if basis == "activity":
                 nb = int(base[idx].sum())
                 row["members"] = nb
                 row["active_share"] = n / nb if nb else np.nan
             rows.append(row)
-    out = pd.DataFrame(rows)
-    if basis == "activity":
-        out.attrs["report"] = report
-    return out
+    return RetentionRates(data=pd.DataFrame(rows), n_used=len(members), excluded=excluded,
+                          basis=basis, ci=ci)

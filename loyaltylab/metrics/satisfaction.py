@@ -4,21 +4,38 @@ LibQUAL-style service gaps with the zone of tolerance."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.proportion import proportion_confint
 
-from loyaltylab import _validate
+from loyaltylab import _stats, _validate
+from loyaltylab._results import Result
 
 
-def top_box(data: pd.DataFrame, items: Sequence[str], top: int = 2, low: float = 1,
+def top_box(data: pd.DataFrame, items: Sequence[str], *, top: int = 2, low: float = 1,
             high: float = 5, ci: float = 0.95) -> pd.DataFrame:
     """Top-box shares (CSAT): the share answering in the ``top`` highest categories.
 
-    Returns one row per item: ``n``, ``n_missing``, ``share`` and a Wilson interval. For a
-    1-5 item, ``top=2`` counts 4 and 5 ("satisfied or very satisfied").
+    For a 1-5 item, ``top=2`` counts 4 and 5 ("satisfied or very satisfied").
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent.
+    items : sequence of str
+        Item columns.
+    top : int
+        Number of highest categories that count.
+    low, high : float
+        Response range of the items.
+    ci : float
+        Confidence level of the Wilson intervals.
+
+    Returns
+    -------
+    DataFrame
+        One row per item: ``n``, ``n_missing``, ``share``, ``ci_low``, ``ci_high``.
 
     Examples
     --------
@@ -27,7 +44,8 @@ def top_box(data: pd.DataFrame, items: Sequence[str], top: int = 2, low: float =
       item  n  share
     0    q  5    0.6
     """
-    _validate.frame(data)
+    data = _validate.frame(data)
+    ci = _validate.probability(ci, "ci")
     _validate.columns(data, items, "top-box shares")
     top = _validate.positive_int(top, "top")
     rows = []
@@ -35,21 +53,60 @@ def top_box(data: pd.DataFrame, items: Sequence[str], top: int = 2, low: float =
         x = _validate.numeric(data, c, lo=low, hi=high, integer=True, purpose="top-box shares")
         ok = x.dropna()
         k, n = int((ok > high - top).sum()), len(ok)
-        lo, hi = proportion_confint(k, n, alpha=1 - ci, method="wilson") if n else (np.nan,
-                                                                                     np.nan)
+        lo, hi = _stats.wilson(k, n, ci)
         rows.append({"item": c, "n": n, "n_missing": int(x.isna().sum()),
                      "share": k / n if n else np.nan, "ci_low": lo, "ci_high": hi})
     return pd.DataFrame(rows)
 
 
+@dataclass(frozen=True, repr=False)
+class SatisfactionIndex(Result):
+    """An ACSI-style 0-100 satisfaction index (see :func:`satisfaction_index`).
+
+    Attributes
+    ----------
+    scores : Series
+        Per-respondent index (NaN when any item is missing).
+    index, ci_low, ci_high : float
+        Mean index with its t interval.
+    weights : Series
+        Weight of each item (summing to 1).
+    n, n_missing : int
+        Respondents with a score, and without (an item missing).
+    ci : float
+        Confidence level.
+    """
+
+    scores: pd.Series
+    index: float
+    ci_low: float
+    ci_high: float
+    weights: pd.Series
+    n: int
+    n_missing: int
+    ci: float
+
+    def __repr__(self) -> str:
+        return (f"SatisfactionIndex(index={self.index:.2f}, {self.ci:.0%} CI "
+                f"[{self.ci_low:.2f}, {self.ci_high:.2f}], n={self.n}, "
+                f"missing={self.n_missing})")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row: the index, its interval, counts and the weights used."""
+        return pd.DataFrame([{"index": self.index, "ci_low": self.ci_low,
+                              "ci_high": self.ci_high, "n": self.n, "n_missing": self.n_missing,
+                              **{f"weight_{c}": w for c, w in self.weights.items()}}])
+
+
 def satisfaction_index(
     data: pd.DataFrame,
     items: Sequence[str] = ("sat1", "sat2", "sat3"),
+    *,
     weights: Mapping[str, float] | str = "equal",
     low: float = 1,
     high: float = 10,
     ci: float = 0.95,
-) -> tuple[pd.Series, pd.DataFrame]:
+) -> SatisfactionIndex:
     """ACSI-style 0-100 satisfaction index from a 1-10 block.
 
     index = sum_i w_i (x_i - low) / (high - low) * 100 with weights summing to 1, as the ACSI
@@ -57,20 +114,27 @@ def satisfaction_index(
 
     Parameters
     ----------
+    data : DataFrame
+        One row per respondent.
+    items : sequence of str
+        The satisfaction items.
     weights : "equal", "estimated" or mapping
         ``"equal"``: the plain mean. ``"estimated"``: weights proportional to the items'
         loadings on one maximum-likelihood factor (statsmodels ``Factor``), a close
         stand-in for the ACSI's PLS outer weights: items that measure satisfaction better
         count more. A mapping gives your own weights (normalised to sum 1).
+    low, high : float
+        Response range of the items.
+    ci : float
+        Confidence level of the mean's t interval.
 
     Returns
     -------
-    (Series, DataFrame)
-        Per-respondent index (NaN when any item is missing, counted in the summary) and a
-        one-row summary: ``index`` (mean), ``ci_low``, ``ci_high``, ``n``, ``n_missing`` and
-        the weights used.
+    SatisfactionIndex
+        Per-respondent ``scores`` and the mean ``index`` with its interval.
     """
-    _validate.frame(data)
+    data = _validate.frame(data)
+    ci = _validate.probability(ci, "ci")
     items = list(items)
     _validate.columns(data, items, "a satisfaction index")
     x = pd.DataFrame({c: _validate.numeric(data, c, lo=low, hi=high,
@@ -92,23 +156,9 @@ def satisfaction_index(
     w = w / w.sum()
     idx = ((x - low) / (high - low) * 100).mul(w, axis=1).sum(axis=1, min_count=len(items))
     idx = idx.where(x.notna().all(axis=1)).rename("satisfaction_index")
-    ok = idx.dropna()
-    n = len(ok)
-    t = stats.t.ppf(0.5 + ci / 2, n - 1) if n > 1 else np.nan
-    half = t * ok.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
-    summary = pd.DataFrame([{"index": ok.mean(), "ci_low": ok.mean() - half,
-                             "ci_high": ok.mean() + half, "n": n, "n_missing": len(idx) - n,
-                             **{f"weight_{c}": w[c] for c in items}}])
-    return idx, summary
-
-
-def _mean_ci(v: pd.Series, ci: float) -> tuple[float, float, float, int]:
-    v = v.dropna()
-    n = len(v)
-    if n < 2:
-        return (float(v.mean()) if n else np.nan), np.nan, np.nan, n
-    half = stats.t.ppf(0.5 + ci / 2, n - 1) * v.std(ddof=1) / np.sqrt(n)
-    return float(v.mean()), float(v.mean() - half), float(v.mean() + half), n
+    m, lo, hi, n = _stats.mean_interval(idx, ci)
+    return SatisfactionIndex(scores=idx, index=m, ci_low=lo, ci_high=hi,
+                             weights=w.rename("weight"), n=n, n_missing=len(idx) - n, ci=ci)
 
 
 def service_gaps(
@@ -117,6 +167,7 @@ def service_gaps(
     minimum: str = "{item}_min",
     desired: str = "{item}_des",
     perceived: str = "{item}_per",
+    *,
     low: float = 1,
     high: float = 9,
     ci: float = 0.95,
@@ -129,10 +180,16 @@ def service_gaps(
 
     Parameters
     ----------
+    data : DataFrame
+        One row per respondent.
     dimensions : mapping
         Dimension name -> item stems, e.g. ``{"affect of service": ["lq_as1", "lq_as2"]}``.
     minimum, desired, perceived : str
         Column name patterns, ``{item}`` replaced by the stem.
+    low, high : float
+        Response range of the items.
+    ci : float
+        Confidence level of the paired t intervals.
 
     Returns
     -------
@@ -146,7 +203,8 @@ def service_gaps(
     Cook, C., Heath, F. & Thompson, B. (2002). LibQUAL+: one instrument in the new
     measures toolbox. ARL 212; Parasuraman, Zeithaml & Berry (1994), zone of tolerance.
     """
-    _validate.frame(data)
+    data = _validate.frame(data)
+    ci = _validate.probability(ci, "ci")
     rows = []
     dim_parts = {}
     for dim, stems in dimensions.items():
@@ -167,8 +225,8 @@ def service_gaps(
 
 def _gap_row(name: str, dim: str, level: str, v: dict, ci: float) -> dict:
     both = pd.concat(v, axis=1).dropna()
-    ad, ad_lo, ad_hi, n = _mean_ci(both["per"] - both["min"], ci)
-    sup, sup_lo, sup_hi, _ = _mean_ci(both["per"] - both["des"], ci)
+    ad, ad_lo, ad_hi, n = _stats.mean_interval(both["per"] - both["min"], ci)
+    sup, sup_lo, sup_hi, _ = _stats.mean_interval(both["per"] - both["des"], ci)
     mn, ds, pe = both["min"].mean(), both["des"].mean(), both["per"].mean()
     zone = "below minimum" if pe < mn else ("above desired" if pe > ds else "within zone")
     return {"name": name, "dimension": dim, "level": level, "minimum": mn, "desired": ds,

@@ -1,0 +1,87 @@
+"""Shared interval and estimation helpers, so each formula lives in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+
+def z_value(ci: float) -> float:
+    """Two-sided standard normal critical value for confidence level ``ci``."""
+    return float(stats.norm.ppf(0.5 + ci / 2))
+
+
+def t_value(ci: float, df: float) -> float:
+    """Two-sided Student t critical value (NaN when ``df`` < 1)."""
+    return float(stats.t.ppf(0.5 + ci / 2, df)) if df >= 1 else np.nan
+
+
+def wilson(k: int, n: int, ci: float) -> tuple[float, float]:
+    """Wilson score interval of a proportion ``k / n`` (NaN, NaN when n is 0)."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    if n == 0:
+        return np.nan, np.nan
+    lo, hi = proportion_confint(k, n, alpha=1 - ci, method="wilson")
+    return float(lo), float(hi)
+
+
+def mean_interval(values: pd.Series | np.ndarray, ci: float) -> tuple[float, float, float, int]:
+    """Mean of the non-missing values with a t interval: (mean, low, high, n)."""
+    v = pd.Series(values, dtype=float).dropna()
+    n = len(v)
+    if n < 2:
+        return (float(v.mean()) if n else np.nan), np.nan, np.nan, n
+    half = t_value(ci, n - 1) * v.std(ddof=1) / np.sqrt(n)
+    m = float(v.mean())
+    return m, float(m - half), float(m + half), n
+
+
+def poisson_interval(k: int, ci: float) -> tuple[float, float]:
+    """Exact (Garwood) interval of a Poisson count ``k``."""
+    a = (1 - ci) / 2
+    lo = stats.chi2.ppf(a, 2 * k) / 2 if k > 0 else 0.0
+    hi = stats.chi2.ppf(1 - a, 2 * k + 2) / 2
+    return float(lo), float(hi)
+
+
+def ratio_table(coef: pd.Series, se: pd.Series, ci: float, ratio: str,
+                name: str = "covariate") -> pd.DataFrame:
+    """Effects table on the ratio scale: coefficient, SE, exp(coef) with a Wald interval on
+    the log scale and the two-sided p-value."""
+    z = z_value(ci)
+    b, s = coef.to_numpy(dtype=float), se.to_numpy(dtype=float)
+    return pd.DataFrame({name: coef.index, "coef": b, "se": s, ratio: np.exp(b),
+                         "ci_low": np.exp(b - z * s), "ci_high": np.exp(b + z * s),
+                         "p_value": 2 * stats.norm.sf(np.abs(b / s))})
+
+
+def se_from_hessian(hess: np.ndarray, scale: np.ndarray | float = 1.0) -> np.ndarray:
+    """Standard errors from the Hessian of a negative log-likelihood, multiplied by
+    ``scale`` (the delta method for parameters estimated on the log scale: pass the
+    estimates). NaN when the Hessian is singular (a parameter not identified)."""
+    hess = np.asarray(hess, dtype=float)
+    try:
+        cov = np.linalg.inv(hess)
+    except np.linalg.LinAlgError:
+        return np.full(hess.shape[0], np.nan)
+    with np.errstate(invalid="ignore"):
+        return np.sqrt(np.diag(cov)) * scale
+
+
+def numerical_hessian(nll: Callable[[np.ndarray], float], x: np.ndarray) -> np.ndarray:
+    """Hessian of ``nll`` at ``x`` by statsmodels' central differences (``approx_hess3``)."""
+    from statsmodels.tools.numdiff import approx_hess3
+
+    return approx_hess3(np.asarray(x, dtype=float), nll)
+
+
+def hessian_from_gradient(grad: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
+                          h: float = 1e-5) -> np.ndarray:
+    """Symmetrised Hessian by central differences of an analytic gradient (2k evaluations)."""
+    x = np.asarray(x, dtype=float)
+    hess = np.array([(grad(x + h * e) - grad(x - h * e)) / (2 * h) for e in np.eye(x.size)])
+    return (hess + hess.T) / 2

@@ -1,0 +1,373 @@
+"""Complaints and the rejection factors (value, systems, people): mapping a library's own
+codes, checking a complaints table against the members, complaint rates per member-year,
+response times, and whether a slow answer lowers later satisfaction.
+
+Complaints are a gift: each one names a rejection factor while the member can still be
+recovered. How complaints change lapse is in :mod:`loyaltylab.recovery`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from loyaltylab import _stats, _validate
+from loyaltylab._results import Result
+from loyaltylab.schema import (
+    CATEGORIES,
+    DATE,
+    DAYS_PER_YEAR,
+    JOINED,
+    LAPSED,
+    MEMBER,
+    membership_end,
+)
+
+__all__ = ["CATEGORIES", "DelayEffect", "check_complaints", "complaint_rates",
+           "delay_and_satisfaction", "map_categories", "response_times"]
+
+
+def map_categories(complaints: pd.DataFrame, mapping: Mapping[str, str],
+                   column: str = "code") -> pd.DataFrame:
+    """Map a library's own complaint codes onto the three rejection factors.
+
+    Parameters
+    ----------
+    complaints : DataFrame
+        One row per complaint.
+    mapping : mapping
+        Own code -> "value", "systems" or "people", e.g. ``{"fines": "value",
+        "catalogue down": "systems", "rude staff": "people"}``.
+    column : str
+        The column with the library's own codes.
+
+    Returns
+    -------
+    DataFrame
+        A copy with a ``category`` column. Codes without a mapping raise an error that lists
+        them with their counts, so nothing is dropped silently.
+
+    Examples
+    --------
+    >>> own = pd.DataFrame({"code": ["late fee", "rude staff"]})
+    >>> map_categories(own, {"late fee": "value", "rude staff": "people"})["category"].tolist()
+    ['value', 'people']
+    """
+    complaints = _validate.frame(complaints, "complaints")
+    _validate.columns(complaints, [column], "mapping complaint codes", "complaints")
+    bad_targets = sorted({v for v in mapping.values() if v not in CATEGORIES})
+    if bad_targets:
+        raise ValueError(f"mapping targets {bad_targets} are not rejection factors; use "
+                         f"{list(CATEGORIES)}")
+    codes = complaints[column]
+    unmapped = codes[~codes.isin(list(mapping))]
+    if len(unmapped):
+        counts = unmapped.astype(str).value_counts().head(8).to_dict()
+        raise ValueError(f"column {column!r} has {len(unmapped)} complaint(s) with codes not in "
+                         f"the mapping: {counts}; add them to the mapping")
+    out = complaints.copy()
+    out["category"] = pd.Categorical(codes.map(mapping), categories=list(CATEGORIES))
+    return out
+
+
+def check_complaints(
+    members: pd.DataFrame,
+    complaints: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    member: str = MEMBER,
+    date: str = DATE,
+    category: str = "category",
+    joined: str = JOINED,
+    lapsed: str = LAPSED,
+    hours: str = "response_hours",
+) -> pd.DataFrame:
+    """Validate a complaints table against the members.
+
+    Raises on unknown categories, negative or missing response times, unknown members and
+    complaints dated before joining or after the membership ended (the package's
+    membership-end rule: lapse on or before ``as_of``, otherwise ``as_of``), naming how many
+    rows and an example.
+
+    Parameters
+    ----------
+    members : DataFrame
+        One row per member with join and lapse dates.
+    complaints : DataFrame
+        One row per complaint.
+    as_of : date
+        The date the data end.
+    member, date, category : str
+        Member-id, complaint-date and rejection-factor columns.
+    joined, lapsed : str
+        Join-date and lapse-date columns of ``members``.
+    hours : str
+        Response-time column (hours until the answer), checked when present.
+
+    Returns
+    -------
+    DataFrame
+        The complaints with ``date`` parsed, ``category`` as an ordered categorical and the
+        member's ``joined`` and ``end`` attached.
+    """
+    complaints = _validate.frame(complaints, "complaints")
+    members = _validate.frame(members, "members")
+    _validate.columns(complaints, [member, date, category], "complaint analysis", "complaints")
+    span = membership_end(members, as_of, member, joined, lapsed)
+    cat = complaints[category].astype(object)
+    unknown = cat[~cat.isin(CATEGORIES)]
+    if len(unknown):
+        raise ValueError(f"column {category!r} has {len(unknown)} value(s) that are not "
+                         f"rejection factors (e.g. {unknown.iloc[0]!r}); map your codes with "
+                         f"map_categories() onto {list(CATEGORIES)}")
+    if hours in complaints:
+        _validate.numeric(complaints, hours, lo=0, allow_missing=False,
+                          purpose="response-time analysis (hours until the answer)")
+    d = _validate.dates(complaints, date, allow_missing=False, purpose="complaint analysis")
+    span.index = members[member].to_numpy()
+    known = complaints[member].isin(span.index)
+    if not known.all():
+        raise ValueError(f"{int((~known).sum())} complaint(s) come from members not in members "
+                         f"(e.g. {complaints.loc[~known, member].iloc[0]!r}); add or drop them")
+    j = span["joined"].reindex(complaints[member]).to_numpy()
+    e = span["end"].reindex(complaints[member]).to_numpy()
+    before = d.to_numpy() < j
+    if before.any():
+        raise ValueError(f"{int(before.sum())} complaint(s) are dated before the member joined "
+                         f"(e.g. complaint row {int(np.flatnonzero(before)[0])}); fix the dates "
+                         f"or the member ids")
+    after = d.to_numpy() > e
+    if after.any():
+        raise ValueError(f"{int(after.sum())} complaint(s) are dated after the member left or "
+                         f"after as_of; fix the dates or use a later as_of")
+    out = complaints.assign(**{date: d}, joined=j, end=e)
+    out[category] = pd.Categorical(cat, categories=list(CATEGORIES))
+    return out
+
+
+def complaint_rates(
+    members: pd.DataFrame,
+    complaints: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    member: str = MEMBER,
+    date: str = DATE,
+    category: str = "category",
+    joined: str = JOINED,
+    lapsed: str = LAPSED,
+    by: str | None = None,
+    *,
+    ci: float = 0.95,
+) -> pd.DataFrame:
+    """Complaints per member-year by rejection factor (and group), with exact Poisson
+    intervals.
+
+    Exposure is each member's time from joining to the end of membership (lapse on or
+    before ``as_of``, otherwise ``as_of``).
+
+    Parameters
+    ----------
+    members, complaints : DataFrame
+        Members (join and lapse dates) and complaints.
+    as_of : date
+        The date the data end.
+    member, date, category, joined, lapsed : str
+        Column names.
+    by : str, optional
+        Group column of ``members`` (e.g. ``"member_type"``).
+    ci : float
+        Confidence level of the exact (Garwood) intervals.
+
+    Returns
+    -------
+    DataFrame
+        ``group``, ``category``, ``complaints``, ``member_years``, ``rate``, ``ci_low``,
+        ``ci_high``.
+    """
+    ci = _validate.probability(ci, "ci")
+    c = check_complaints(members, complaints, as_of, member, date, category, joined, lapsed)
+    members = _validate.frame(members, "members")
+    span = membership_end(members, as_of, member, joined, lapsed)
+    m = pd.DataFrame({member: members[member].to_numpy(),
+                      "_years": (span["days"] / DAYS_PER_YEAR).to_numpy()})
+    groups = [by] if by else []
+    if by:
+        _validate.columns(members, [by], "complaint rates by group", "members")
+        m[by] = members[by].to_numpy()
+        c = c.merge(m[[member, by]], on=member, how="left")
+    exposure = m.groupby(groups, observed=True)["_years"].sum() if by else pd.Series(
+        {"all members": m["_years"].sum()})
+    rows = []
+    for cat in CATEGORIES:
+        sub = c[c[category] == cat]
+        counts = sub.groupby(groups, observed=True).size() if by else pd.Series(
+            {"all members": len(sub)})
+        for g, years in exposure.items():
+            k = int(counts.get(g, 0))
+            lo, hi = _stats.poisson_interval(k, ci)
+            rows.append({"group": g, "category": cat, "complaints": k, "member_years": years,
+                         "rate": k / years, "ci_low": lo / years, "ci_high": hi / years})
+    return pd.DataFrame(rows)
+
+
+def response_times(
+    complaints: pd.DataFrame,
+    by: str = "channel",
+    hours: str = "response_hours",
+    *,
+    thresholds: Sequence[float] = (1, 24),
+    ci: float = 0.95,
+) -> pd.DataFrame:
+    """Response times by group: median and quartiles (hours) and the share answered within
+    each threshold (default 1 hour and 1 day) with Wilson intervals.
+
+    Parameters
+    ----------
+    complaints : DataFrame
+        One row per complaint.
+    by : str
+        Group column (e.g. the channel).
+    hours : str
+        Hours until the answer.
+    thresholds : sequence of float
+        Hours; one share per threshold.
+    ci : float
+        Confidence level of the Wilson intervals.
+
+    Returns
+    -------
+    DataFrame
+        ``group``, ``n``, ``median_hours``, ``q1_hours``, ``q3_hours`` and per threshold
+        ``within_<t>h`` with ``_ci_low`` and ``_ci_high``.
+    """
+    ci = _validate.probability(ci, "ci")
+    complaints = _validate.frame(complaints, "complaints")
+    _validate.columns(complaints, [by, hours], "response times", "complaints")
+    h = _validate.numeric(complaints, hours, lo=0, allow_missing=False,
+                          purpose="response times (hours until the answer)")
+    rows = []
+    for g, idx in complaints.groupby(by, observed=True).groups.items():
+        x = h.loc[idx]
+        row = {"group": g, "n": len(x), "median_hours": x.median(), "q1_hours": x.quantile(0.25),
+               "q3_hours": x.quantile(0.75)}
+        for t in thresholds:
+            k = int((x <= t).sum())
+            lo, hi = _stats.wilson(k, len(x), ci)
+            row[f"within_{t:g}h"] = k / len(x)
+            row[f"within_{t:g}h_ci_low"], row[f"within_{t:g}h_ci_high"] = lo, hi
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True, repr=False)
+class DelayEffect(Result):
+    """Effect of the response delay and resolution of a member's last complaint on a later
+    satisfaction score (OLS with HC3 intervals).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per term: ``term``, ``coef``, ``ci_low``, ``ci_high``, ``p_value``.
+    n_used : int
+        Survey responses used.
+    n_without_earlier_complaint, n_without_score : int
+        Responses left out: no complaint before them, or no score.
+    ci : float
+        Confidence level of the intervals.
+    results : statsmodels RegressionResults
+        The fitted regression.
+    """
+
+    table: pd.DataFrame
+    n_used: int
+    n_without_earlier_complaint: int
+    n_without_score: int
+    ci: float
+    results: object
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{r.term} {r.coef:+.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]"
+                          for r in self.table.itertuples())
+        return (f"DelayEffect({parts}; n={self.n_used}, without earlier complaint="
+                f"{self.n_without_earlier_complaint}, without score={self.n_without_score})")
+
+    def to_frame(self) -> pd.DataFrame:
+        """The coefficient table."""
+        return self.table
+
+
+def delay_and_satisfaction(
+    survey: pd.DataFrame,
+    complaints: pd.DataFrame,
+    score: pd.Series,
+    member: str = MEMBER,
+    date: str = DATE,
+    hours: str = "response_hours",
+    resolved: str = "resolved",
+    *,
+    ci: float = 0.95,
+) -> DelayEffect:
+    """Does a slow answer lower later satisfaction? For each survey response that follows a
+    complaint, the satisfaction ``score`` is regressed on the log10 response time and the
+    resolution of the member's most recent earlier complaint (OLS with HC3 intervals).
+
+    Parameters
+    ----------
+    survey : DataFrame
+        Survey responses with member ids and dates.
+    complaints : DataFrame
+        Complaints with member ids, dates, response hours and resolution.
+    score : Series
+        One satisfaction score per survey row (e.g. ``scales.score(survey, ...)``), aligned
+        with ``survey``.
+    member, date : str
+        Member-id and date columns (both tables).
+    hours, resolved : str
+        Response-time and resolution columns of ``complaints``.
+    ci : float
+        Confidence level.
+
+    Returns
+    -------
+    DelayEffect
+        Terms ``log10_response_hours`` and ``resolved`` on the score's scale, with the
+        responses used and left out.
+    """
+    import statsmodels.api as sm
+
+    ci = _validate.probability(ci, "ci")
+    complaints = _validate.frame(complaints, "complaints")
+    survey = _validate.frame(survey, "survey")
+    _validate.columns(complaints, [member, date, hours, resolved], "delay and satisfaction",
+                      "complaints")
+    _validate.columns(survey, [member, date], "delay and satisfaction", "survey")
+    h = _validate.numeric(complaints, hours, lo=0, allow_missing=False,
+                          purpose="delay and satisfaction")
+    c = pd.DataFrame({member: complaints[member].to_numpy(),
+                      "c_date": _validate.dates(complaints, date).to_numpy(),
+                      "log10_response_hours": np.log10(h.clip(lower=0.01)).to_numpy(),
+                      "resolved": complaints[resolved].astype(float).to_numpy()})
+    s = pd.DataFrame({member: survey[member].to_numpy(),
+                      "s_date": _validate.dates(survey, date).to_numpy(),
+                      "score": np.asarray(score, dtype=float), "row": np.arange(len(survey))})
+    merged = pd.merge_asof(s.sort_values("s_date"), c.sort_values("c_date"),
+                           left_on="s_date", right_on="c_date", by=member,
+                           allow_exact_matches=False)
+    has = merged["c_date"].notna()
+    ok = has & merged["score"].notna()
+    d = merged[ok]
+    if len(d) < 10:
+        raise ValueError(f"only {len(d)} survey responses follow a complaint; too few to "
+                         f"estimate the effect of response delay")
+    x = sm.add_constant(d[["log10_response_hours", "resolved"]])
+    res = sm.OLS(d["score"], x).fit(cov_type="HC3")
+    conf = res.conf_int(alpha=1 - ci)
+    terms = ["log10_response_hours", "resolved"]
+    table = pd.DataFrame({"term": terms, "coef": res.params[terms].to_numpy(),
+                          "ci_low": conf.loc[terms, 0].to_numpy(),
+                          "ci_high": conf.loc[terms, 1].to_numpy(),
+                          "p_value": res.pvalues[terms].to_numpy()})
+    return DelayEffect(table=table, n_used=int(ok.sum()),
+                       n_without_earlier_complaint=int((~has).sum()),
+                       n_without_score=int((has & ~ok).sum()), ci=ci, results=res)
