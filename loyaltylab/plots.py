@@ -26,9 +26,10 @@ def _table(result) -> pd.DataFrame:
 
 def _level(result, default: float = 0.95) -> str:
     """The interval level a result was computed at, as a percentage label."""
-    ci = getattr(result, "ci", None)
-    if ci is None and isinstance(result, pd.DataFrame) and "ci" in result:
-        ci = result["ci"].iloc[0]
+    if isinstance(result, pd.DataFrame):
+        ci = result["ci"].iloc[0] if "ci" in result and len(result) else None
+    else:
+        ci = getattr(result, "ci", None)
     return f"{(default if ci is None else float(ci)):.0%}"
 
 

@@ -31,11 +31,11 @@ def lung():
 
 def test_median_tenure_matches_r(lung):
     rc = lapse.retention_curves(lung, "time", "status", by="sex")
-    s = rc.summary
+    s = rc.medians
     assert rc.median_tenure.tolist() == [270.0, 426.0]
     assert s[["median_ci_low", "median_ci_high"]].to_numpy().tolist() == [[212.0, 310.0],
                                                                           [348.0, 550.0]]
-    overall = lapse.retention_curves(lung, "time", "status").summary.iloc[0]
+    overall = lapse.retention_curves(lung, "time", "status").medians.iloc[0]
     assert (overall["median"], overall["median_ci_low"], overall["median_ci_high"]) == (
         310.0, 285.0, 363.0)
 
@@ -151,9 +151,10 @@ def test_degenerate_inputs(lung):
         lapse.fit_lapse_model(df.assign(k=1.0), "time", "status", ["age", "k"])
     with pytest.raises(ValueError, match="outside"):
         lapse.retention_curves(df.assign(time=df["time"] - 100), "time", "status")
-    with pytest.raises(ValueError, match="zero duration"):
-        lapse.fit_lapse_model(df.assign(time=np.r_[0, df["time"].iloc[1:]]), "time", "status",
-                              ["age"], model="weibull")
+    # the package's rule: no time at risk, no place in a parametric fit (counted, not an error)
+    w0 = lapse.fit_lapse_model(df.assign(time=np.r_[0, df["time"].iloc[1:]]), "time",
+                               "status", ["age"], model="weibull")
+    assert w0.excluded["zero duration (no time at risk)"] == 1 and w0.n == len(df) - 1
     with pytest.raises(TypeError, match="non-numeric"):
         lapse.retention_curves(df.assign(time="long"), "time", "status")
     with pytest.raises(ValueError, match="has no column 'tenure'"):
@@ -171,9 +172,10 @@ def test_tenure_table_errors_and_censoring():
     m = pd.DataFrame({"member_id": [1, 2, 3], "joined": ["2020-01-01", "2020-06-01",
                                                          "2021-01-01"],
                       "lapsed": ["2020-12-31", None, "2023-05-01"]})
-    t = lapse.tenure_table(m, as_of="2022-12-31")
-    assert t["lapsed"].tolist() == [True, False, False]  # lapse after as_of is censored
-    assert t.attrs["report"]["n_lapse_after_as_of"] == 1
+    res = lapse.tenure_table(m, as_of="2022-12-31")
+    assert res.data["has_lapsed"].tolist() == [True, False, False]  # lapse after as_of: censored
+    assert res.n_lapse_after_as_of == 1 and (res.n_lapsed, res.n_censored) == (1, 2)
+    assert res.data["end"].max() == pd.Timestamp("2022-12-31")  # no exposure beyond as_of
     with pytest.raises(ValueError, match="after as_of"):
         lapse.tenure_table(m, as_of="2020-03-01")
     with pytest.raises(ValueError, match="on or before the join"):
@@ -188,13 +190,15 @@ def test_tenure_table_errors_and_censoring():
 
 def test_person_period_reconstructs_tenure(lib):
     t = lapse.tenure_table(lib.members, lib.as_of)
-    pp = lapse.person_period(t, "quarter", events=lib.visits, complaints=lib.complaints)
-    last = pp.groupby("member_id")["stop_time"].max()
-    ten = t.set_index("member_id")["tenure"]
+    res = lapse.person_period(t, period="quarter", events=lib.visits, complaints=lib.complaints)
+    pp = res.data
+    last = pp.groupby("member_id")["stop"].max()
+    ten = t.data.set_index("member_id")["tenure"]
     np.testing.assert_allclose(last.to_numpy(), ten[ten > 0].to_numpy(), atol=1e-9)
     # a member who joined on the as-of date has no time at risk: excluded and counted
-    assert pp.attrs["report"]["n_zero_tenure_excluded"] == int((ten == 0).sum()) == 1
-    assert pp["lapsed"].sum() == t["lapsed"].sum()
+    assert res.excluded["members with no time at risk (joined on as_of)"] == int(
+        (ten == 0).sum()) == t.n_zero_tenure == 1
+    assert pp["has_lapsed"].sum() == t.data["has_lapsed"].sum()
     # every use event inside membership falls in some period, and the lag is one period
     assert pp["visits_last_period"].sum() <= len(lib.visits)
     assert (pp.groupby("member_id")["complaints_to_date"].diff().dropna() >= 0).all()
@@ -204,9 +208,9 @@ def test_inactivity_lapse_rules():
     ev = pd.DataFrame({"member_id": [1, 1, 2, 3], "date": pd.to_datetime(
         ["2020-01-01", "2020-12-01", "2020-01-01", "2021-06-01"])})
     res = lapse.inactivity_lapse(ev, as_of="2021-03-01", inactive_days=180)
-    assert res.loc[1, "lapsed"] == False  # noqa: E712 - last use 90 days before as_of
-    assert res.loc[2, "lapsed"] == True  # noqa: E712
-    assert res.attrs["report"]["n_events_after_as_of"] == 1
+    assert res.data.loc[1, "has_lapsed"] == False  # noqa: E712 - last use 90 days before
+    assert res.data.loc[2, "has_lapsed"] == True  # noqa: E712
+    assert res.excluded == {"events after as_of": 1} and res.n_used == 3
 
 
 def test_cohort_table_triangle(lib):
@@ -253,7 +257,7 @@ def test_sbg_recovers_simulated_parameters():
     # individual records with censoring give the same answer as the aggregate counts
     T = np.repeat(np.arange(1, 9), -np.diff(surv))
     rec = pd.DataFrame({"renewals": np.r_[T - 1, np.full(surv[-1], 8)],
-                        "lapsed": np.r_[np.ones(T.size), np.zeros(surv[-1])]})
+                        "has_lapsed": np.r_[np.ones(T.size), np.zeros(surv[-1])]})
     res2 = lapse.fit_sbg_records(rec)
     assert res2.alpha == pytest.approx(res.alpha, rel=1e-4)
     assert res2.beta == pytest.approx(res.beta, rel=1e-4)
@@ -267,7 +271,7 @@ def test_sbg_bad_input():
     with pytest.raises(ValueError, match="no member lapsed"):
         lapse.fit_sbg([100, 100, 100])
     with pytest.raises(ValueError, match="outside"):
-        lapse.fit_sbg_records(pd.DataFrame({"renewals": [-1, 2], "lapsed": [1, 0]}))
+        lapse.fit_sbg_records(pd.DataFrame({"renewals": [-1, 2], "has_lapsed": [1, 0]}))
 
 
 # --- truth recovery on the shipped library -------------------------------------------------
@@ -278,18 +282,18 @@ def test_hazard_ratios_recovered_on_shipped_library(lib):
 
     Complaints act from the first complaint on; members who ever complained are censored at
     their first complaint so that the fixed-covariate Cox model is correctly specified."""
-    t = lapse.tenure_table(lib.members, lib.as_of)
+    t = lapse.tenure_table(lib.members, lib.as_of).data
     tm = lib.truth.members
     first = lib.complaints.groupby("member_id")["date"].min()
     fc = t["member_id"].map(first)
     cut = fc.notna() & (fc < t["end"])
-    t.loc[cut, "lapsed"] = False
+    t.loc[cut, "has_lapsed"] = False
     t.loc[cut, "tenure"] = ((fc[cut] - t.loc[cut, "joined"]).dt.days / 365.25).clip(lower=1e-3)
-    df = pd.concat([t[["tenure", "lapsed", "member_type", "joined_via_offer"]],
+    df = pd.concat([t[["tenure", "has_lapsed", "member_type", "joined_via_offer"]],
                     tm[[*FACTORS, "journey"]]], axis=1)
     df["touchpoints"] = tm.filter(like="touchpoint_").sum(axis=1)
     df["joined_via_offer"] = df["joined_via_offer"].astype(int)
-    m = lapse.fit_lapse_model(df, "tenure", "lapsed",
+    m = lapse.fit_lapse_model(df, "tenure", "has_lapsed",
                               [*FACTORS, "journey", "touchpoints", "joined_via_offer",
                                "member_type"], standardize=False)
     eff = m.effects().set_index("covariate")
@@ -306,14 +310,15 @@ def test_bigger_world_recovers_with_per_sd_scaling():
     from scipy import stats
 
     lib = simulate.library(n_members=20_000, years=6, seed=21, complaint_rate=0.0)
-    t = lapse.tenure_table(lib.members, lib.as_of)
+    t = lapse.tenure_table(lib.members, lib.as_of).data
     tm = lib.truth.members
-    df = pd.concat([t[["tenure", "lapsed", "member_type"]], tm[[*FACTORS, "journey"]]], axis=1)
+    df = pd.concat([t[["tenure", "has_lapsed", "member_type"]], tm[[*FACTORS, "journey"]]],
+                   axis=1)
     df["touchpoints"] = tm.filter(like="touchpoint_").sum(axis=1) / np.sqrt(3)
     df["joined_via_offer"] = t["joined_via_offer"].astype(int)
     df["tenure"] = df["tenure"].clip(lower=1e-3)
     covs = [*FACTORS, "journey", "touchpoints", "joined_via_offer", "member_type"]
-    cox = lapse.fit_lapse_model(df, "tenure", "lapsed", covs)
+    cox = lapse.fit_lapse_model(df, "tenure", "has_lapsed", covs)
     eff = cox.effects().set_index("covariate")
     truth = lib.truth.hazard_ratios.copy()
     truth["touchpoints"] = truth["touchpoint"] ** np.sqrt(3)  # per SD of the sum
@@ -324,7 +329,7 @@ def test_bigger_world_recovers_with_per_sd_scaling():
     z = (eff["coef"] - np.log(truth[eff.index]) * sd) / eff["se"]
     assert (z.abs() < crit).all(), z
     # Weibull proportional hazards: AFT coefficient = -log HR / rho
-    w = lapse.fit_lapse_model(df, "tenure", "lapsed", covs, model="weibull")
+    w = lapse.fit_lapse_model(df, "tenure", "has_lapsed", covs, model="weibull")
     rho = np.exp(w.fitter.params_.loc[("rho_", "Intercept")])
     np.testing.assert_allclose(-w.params * rho, cox.params, atol=0.03)
     assert rho == pytest.approx(lib.truth.baseline["shape"], abs=0.03)
@@ -334,13 +339,15 @@ def test_time_varying_model_on_person_periods(lib):
     """Unresolved complaints raise the hazard from when they happen (truth: category HR
     1.2-1.7, no recovery), so the time-varying count of unresolved complaints has HR > 1."""
     t = lapse.tenure_table(lib.members, lib.as_of)
-    pp = lapse.person_period(t, "quarter", events=lib.visits, complaints=lib.complaints)
+    pp = lapse.person_period(t, period="quarter", events=lib.visits,
+                             complaints=lib.complaints).data
     pp["any_unresolved"] = (pp["unresolved_to_date"] > 0).astype(float)
     pp["visits_last_period"] = np.log1p(pp["visits_last_period"])
     ctv = lapse.fit_time_varying_lapse_model(pp, "member_id",
                                              ["any_unresolved", "visits_last_period"])
-    hr = np.exp(ctv.params_)
-    lo = np.exp(ctv.confidence_intervals_.iloc[:, 0])
+    eff = ctv.effects().set_index("covariate")
+    hr, lo = eff["hazard_ratio"], eff["ci_low"]
+    np.testing.assert_allclose(np.log(hr), ctv.fitter.params_, rtol=1e-12)
     assert hr["any_unresolved"] > 1.2 and lo["any_unresolved"] > 1
     assert hr["visits_last_period"] < 1  # recent use protects (repeat-use propensity)
     with pytest.raises(ValueError, match="constant"):

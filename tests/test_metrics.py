@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loyaltylab import drivers, metrics, scales
-from loyaltylab._library import ATTITUDINAL
+from loyaltylab.schema import ATTITUDINAL
 
 # --- NPS -------------------------------------------------------------------------------------
 
@@ -103,9 +103,11 @@ def test_compare_groups_and_waves(lib):
 
 
 def test_evangelists_follow_the_referral_factor(lib):
-    ev = metrics.evangelists(lib.survey).set_index("segment")
+    res = metrics.evangelists(lib.survey)
+    ev = res.table.set_index("segment")
     assert ev.loc["promoter", "share_referred"] > ev.loc["detractor", "share_referred"] + 0.15
-    assert 0 < ev.attrs["evangelist_share"] < ev.loc["promoter", "share_referred"]
+    assert 0 < res.evangelist_share < ev.loc["promoter", "share_referred"]
+    assert res.n_used + res.n_excluded == len(lib.survey)
 
 
 # --- satisfaction ----------------------------------------------------------------------------
@@ -114,11 +116,12 @@ def test_top_box_and_index(lib):
     tb = metrics.top_box(lib.survey, ["rel1"])
     x = lib.survey["rel1"].dropna()
     assert tb["share"].iloc[0] == pytest.approx((x >= 4).mean())
-    idx, summ = metrics.satisfaction_index(lib.survey)
+    res = metrics.satisfaction_index(lib.survey)
+    idx = res.scores
     expected = ((lib.survey[["sat1", "sat2", "sat3"]] - 1) / 9 * 100).mean(axis=1)
     pd.testing.assert_series_equal(idx.dropna(), expected[idx.notna()], check_names=False)
-    assert summ["n"].iloc[0] + summ["n_missing"].iloc[0] == len(lib.survey)
-    _, est = metrics.satisfaction_index(lib.survey, weights="estimated")
+    assert res.n + res.n_missing == len(lib.survey)
+    est = metrics.satisfaction_index(lib.survey, weights="estimated").to_frame()
     w = est.filter(like="weight_").iloc[0]
     assert w.sum() == pytest.approx(1) and w["weight_sat1"] > w["weight_sat3"]  # loadings
     with pytest.raises(ValueError, match="weights"):
@@ -144,15 +147,17 @@ def test_event_checks_report_not_drop(lib):
     ev = pd.DataFrame({"member_id": [1, 1, 1, 2, 999],
                        "date": [m.loc[0, "joined"] - pd.Timedelta(days=3), m.loc[0, "joined"],
                                 m.loc[0, "joined"], m.loc[1, "joined"], m.loc[1, "joined"]]})
-    clean, rep = metrics.check_events(ev, m, lib.as_of)
-    assert rep == {"n_events": 5, "n_used": 2, "unknown_member": 1, "before_joining": 1,
-                   "after_leaving": 0, "duplicates": 1}
-    assert len(clean) == 2
+    res = metrics.check_events(m, ev, lib.as_of)
+    assert res.n_used == 2 and res.n_used + res.n_excluded == len(ev)
+    assert res.excluded == {"unknown member": 1, "before joining": 1, "after leaving": 0,
+                            "duplicates": 1}
+    assert len(res.data) == 2
 
 
 def test_usage_summary_matches_a_direct_count(lib):
-    u = metrics.usage_summary(lib.visits, lib.members, lib.as_of, window_days=None)
-    assert u["frequency"].sum() == u.attrs["report"]["n_used"] == len(lib.visits)
+    res = metrics.usage_summary(lib.members, lib.visits, lib.as_of, window_days=None)
+    u = res.data
+    assert u["frequency"].sum() == res.n_used == len(lib.visits)
     one = lib.visits[lib.visits["member_id"] == 2]
     assert u.loc[2, "frequency"] == len(one)
     end = lib.members.set_index("member_id").loc[2, "lapsed"]
@@ -164,8 +169,8 @@ def test_usage_summary_matches_a_direct_count(lib):
 
 
 def test_retention_rate_by_cohort(lib):
-    rr = metrics.retention_rate(lib.members, lib.as_of, by="cohort")
-    row = rr[(rr["group"] == 2020) & (rr["period"] == "2021")].iloc[0]
+    rr = metrics.retention_rate(lib.members, lib.as_of, cohort_period="year").data
+    row = rr[(rr["group"] == "2020") & (rr["period"] == "2021")].iloc[0]
     m = lib.members
     end = m["lapsed"].fillna(pd.Timestamp("2100-01-01"))
     present = (m["joined"].dt.year == 2020) & (end > "2021-12-31")
@@ -174,7 +179,8 @@ def test_retention_rate_by_cohort(lib):
     assert rr["retention_rate"].between(0, 1).all()
     act = metrics.retention_rate(lib.members, lib.as_of, period="quarter", basis="activity",
                                  events=lib.visits)
-    assert act["active_share"].between(0, 1).all()
+    assert act.data["active_share"].between(0, 1).all()
+    assert act.n_used == len(lib.members) and act.excluded["events: duplicates"] == 0
     with pytest.raises(ValueError, match="needs the use events"):
         metrics.retention_rate(lib.members, lib.as_of, basis="activity")
 
@@ -183,7 +189,7 @@ def test_retention_rate_by_cohort(lib):
 
 @pytest.fixture(scope="module")
 def profile(lib):
-    return metrics.loyalty_profile(lib.survey, lib.visits, lib.members, lib.as_of)
+    return metrics.loyalty_profile(lib.members, lib.visits, lib.survey, lib.as_of).data
 
 
 def test_profile_recovers_the_five_factors(lib, profile):
@@ -221,9 +227,11 @@ def test_segments_come_back_near_the_truth(lib, profile):
 
 def test_drivers_find_the_referral_factor(lib):
     s = lib.survey.assign(**scales.score_all(lib.survey))
-    kd = drivers.key_drivers(s, "recommend", ["satisfaction", "relationship", "repeat_intention",
-                                              "switching", "referral"], n_boot=200)
-    assert kd["relative_weight"].sum() == pytest.approx(kd.attrs["r_squared"], abs=1e-12)
+    res = drivers.key_drivers(s, "recommend", ["satisfaction", "relationship",
+                                               "repeat_intention", "switching", "referral"],
+                              n_boot=200)
+    kd = res.table
+    assert kd["relative_weight"].sum() == pytest.approx(res.r_squared, abs=1e-12)
     top = kd.sort_values("relative_weight").iloc[-1]
     assert top["driver"] == "referral"  # `recommend` is generated from the referral factor
     assert (kd["rw_ci_low"] <= kd["relative_weight"]).all()
@@ -252,7 +260,7 @@ def test_relative_weights_reference_cases():
 def test_importance_performance_and_bad_input(lib):
     ip = drivers.importance_performance(lib.survey, "recommend",
                                         ["journey", "tp_desk", "tp_catalogue", "tp_website"],
-                                        1, 10, n_boot=50)
+                                        low=1, high=10, n_boot=50).table
     assert ip["importance"].sum() == pytest.approx(100)
     assert ip["performance"].between(0, 100).all()
     with pytest.raises(ValueError, match="at least two drivers"):

@@ -45,12 +45,12 @@ def test_metric_figures(lib):
     assert _labelled(plots.item_profile(ia))
     items = [i for sc in scales.STANDARD_SCALES.values() for i in sc.items]
     assert _labelled(plots.loadings(scales.efa(s, items, 5)))
-    prof = metrics.loyalty_profile(s, lib.visits, lib.members, lib.as_of)
+    prof = metrics.loyalty_profile(lib.members, lib.visits, s, lib.as_of)
     assert _labelled(plots.dick_basu(prof, metrics.loyalty_segments(prof)))
     kd = drivers.key_drivers(s, "recommend", ["journey", "tp_desk", "tp_website"], n_boot=50)
     assert _labelled(plots.driver_importance(kd))
     ip = drivers.importance_performance(s, "recommend", ["journey", "tp_desk", "tp_website"],
-                                        1, 10, n_boot=50)
+                                        low=1, high=10, n_boot=50)
     assert _labelled(plots.importance_performance(ip))
     g = metrics.service_gaps(s, {"place": ["lq_lp1", "lq_lp2"]})
     assert _labelled(plots.service_gaps(g))

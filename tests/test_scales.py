@@ -79,8 +79,10 @@ def test_standard_scales_are_reliable_on_shipped_data(lib):
 
 def test_reverse_coding_matters(lib):
     s = STANDARD_SCALES["relationship"]
-    good = scales.item_analysis(lib.survey, s).set_index("item")
-    raw = scales.item_analysis(lib.survey, list(s.items)).set_index("item")
+    res = scales.item_analysis(lib.survey, s)
+    assert res.n_used + res.n_excluded == len(lib.survey)
+    good = res.data.set_index("item")
+    raw = scales.item_analysis(lib.survey, list(s.items)).data.set_index("item")
     assert good.loc["rel4", "item_total_r"] > 0.4
     assert raw.loc["rel4", "item_total_r"] < 0  # forgetting to reverse-code shows up
     alpha = scales.cronbach_alpha(lib.survey, s).alpha
@@ -90,7 +92,9 @@ def test_reverse_coding_matters(lib):
 def test_omega_and_efa_recover_loadings(lib):
     truth = lib.truth.loadings.set_index("item")["loading"].abs()
     items = [i for s in STANDARD_SCALES.values() for i in s.items]
-    load = scales.efa(lib.survey, items, n_factors=5, rotation="varimax")
+    res = scales.efa(lib.survey, items, n_factors=5, rotation="varimax")
+    assert res.method == "ml" and res.n_used + res.n_excluded == len(lib.survey)
+    load = res.data
     prim = load[load["primary"]].set_index("item")
     # each scale's items share one factor, and no two scales share a factor
     fac = {name: set(prim.loc[list(s.items), "factor"]) for name, s in STANDARD_SCALES.items()}
@@ -110,7 +114,7 @@ def test_score_rule_and_pomp():
     sc = scales.score(df, s)
     # row 2 answered 2 of 4 items (enough: at least half), row 3 only one
     assert sc.iloc[0] == pytest.approx(4.75) and sc.iloc[1] == 1.0 and np.isnan(sc.iloc[2])
-    assert sc.attrs["report"]["n_not_scored"] == 1
+    assert len(sc) == len(df) and sc.isna().sum() == 1  # aligned: nobody dropped
     assert scales.score(df, s, pomp=True).iloc[0] == pytest.approx(93.75)
 
 

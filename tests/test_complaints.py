@@ -5,8 +5,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from loyaltylab import experience as X
-from loyaltylab._library import FACTORS
+from loyaltylab import complaints as C
+from loyaltylab import journeys as J
+from loyaltylab import recovery as R
+from loyaltylab.schema import FACTORS
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +20,7 @@ def model(lib):
     cov["joined_via_offer"] = m["joined_via_offer"].astype(float)
     for t in ("family", "senior", "student"):
         cov[t] = (m["member_type"] == t).astype(float)
-    return X.fit_complaint_model(lib.members, lib.complaints, lib.as_of, covariates=cov)
+    return R.fit_complaint_model(lib.members, lib.complaints, lib.as_of, covariates=cov)
 
 
 def test_complaint_model_recovers_the_truth(lib, model):
@@ -30,7 +32,11 @@ def test_complaint_model_recovers_the_truth(lib, model):
     z = (eff["coef"] - np.log(truth[eff.index])) / eff["se"]
     crit = stats.norm.ppf(1 - 0.05 / (2 * len(z)))
     assert (z.abs() < crit).all(), z
-    assert model.episodes.attrs["report"]["n_complained"] > 1000
+    assert model.n_members == len(lib.members) - 1  # one member joined on as_of
+    assert model.excluded == {"missing covariate": 0,
+                              "members with no time at risk (joined on as_of)": 1}
+    ep = R.complaint_episodes(lib.members, lib.complaints, lib.as_of)
+    assert ep.n_complained > 1000
 
 
 def test_recovery_delay_and_excess(lib, model):
@@ -50,12 +56,12 @@ def test_recovery_delay_and_excess(lib, model):
 
 
 def test_rates_and_response_times(lib):
-    r = X.complaint_rates(lib.complaints, lib.members, lib.as_of)
+    r = C.complaint_rates(lib.members, lib.complaints, lib.as_of)
     assert r["complaints"].sum() == len(lib.complaints)
     assert (r["ci_low"] < r["rate"]).all() and (r["rate"] < r["ci_high"]).all()
-    by = X.complaint_rates(lib.complaints, lib.members, lib.as_of, by="branch")
+    by = C.complaint_rates(lib.members, lib.complaints, lib.as_of, by="branch")
     assert by["complaints"].sum() == len(lib.complaints)
-    rt = X.response_times(lib.complaints).set_index("group")
+    rt = C.response_times(lib.complaints).set_index("group")
     assert rt.loc["desk", "within_1h"] > rt.loc["email", "within_1h"]
     assert rt["n"].sum() == len(lib.complaints)
 
@@ -66,12 +72,14 @@ def test_journey_predicts_better(lib):
                       "tp_catalogue": s["tp_catalogue"], "tp_website": s["tp_website"],
                       "promoter": (s["recommend"] >= 9).astype(float).where(
                           s["recommend"].notna())})
-    res = X.journey_vs_touchpoints(d, "journey", ["tp_desk", "tp_catalogue", "tp_website"],
-                                   outcome="promoter", n_splits=5, repeats=2).set_index("model")
+    res = J.journey_vs_touchpoints(d, "journey", ["tp_desk", "tp_catalogue", "tp_website"],
+                                   outcome="promoter", n_splits=5, repeats=2)
+    assert res.n_used + res.n_excluded == len(d)
+    res = res.table.set_index("model")
     assert res.loc["journey", "diff_vs_touchpoints"] > 0
     assert 0.5 < res.loc["journey", "score"] < 1
     with pytest.raises(ValueError, match="either duration"):
-        X.journey_vs_touchpoints(d, "journey", ["tp_desk"])
+        J.journey_vs_touchpoints(d, "journey", ["tp_desk"])
 
 
 def _small():
@@ -96,21 +104,21 @@ def _small():
 def test_bad_complaints(change, message):
     members, complaints = _small()
     with pytest.raises(ValueError, match=message):
-        X.check_complaints(complaints.assign(**change), members, "2022-12-31")
+        C.check_complaints(members, complaints.assign(**change), "2022-12-31")
 
 
 def test_episodes_and_mapping():
     members, complaints = _small()
-    ep = X.complaint_episodes(members, complaints, "2022-12-31")
-    assert len(ep) == 4 and ep["lapsed"].sum() == 1
+    ep = R.complaint_episodes(members, complaints, "2022-12-31").data
+    assert len(ep) == 4 and ep["has_lapsed"].sum() == 1
     assert ep.groupby("member_id")["stop"].max().round(3).tolist() == [2.998, 1.002]  # days/365.25
     own = complaints.assign(code=["fines", "rude staff"]).drop(columns="category")
-    mapped = X.map_categories(own, {"fines": "value", "rude staff": "people"})
+    mapped = C.map_categories(own, {"fines": "value", "rude staff": "people"})
     assert mapped["category"].tolist() == ["value", "people"]
     with pytest.raises(ValueError, match="not in the mapping"):
-        X.map_categories(own, {"fines": "value"})
+        C.map_categories(own, {"fines": "value"})
     with pytest.raises(ValueError, match="not rejection factors"):
-        X.map_categories(own, {"fines": "price", "rude staff": "people"})
+        C.map_categories(own, {"fines": "price", "rude staff": "people"})
 
 
 def test_delay_and_later_satisfaction(lib):
@@ -120,14 +128,16 @@ def test_delay_and_later_satisfaction(lib):
     from loyaltylab import scales
 
     sat = scales.score(lib.survey, scales.STANDARD_SCALES["satisfaction"])
-    res = X.delay_and_satisfaction(lib.complaints, lib.survey, sat).set_index("term")
-    assert res.attrs["report"]["n_used"] > 200
+    res = C.delay_and_satisfaction(lib.survey, lib.complaints, sat)
+    assert res.n_used > 200
+    assert res.n_used + res.n_without_earlier_complaint + res.n_without_score == len(lib.survey)
+    res = res.table.set_index("term")
     assert (res["ci_low"] < 0).all() and (res["ci_high"] > 0).all()
 
 
 def test_recovery_curves_by_landmark(lib):
-    rc = X.recovery_curves(lib.members, lib.complaints, lib.as_of, landmark=1.0)
-    s = rc.summary
+    rc = R.recovery_curves(lib.members, lib.complaints, lib.as_of, landmark=1.0)
+    s = rc.medians
     assert list(s.index) == ["never complained", "complained, resolved",
                              "complained, not resolved"]
     present = (lib.members["lapsed"].fillna(lib.as_of) - lib.members["joined"]).dt.days
@@ -137,4 +147,4 @@ def test_recovery_curves_by_landmark(lib):
     pw = rc.compare().pairwise.set_index(["group_a", "group_b"])
     assert pw.loc[("complained, not resolved", "never complained"), "p_value"] < 0.01
     with pytest.raises(ValueError, match="smaller landmark"):
-        X.recovery_curves(lib.members, lib.complaints, lib.as_of, landmark=50)
+        R.recovery_curves(lib.members, lib.complaints, lib.as_of, landmark=50)
