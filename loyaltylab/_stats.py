@@ -25,8 +25,10 @@ def wilson(k: int, n: int, ci: float) -> tuple[float, float]:
 
     if n == 0:
         return np.nan, np.nan
-    lo, hi = proportion_confint(k, n, alpha=1 - ci, method="wilson")
-    return float(lo), float(hi)
+    # round away the float noise of 1 - ci (1 - 0.95 is 0.050000000000000044), which would
+    # put the lower limit of 0 successes a hair above 0
+    lo, hi = proportion_confint(k, n, alpha=round(1 - ci, 12), method="wilson")
+    return float(min(lo, k / n)), float(max(hi, k / n))
 
 
 def mean_interval(values: pd.Series | np.ndarray, ci: float) -> tuple[float, float, float, int]:

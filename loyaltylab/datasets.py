@@ -34,6 +34,15 @@ _DESCRIPTIONS = {
 def data_path(*parts: str) -> Path:
     """Path of a file in the data sets folder, wherever the package is installed.
 
+    Parameters
+    ----------
+    *parts : str
+        Path components below the data sets folder.
+
+    Returns
+    -------
+    pathlib.Path
+
     Examples
     --------
     >>> data_path("cdnow", "README.md").name
@@ -86,7 +95,7 @@ def _read_library_table(folder: Path, name: str) -> pd.DataFrame:
     return df
 
 
-def load_library(truth: bool = True) -> LibraryData:
+def load_library(*, truth: bool = True) -> LibraryData:
     """The shipped simulated library (datasheet: ``datasets/library/README.md``).
 
     Parameters
@@ -166,6 +175,11 @@ def load_ecsi(name: str = "mobi") -> pd.DataFrame:
     name : {"mobi", "bank"}
         ``"mobi"``: the mobile-phone provider survey (Tenenhaus et al. 2005);
         ``"bank"``: the Spanish credit institution survey (plspm).
+
+    Returns
+    -------
+    DataFrame
+        One row per respondent, one column per item.
 
     Examples
     --------

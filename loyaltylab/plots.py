@@ -97,7 +97,21 @@ def retention_curves(result, ax=None, *, at_risk: bool = True, unit: str = "year
 
 
 def cohort_heatmap(table: pd.DataFrame, ax=None, title: str | None = None):
-    """Heatmap of a :func:`loyaltylab.lapse.cohort_table` (share retained)."""
+    """Heatmap of a :func:`loyaltylab.lapse.cohort_table` (share retained).
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`loyaltylab.lapse.cohort_table`.
+    ax : matplotlib Axes, optional
+        Where to draw (a new figure when omitted).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _ax(ax)
     tri = table.pivot(index="cohort", columns="period", values="share")
     _heatmap(tri, annot=True, fmt=".0%", cmap="crest", vmin=0, vmax=1, cbar_kws={
@@ -116,8 +130,18 @@ def forest(effects: pd.DataFrame, ax=None, estimate: str | None = None,
     effects : DataFrame
         :meth:`LapseModel.effects` output (``covariate``, ratio column, ``ci_low``,
         ``ci_high``).
+    ax : matplotlib Axes, optional
+        Where to draw.
+    estimate : str, optional
+        The ratio column (found automatically).
     truth : Series, optional
         Known values (e.g. the simulator's) drawn as crosses.
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib Axes
     """
     ax = _ax(ax)
     est = estimate or ("hazard_ratio" if "hazard_ratio" in effects else "time_ratio")
@@ -144,7 +168,23 @@ def forest(effects: pd.DataFrame, ax=None, estimate: str | None = None,
 
 
 def sbg_fit(result, periods: int, ax=None, title: str | None = None):
-    """Observed survival vs the sBG fit, with the projection beyond the data."""
+    """Observed survival vs the sBG fit, with the projection beyond the data.
+
+    Parameters
+    ----------
+    result : SBGResult
+        A fitted sBG model.
+    periods : int
+        Renewal decisions to draw (the projection runs past the data).
+    ax : matplotlib Axes, optional
+        Where to draw (a new figure when omitted).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _ax(ax)
     proj = result.projection(periods)
     ax.plot(proj.index, proj["survival"], color="C0", lw=2, label="sBG fit and projection")
@@ -160,7 +200,23 @@ def sbg_fit(result, periods: int, ax=None, title: str | None = None):
 
 def member_value(values: pd.Series, ax=None, title: str | None = None,
                  currency: str = "currency units"):
-    """Member value (or DERL) by number of renewals."""
+    """Member value (or DERL) by number of renewals.
+
+    Parameters
+    ----------
+    values : Series
+        Value by renewals made, from :meth:`SBGResult.member_value`.
+    ax : matplotlib Axes, optional
+        Where to draw (a new figure when omitted).
+    title : str, optional
+        Figure title.
+    currency : str
+        Unit for the axis label.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _ax(ax)
     ax.plot(values.index, values.to_numpy(), marker="o", color="C2")
     ax.set(xlabel="renewals made so far", ylabel=f"expected value ({currency})",
@@ -171,7 +227,21 @@ def member_value(values: pd.Series, ax=None, title: str | None = None,
 
 def nps_composition(by_group: pd.DataFrame, ax=None, title: str | None = None):
     """Stacked shares of detractors, passives and promoters per group, with each group's NPS
-    and interval marked on a second axis (from :func:`loyaltylab.metrics.nps_by_group`)."""
+    and interval marked on a second axis (from :func:`loyaltylab.metrics.nps_by_group`).
+
+    Parameters
+    ----------
+    by_group : DataFrame
+        From :func:`loyaltylab.metrics.nps_by_group`.
+    ax : matplotlib Axes, optional
+        Where to draw (a new figure when omitted).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _ax(ax)
     d = by_group.reset_index(drop=True)
     y = np.arange(len(d))
@@ -225,7 +295,21 @@ def item_profile(items, ax=None, *, ci: float = 0.95, title: str | None = None):
 
 
 def loadings(table, ax=None, title: str | None = None):
-    """Heatmap of a tidy loadings table from :func:`loyaltylab.scales.efa`."""
+    """Heatmap of a tidy loadings table from :func:`loyaltylab.scales.efa`.
+
+    Parameters
+    ----------
+    table : FactorAnalysis or DataFrame
+        Tidy loadings (``item``, ``factor``, ``loading``).
+    ax : matplotlib Axes, optional
+        Where to draw (a new figure when omitted).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _ax(ax)
     table = _table(table)
     wide = table.pivot(index="item", columns="factor", values="loading")
@@ -240,7 +324,25 @@ def dick_basu(profile: pd.DataFrame, segments: pd.Series, ax=None,
               attitude: str = "attitude_z", usage: str = "repeat_use_z",
               title: str | None = None):
     """The Dick & Basu matrix: members as points (relative attitude x repeat use), coloured
-    by segment, with each segment's share written in its quadrant."""
+    by segment, with each segment's share written in its quadrant.
+
+    Parameters
+    ----------
+    profile : LoyaltyProfile or DataFrame
+        From :func:`loyaltylab.metrics.loyalty_profile`.
+    segments : Series
+        From :func:`loyaltylab.metrics.loyalty_segments`.
+    ax : matplotlib Axes, optional
+        Where to draw (a new figure when omitted).
+    title : str, optional
+        Figure title.
+    attitude, usage : str
+        The two score columns.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _ax(ax)
     d = _table(profile).assign(segment=segments).dropna(subset=[attitude, usage, "segment"])
     sns.scatterplot(data=d, x=usage, y=attitude, hue="segment", s=10, alpha=0.5, ax=ax,
@@ -262,7 +364,21 @@ def dick_basu(profile: pd.DataFrame, segments: pd.Series, ax=None,
 
 
 def driver_importance(result, ax=None, title: str | None = None):
-    """Relative weights with bootstrap intervals, from :func:`loyaltylab.drivers.key_drivers`."""
+    """Relative weights with bootstrap intervals, from :func:`loyaltylab.drivers.key_drivers`.
+
+    Parameters
+    ----------
+    result : KeyDrivers
+        From :func:`loyaltylab.drivers.key_drivers`.
+    ax : matplotlib Axes, optional
+        Where to draw (a new figure when omitted).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _ax(ax)
     d = result.table.sort_values("relative_weight")
     y = np.arange(len(d))
@@ -278,7 +394,21 @@ def driver_importance(result, ax=None, title: str | None = None):
 
 
 def importance_performance(table, ax=None, title: str | None = None):
-    """Importance-performance quadrant from :func:`loyaltylab.drivers.importance_performance`."""
+    """Importance-performance quadrant from :func:`loyaltylab.drivers.importance_performance`.
+
+    Parameters
+    ----------
+    table : KeyDrivers or DataFrame
+        From :func:`loyaltylab.drivers.importance_performance`.
+    ax : matplotlib Axes, optional
+        Where to draw (a new figure when omitted).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _ax(ax)
     table = _table(table)
     sns.scatterplot(data=table, x="performance", y="importance", hue="quadrant", s=60, ax=ax)
@@ -296,7 +426,21 @@ def importance_performance(table, ax=None, title: str | None = None):
 
 def service_gaps(gaps: pd.DataFrame, ax=None, title: str | None = None):
     """Zone of tolerance per item: a bar from minimum to desired, the perceived level as a dot
-    (from :func:`loyaltylab.metrics.service_gaps`)."""
+    (from :func:`loyaltylab.metrics.service_gaps`).
+
+    Parameters
+    ----------
+    gaps : DataFrame
+        From :func:`loyaltylab.metrics.service_gaps`.
+    ax : matplotlib Axes, optional
+        Where to draw (a new figure when omitted).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _ax(ax)
     d = gaps[gaps["level"] == "item"].reset_index(drop=True)
     y = np.arange(len(d))[::-1]
@@ -313,7 +457,21 @@ def service_gaps(gaps: pd.DataFrame, ax=None, title: str | None = None):
 
 def calibration_histogram(table: pd.DataFrame, ax=None, title: str | None = None):
     """Observed vs expected members by number of repeat uses, from
-    :func:`loyaltylab.lapse.calibration_histogram`."""
+    :func:`loyaltylab.lapse.calibration_histogram`.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`loyaltylab.lapse.calibration_histogram`.
+    ax : matplotlib Axes, optional
+        Where to draw (a new figure when omitted).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _ax(ax)
     long = table.melt(id_vars="repeat_uses", value_vars=["observed", "expected"],
                       var_name="source", value_name="members")
@@ -327,7 +485,27 @@ def calibration_histogram(table: pd.DataFrame, ax=None, title: str | None = None
 def tracking(grid: Sequence[float], actual: Sequence[float], expected: Sequence[float],
              calibration_end: float, ax=None, unit: str = "weeks", title: str | None = None):
     """Cumulative repeat uses over time, actual vs model, with the end of the calibration
-    period marked (hold-out tracking plot)."""
+    period marked (hold-out tracking plot).
+
+    Parameters
+    ----------
+    grid : sequence of float
+        Times.
+    actual, expected : sequence of float
+        Cumulative repeat uses at each time.
+    calibration_end : float
+        End of the calibration period (marked).
+    ax : matplotlib Axes, optional
+        Where to draw (a new figure when omitted).
+    title : str, optional
+        Figure title.
+    unit : str
+        Time unit for the axis label.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _ax(ax)
     ax.plot(grid, actual, color="C0", lw=2, label="actual")
     ax.plot(grid, expected, color="C1", lw=2, ls="--", label="model")
@@ -342,7 +520,21 @@ def tracking(grid: Sequence[float], actual: Sequence[float], expected: Sequence[
 
 def delay_curve(table: pd.DataFrame, ax=None, title: str | None = None):
     """Dose-response of the lapse hazard on the response delay, with its band (from
-    :meth:`loyaltylab.recovery.ComplaintModel.delay_curve`)."""
+    :meth:`loyaltylab.recovery.ComplaintModel.delay_curve`).
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :meth:`loyaltylab.recovery.ComplaintModel.delay_curve`.
+    ax : matplotlib Axes, optional
+        Where to draw (a new figure when omitted).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _ax(ax)
     ax.plot(table["response_hours"], table["hazard_ratio"], marker="o", color="C3")
     ax.fill_between(table["response_hours"], table["ci_low"], table["ci_high"], color="C3",
@@ -359,7 +551,23 @@ def delay_curve(table: pd.DataFrame, ax=None, title: str | None = None):
 def response_times(table: pd.DataFrame, threshold: str = "within_24h", ax=None,
                    title: str | None = None):
     """Share of complaints answered within a threshold by channel, with Wilson intervals (from
-    :func:`loyaltylab.complaints.response_times`)."""
+    :func:`loyaltylab.complaints.response_times`).
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`loyaltylab.complaints.response_times`.
+    threshold : str
+        Which share to draw (e.g. ``"within_24h"``).
+    ax : matplotlib Axes, optional
+        Where to draw (a new figure when omitted).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
     ax = _ax(ax)
     d = table.sort_values(threshold)
     y = np.arange(len(d))

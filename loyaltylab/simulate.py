@@ -184,6 +184,7 @@ def _complaint_attributes(rng, n):
 
 
 def library(
+    *,
     n_members: int = 4000,
     years: int = 6,
     seed: int = 0,

@@ -116,7 +116,7 @@ class LapseModel(Result):
         f = self.fitter
         return float(f.AIC_partial_ if self.model == "cox" else f.AIC_)
 
-    def effects(self, ci: float = 0.95) -> pd.DataFrame:
+    def effects(self, *, ci: float = 0.95) -> pd.DataFrame:
         """Tidy effects table: hazard ratios (Cox) or time ratios (AFT) with intervals.
 
         A hazard ratio below 1 means the covariate protects against lapse; a time ratio
@@ -463,7 +463,7 @@ class TimeVaryingLapseModel(Result):
         return (f"{type(self).__name__}(members={self.n_members}, lapses={self.n_lapsed}, "
                 f"excluded={self.n_excluded})")
 
-    def effects(self, ci: float = 0.95) -> pd.DataFrame:
+    def effects(self, *, ci: float = 0.95) -> pd.DataFrame:
         """Hazard ratios with Wald intervals.
 
         Parameters

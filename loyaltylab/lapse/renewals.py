@@ -78,19 +78,52 @@ class SBGResult(Result):
         return self.alpha / (self.alpha + self.beta)
 
     def survival(self, periods: int | Sequence[int]) -> pd.Series:
-        """S(t): the share of a cohort still members after t renewal decisions."""
+        """S(t): the share of a cohort still members after t renewal decisions.
+
+        Parameters
+        ----------
+        periods : int or sequence of int
+            The last period (0..periods) or the periods wanted.
+
+        Returns
+        -------
+        Series
+            S(t) indexed by t.
+        """
         t = np.arange(periods + 1) if np.isscalar(periods) else np.asarray(periods)
         return pd.Series(np.exp(_log_sf(self.alpha, self.beta, t)), index=pd.Index(t, name="t"),
                          name="survival")
 
     def retention_rates(self, periods: int) -> pd.Series:
-        """r(t) = S(t) / S(t - 1) = (beta + t - 1) / (alpha + beta + t - 1), t = 1..periods."""
+        """r(t) = S(t) / S(t - 1) = (beta + t - 1) / (alpha + beta + t - 1), t = 1..periods.
+
+        Parameters
+        ----------
+        periods : int
+            The last period.
+
+        Returns
+        -------
+        Series
+            r(t) indexed by t = 1..periods.
+        """
         t = np.arange(1, periods + 1)
         return pd.Series((self.beta + t - 1) / (self.alpha + self.beta + t - 1),
                          index=pd.Index(t, name="t"), name="retention_rate")
 
     def projection(self, periods: int) -> pd.DataFrame:
-        """Observed (where known) and projected survival and retention per period."""
+        """Observed (where known) and projected survival and retention per period.
+
+        Parameters
+        ----------
+        periods : int
+            The last period.
+
+        Returns
+        -------
+        DataFrame
+            ``survival``, ``retention_rate`` and the observed values where known.
+        """
         out = pd.DataFrame({"survival": self.survival(periods)})
         out["retention_rate"] = self.retention_rates(periods).reindex(out.index)
         if self.observed is not None:
@@ -98,7 +131,12 @@ class SBGResult(Result):
         return out
 
     def expected_lifetime(self) -> float:
-        """E[T] in periods (payments) for a new member; infinite when alpha <= 1."""
+        """E[T] in periods (payments) for a new member; infinite when alpha <= 1.
+
+        Returns
+        -------
+        float
+        """
         a, b = self.alpha, self.beta
         return np.inf if a <= 1 else (a + b - 1) / (a - 1)
 
@@ -111,6 +149,18 @@ class SBGResult(Result):
                       alpha + beta + n + 1; 1 / (1 + d)).
 
         Multiply by the yearly margin for the member's residual value.
+
+        Parameters
+        ----------
+        renewals : int or sequence of int
+            Renewals made so far.
+        discount : float
+            Yearly discount rate (> 0).
+
+        Returns
+        -------
+        Series
+            DERL indexed by renewals.
         """
         d = float(discount)
         if d <= 0:
@@ -126,7 +176,22 @@ class SBGResult(Result):
                      renewals: int | Sequence[int] = 0) -> pd.Series:
         """Expected discounted value of a member who has just renewed ``renewals`` times and
         paid for the period: ``margin * (1 + DERL(renewals) / (1 + discount))``, the payment
-        now plus the discounted residual lifetime from the next renewal on."""
+        now plus the discounted residual lifetime from the next renewal on.
+
+        Parameters
+        ----------
+        margin : float
+            Yearly margin per member.
+        discount : float
+            Yearly discount rate.
+        renewals : int or sequence of int
+            Renewals made so far.
+
+        Returns
+        -------
+        Series
+            Member value indexed by renewals.
+        """
         n = np.atleast_1d(np.asarray(renewals))
         residual = self.derl(n, discount).to_numpy() / (1 + discount)
         val = margin * (1 + residual)
@@ -143,6 +208,23 @@ class SBGResult(Result):
         ``renewals + 1``). Spend while the cost per member is below this (spend on retention while
         the value saved exceeds the cost, as library CRM guidance puts it: N. Nagy on CRM in
         libraries, Tudományos és Műszaki Tájékoztatás 54).
+
+        Parameters
+        ----------
+        margin : float
+            Yearly margin per member.
+        lapse_reduction : float or sequence of float
+            Absolute reduction of the lapse probability at the next renewal.
+        discount : float
+            Yearly discount rate.
+        renewals : int or sequence of int
+            Renewals made so far.
+
+        Returns
+        -------
+        DataFrame
+            ``renewals``, ``lapse_probability``, ``lapse_reduction``, ``value_if_renewed``,
+            ``break_even_spend``.
         """
         red = np.atleast_1d(np.asarray(lapse_reduction, dtype=float))
         if ((red <= 0) | (red >= 1)).any():

@@ -120,7 +120,18 @@ class BGNBDResult(Result):
 
     def p_alive(self, frequency, recency, T) -> np.ndarray:
         """P(still active | x, t_x, T) = 1 / (1 + [x > 0] a / (b + x - 1) *
-        ((alpha + T) / (alpha + t_x))^(r + x))  (FHL 2005, eq. 11)."""
+        ((alpha + T) / (alpha + t_x))^(r + x))  (FHL 2005, eq. 11).
+
+        Parameters
+        ----------
+        frequency, recency, T : array-like
+            Each member's repeat uses, time of the last use and time observed.
+
+        Returns
+        -------
+        ndarray
+            Probability that each member is still active.
+        """
         x, tx, t = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
         r, al, a, b = self.r, self.alpha, self.a, self.b
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -128,7 +139,17 @@ class BGNBDResult(Result):
         return np.where(x > 0, special.expit(-log_ratio), 1.0)
 
     def expected_purchases(self, t) -> np.ndarray:
-        """E[X(t)]: expected repeat uses in (0, t] for a new member (FHL 2005, eq. 9)."""
+        """E[X(t)]: expected repeat uses in (0, t] for a new member (FHL 2005, eq. 9).
+
+        Parameters
+        ----------
+        t : array-like
+            Lengths of time.
+
+        Returns
+        -------
+        ndarray
+        """
         t = np.asarray(t, dtype=float)
         r, al, a, b = self.r, self.alpha, self.a, self.b
         hyp = special.hyp2f1(r, b, a + b - 1, t / (al + t))
@@ -136,7 +157,19 @@ class BGNBDResult(Result):
 
     def conditional_expected_purchases(self, t, frequency, recency, T) -> np.ndarray:
         """Expected repeat uses in the next ``t`` for members with history (x, t_x, T)
-        (FHL 2005, eq. 10)."""
+        (FHL 2005, eq. 10).
+
+        Parameters
+        ----------
+        t : float
+            Length of the future period.
+        frequency, recency, T : array-like
+            Each member's history.
+
+        Returns
+        -------
+        ndarray
+        """
         x, tx, tt = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
         r, al, a, b = self.r, self.alpha, self.a, self.b
         hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, t / (al + tt + t))
@@ -144,7 +177,19 @@ class BGNBDResult(Result):
         return num * self.p_alive(x, tx, tt)
 
     def probability_of_n(self, t, n: int) -> np.ndarray:
-        """P(X(t) = n) for a member observed for ``t`` (FHL 2005, eq. 8)."""
+        """P(X(t) = n) for a member observed for ``t`` (FHL 2005, eq. 8).
+
+        Parameters
+        ----------
+        t : array-like
+            Lengths of time observed.
+        n : int
+            Number of repeat uses.
+
+        Returns
+        -------
+        ndarray
+        """
         t = np.asarray(t, dtype=float)
         r, al, a, b = self.r, self.alpha, self.a, self.b
         q = t / (al + t)
@@ -319,7 +364,17 @@ class BGBBResult(Result):
         return pd.DataFrame({"estimate": est, "se": self.se})
 
     def p_alive(self, frequency, recency, periods) -> np.ndarray:
-        """P(still active after ``periods`` opportunities | x, t_x) (FHS 2010, eq. 11)."""
+        """P(still active after ``periods`` opportunities | x, t_x) (FHS 2010, eq. 11).
+
+        Parameters
+        ----------
+        frequency, recency, periods : array-like
+            Opportunities used, the last one used and the opportunities observed.
+
+        Returns
+        -------
+        ndarray
+        """
         x, tx, n = (np.asarray(v, dtype=float) for v in (frequency, recency, periods))
         al, be, ga, de = self.alpha, self.beta, self.gamma, self.delta
         alive = (special.betaln(al + x, be + n - x) - special.betaln(al, be)

@@ -168,6 +168,20 @@ def loyalty_segments(profile: pd.DataFrame, attitude: str = "attitude_z",
     default): true loyalty (high, high), latent (high attitude, low use), spurious (low
     attitude, high use), no loyalty (low, low). Members missing either score get NaN.
 
+    Parameters
+    ----------
+    profile : DataFrame or LoyaltyProfile
+        One row per member with an attitude and a usage score.
+    attitude, usage : str
+        The two score columns.
+    attitude_quantile, usage_quantile : float
+        Where each dimension is split (0.5: at the median).
+
+    Returns
+    -------
+    Series
+        Categorical ``segment`` per member.
+
     References
     ----------
     Dick, A. S. & Basu, K. (1994). Customer loyalty: toward an integrated conceptual

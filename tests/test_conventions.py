@@ -1,0 +1,244 @@
+"""The house rules, checked on every public function: the signature convention, numpydoc
+Parameters sections, results that carry their counts (never in ``DataFrame.attrs``), and
+column names that are parameters (the whole pipeline runs with every column renamed)."""
+
+import inspect
+import pathlib
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import loyaltylab
+from loyaltylab import (
+    complaints,
+    datasets,
+    drivers,
+    journeys,
+    lapse,
+    metrics,
+    plots,
+    recovery,
+    scales,
+    schema,
+    simulate,
+)
+from loyaltylab._results import Result, TableResult
+
+MODULES = [complaints, datasets, drivers, journeys, lapse, metrics, plots, recovery, scales,
+           schema, simulate]
+#: Data-frame parameters, in the one order they appear in when a function takes several.
+FRAME_ORDER = ["members", "events", "survey", "complaints"]
+FRAMES = {"data", "tenure", "summary", "profile", "table", "result", "effects", *FRAME_ORDER}
+
+
+def _public(module):
+    names = getattr(module, "__all__", None) or [n for n in dir(module) if not n.startswith("_")]
+    for name in names:
+        obj = getattr(module, name)
+        if getattr(obj, "__module__", "").startswith("loyaltylab"):
+            yield f"{module.__name__}.{name}", obj
+
+
+FUNCTIONS = sorted({(n, f) for m in MODULES for n, f in _public(m)
+                    if inspect.isfunction(f)}, key=lambda p: p[0])
+CLASSES = sorted({(n, c) for m in MODULES for n, c in _public(m) if inspect.isclass(c)},
+                 key=lambda p: p[0])
+METHODS = [(f"{n}.{k}", v) for n, c in CLASSES for k, v in vars(c).items()
+           if inspect.isfunction(v) and not k.startswith("_")]
+
+
+def test_the_public_api_is_found():
+    assert len(FUNCTIONS) > 60 and len(METHODS) > 30
+
+
+@pytest.mark.parametrize(("name", "func"), FUNCTIONS, ids=[n for n, _ in FUNCTIONS])
+def test_signature_convention(name, func):
+    """Frames first (members, events, survey, complaints in that order), then column names,
+    then keyword-only options; optional frames are keyword-only."""
+    params = list(inspect.signature(func).parameters.values())
+    positional = [p for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+    frames = [p.name for p in positional if p.name in FRAMES and p.default is p.empty]
+    assert [p.name for p in positional[:len(frames)]] == frames or not frames, (
+        f"{name}: data frames must come first")
+    canon = [f for f in frames if f in FRAME_ORDER]
+    assert canon == sorted(canon, key=FRAME_ORDER.index), f"{name}: frame order {canon}"
+    if name.startswith("loyaltylab.plots."):
+        assert "ax" in {p.name for p in params}, f"{name} must accept ax="
+        return
+    for p in positional:
+        if p.default is p.empty:
+            continue
+        assert p.annotation in ("str", "str | None", "Sequence[str]"), (
+            f"{name}: {p.name!r} has a default but is not a column name; make it "
+            f"keyword-only (after *)")
+    for p in params:
+        if p.name in FRAMES | {"covariates"} and p.default is None:
+            assert p.kind is p.KEYWORD_ONLY, f"{name}: optional frame {p.name!r} keyword-only"
+
+
+def _interval_returning(func) -> bool:
+    doc = inspect.getdoc(func) or ""
+    returns = doc.split("Returns", 1)[-1] if "Returns" in doc else ""
+    return bool(re.search(r"interval|ci_low", returns, re.IGNORECASE))
+
+
+@pytest.mark.parametrize(("name", "func"), FUNCTIONS + METHODS,
+                         ids=[n for n, _ in FUNCTIONS + METHODS])
+def test_docstrings_have_parameters_and_returns(name, func):
+    doc = inspect.getdoc(func) or ""
+    params = [p for p in inspect.signature(func).parameters if p != "self"]
+    if params:
+        assert "Parameters\n----------" in doc, f"{name} lacks a numpydoc Parameters section"
+        for p in params:
+            assert re.search(rf"\b{p}\b", doc.split("Parameters", 1)[1]), (
+                f"{name}: parameter {p!r} is not documented")
+    if not name.startswith("loyaltylab.plots.") and "to_frame" not in name:
+        assert "Returns\n-------" in doc or not params, f"{name} lacks a Returns section"
+    if _interval_returning(func) and not name.startswith("loyaltylab.plots."):
+        ci = inspect.signature(func).parameters.get("ci")
+        assert ci is not None and ci.kind is ci.KEYWORD_ONLY, (
+            f"{name} returns an interval: it needs a keyword-only ci=")
+
+
+def test_no_results_in_dataframe_attrs():
+    """pandas drops or deep-copies ``DataFrame.attrs``: counts live on result objects."""
+    root = pathlib.Path(loyaltylab.__file__).parent
+    hits = [f"{p.name}:{i}" for p in root.rglob("*.py")
+            for i, line in enumerate(p.read_text().splitlines(), 1)
+            if re.search(r"\.attrs(\[|\.update|\s*=)", line)]
+    assert hits == []
+
+
+def _frames_in(obj):
+    if isinstance(obj, pd.DataFrame | pd.Series):
+        yield obj
+    elif isinstance(obj, Result):
+        for v in vars(obj).values():
+            yield from _frames_in(v)
+    elif isinstance(obj, tuple | list):
+        for v in obj:
+            yield from _frames_in(v)
+
+
+def test_results_are_frozen_with_counts_and_html(lib):
+    t = lapse.tenure_table(lib.members, lib.as_of)
+    results = [t, lapse.retention_curves(t, "tenure", "has_lapsed", by="member_type"),
+               metrics.usage_summary(lib.members, lib.visits, lib.as_of),
+               metrics.evangelists(lib.survey), scales.item_analysis(
+                   lib.survey, scales.STANDARD_SCALES["switching"]),
+               metrics.nps(lib.survey), complaints.delay_and_satisfaction(
+                   lib.survey, lib.complaints,
+                   scales.score(lib.survey, scales.STANDARD_SCALES["satisfaction"]))]
+    for r in results:
+        assert isinstance(r, Result)
+        assert isinstance(r.to_frame(), pd.DataFrame) and isinstance(r.summary(), pd.DataFrame)
+        assert "<table" in r._repr_html_() and r.counts
+        with pytest.raises(AttributeError):
+            r.n = 0  # frozen
+        for frame in _frames_in(r):
+            assert frame.attrs == {}
+
+
+# --- every column renamed ------------------------------------------------------------------
+
+RENAME = {
+    "members": {"member_id": "borrowernumber", "joined": "dateenrolled", "lapsed": "expired",
+                "member_type": "categorycode"},
+    "visits": {"member_id": "borrowernumber", "date": "datetime"},
+    "survey": {"member_id": "borrowernumber", "date": "answered", "recommend": "q_nps",
+               "referrals": "q_referred"},
+    "complaints": {"member_id": "borrowernumber", "date": "filed", "category": "factor",
+                   "response_hours": "hours", "resolved": "fixed"},
+}
+
+
+@pytest.fixture(scope="module")
+def renamed(lib):
+    return {k: getattr(lib, k).rename(columns=v) for k, v in RENAME.items()}
+
+
+def _same(a, b):
+    """Equal values, whatever the column names."""
+    a, b = (x.to_frame() if isinstance(x, Result) else x for x in (a, b))
+    a, b = (pd.DataFrame(np.asarray(x, dtype=object)).infer_objects() for x in (a, b))
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_lapse_functions_with_every_column_renamed(lib, renamed):
+    m = renamed["members"]
+    cols = {"member": "borrowernumber", "joined": "dateenrolled", "lapsed": "expired"}
+    t0 = lapse.tenure_table(lib.members, lib.as_of)
+    t1 = lapse.tenure_table(m, lib.as_of, **cols)
+    _same(t0.data["tenure"], t1.data["tenure"])
+    c0 = lapse.cohort_table(lib.members, lib.as_of)
+    c1 = lapse.cohort_table(m, lib.as_of, joined="dateenrolled", lapsed="expired")
+    _same(c0, c1)
+    p0 = lapse.person_period(t0, events=lib.visits, complaints=lib.complaints)
+    p1 = lapse.person_period(t1, "borrowernumber", "dateenrolled", date="datetime",
+                             events=renamed["visits"],
+                             complaints=renamed["complaints"].rename(columns={
+                                 "datetime": "x", "filed": "datetime"}))
+    _same(p0.data["visits_last_period"], p1.data["visits_last_period"])
+    _same(p0.data["complaints_to_date"], p1.data["complaints_to_date"])
+    i0 = lapse.inactivity_lapse(lib.visits, lib.as_of, members=lib.members)
+    i1 = lapse.inactivity_lapse(renamed["visits"], lib.as_of, "borrowernumber", "datetime",
+                                "dateenrolled", members=m)
+    _same(i0.data["tenure"], i1.data["tenure"])
+    r0 = lapse.rfm_summary(lib.visits, calibration_end="2023-12-31")
+    r1 = lapse.rfm_summary(renamed["visits"], "borrowernumber", "datetime",
+                           calibration_end="2023-12-31")
+    _same(r0, r1)
+    f0 = lapse.fit_bgnbd(r0)
+    f1 = lapse.fit_bgnbd(r1.data.rename(columns={"frequency": "x", "recency": "t_x",
+                                                 "T": "age"}), "x", "t_x", "age")
+    assert f0.loglik == f1.loglik
+
+
+def test_metrics_with_every_column_renamed(lib, renamed):
+    m, v, s = renamed["members"], renamed["visits"], renamed["survey"]
+    cols = dict(member="borrowernumber", joined="dateenrolled", lapsed="expired")
+    _same(metrics.check_events(lib.members, lib.visits, lib.as_of).data["date"],
+          metrics.check_events(m, v, lib.as_of, date="datetime", **cols).data["datetime"])
+    _same(metrics.usage_summary(lib.members, lib.visits, lib.as_of),
+          metrics.usage_summary(m, v, lib.as_of, date="datetime", **cols))
+    _same(metrics.retention_rate(lib.members, lib.as_of, by="member_type"),
+          metrics.retention_rate(m, lib.as_of, by="categorycode", **cols))
+    _same(metrics.retention_rate(lib.members, lib.as_of, basis="activity", events=lib.visits),
+          metrics.retention_rate(m, lib.as_of, date="datetime", basis="activity", events=v,
+                                 **cols))
+    _same(metrics.loyalty_profile(lib.members, lib.visits, lib.survey, lib.as_of),
+          metrics.loyalty_profile(m, v, s, lib.as_of, date="datetime", **cols))
+    _same(metrics.nps(lib.survey), metrics.nps(s, "q_nps"))
+    _same(metrics.evangelists(lib.survey), metrics.evangelists(s, "q_nps", "q_referred"))
+
+
+def test_complaint_functions_with_every_column_renamed(lib, renamed):
+    m, c, s = renamed["members"], renamed["complaints"], renamed["survey"]
+    cols = dict(member="borrowernumber", date="filed", category="factor",
+                joined="dateenrolled", lapsed="expired")
+    _same(complaints.complaint_rates(lib.members, lib.complaints, lib.as_of, by="branch"),
+          complaints.complaint_rates(m, c, lib.as_of, by="branch", **cols))
+    _same(complaints.response_times(lib.complaints),
+          complaints.response_times(c, hours="hours"))
+    e0 = recovery.complaint_episodes(lib.members, lib.complaints, lib.as_of)
+    e1 = recovery.complaint_episodes(m, c, lib.as_of, resolved="fixed", hours="hours", **cols)
+    _same(e0.data.drop(columns="member_id"), e1.data.drop(columns="borrowernumber"))
+    sat = scales.score(lib.survey, scales.STANDARD_SCALES["satisfaction"])
+    d0 = complaints.delay_and_satisfaction(lib.survey, lib.complaints, sat)
+    d1 = complaints.delay_and_satisfaction(
+        s.rename(columns={"answered": "filed"}), c, sat, "borrowernumber", "filed", "hours",
+        "fixed")
+    _same(d0, d1)
+    r0 = recovery.recovery_curves(lib.members, lib.complaints, lib.as_of)
+    r1 = recovery.recovery_curves(m, c, lib.as_of, resolved="fixed", **cols)
+    _same(r0, r1)
+
+
+def test_tables_of_results_are_accepted_where_frames_are(lib):
+    t = lapse.tenure_table(lib.members, lib.as_of)
+    a = lapse.retention_curves(t, "tenure", "has_lapsed")
+    b = lapse.retention_curves(t.data, "tenure", "has_lapsed")
+    _same(a, b)
+    assert isinstance(t, TableResult) and len(t) == len(lib.members)
