@@ -3,10 +3,22 @@ offending rows, an example value and how to fix it. Every public function calls 
 
 from __future__ import annotations
 
+import datetime as _dt
+import re
+import warnings
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+
+#: Date layouts recognised in error messages (the package itself reads only ISO dates
+#: unless told the format, because 01/06/2024 is 1 June in Europe and 6 January in the US).
+_DATE_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y", "%Y/%m/%d",
+                 "%d/%m/%y", "%m/%d/%y", "%Y%m%d")
+_ISO = re.compile(r"^\s*\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+                  r"(Z|[+-]\d{2}:?\d{2})?\s*$")
+#: Codes survey software commonly writes for "no answer" / "don't know".
+_MISSING_CODES = (99, 98, 97, 999, 998, 9999, -9, -99, -999, -1, 88, 888)
 
 
 def _example(values: pd.Series) -> str:
@@ -27,6 +39,13 @@ def frame(data: object, name: str = "data", *, allow_empty: bool = False) -> pd.
         )
     if not allow_empty and len(data) == 0:
         raise ValueError(f"{name} is empty (0 rows); pass a table with at least one row")
+    if not data.index.is_unique:
+        # Label-based alignment on a repeated index multiplies rows silently: refuse.
+        rep = data.index[data.index.duplicated(keep=False)]
+        raise ValueError(
+            f"{name} has a repeated index: {len(rep)} rows share a label with another row "
+            f"(e.g. {rep[0]!r}); give each row its own label with "
+            f"{name}.reset_index(drop=True) (or set a unique id as the index)")
     return data
 
 
@@ -50,14 +69,21 @@ def numeric(
     hi: float | None = None,
     integer: bool = False,
     allow_missing: bool = True,
+    allow_bool: bool = True,
     purpose: str = "this analysis",
 ) -> pd.Series:
     """Return ``data[column]`` as float, raising on text, out-of-range or non-integer values.
 
     Missing values are kept as NaN (callers count and report them) unless
-    ``allow_missing`` is False.
+    ``allow_missing`` is False. A True/False column is refused when ``allow_bool`` is False
+    (where a rating is expected, True would silently count as 1).
     """
     s = data[column]
+    if not allow_bool and (s.dtype == bool or pd.api.types.is_bool_dtype(s.dtype) or (
+            s.dtype == object and s.map(lambda v: isinstance(v, bool | np.bool_)).any())):
+        raise TypeError(
+            f"column {column!r} holds True/False values, not ratings ({len(s)} rows); "
+            f"{purpose} needs the numeric answers: pass the rating column, not a yes/no one")
     if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == bool:
         s = s.astype(object)
     if not pd.api.types.is_numeric_dtype(s):
@@ -100,26 +126,121 @@ def numeric(
     return s
 
 
+def _guess_format(values: pd.Series) -> list[str]:
+    """The layouts in :data:`_DATE_FORMATS` that read every value (for error messages)."""
+    sample = values.dropna().astype(str).iloc[:2000]
+    ok = []
+    for fmt in _DATE_FORMATS:
+        if pd.to_datetime(sample, format=fmt, errors="coerce").notna().all():
+            ok.append(fmt)
+    return ok
+
+
+def naive(s: pd.Series) -> pd.Series:
+    """Drop a timezone, keeping each timestamp's local wall-clock time.
+
+    Library events are dated in the library's own time: a loan at 23:30 in Paris belongs to
+    that Paris day, so the local time is kept rather than converted to UTC.
+    """
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        return s.dt.tz_localize(None)
+    return s
+
+
 def dates(data: pd.DataFrame, column: str, *, allow_missing: bool = True,
-          purpose: str = "this analysis") -> pd.Series:
-    """Return ``data[column]`` as datetime64, raising on unparseable entries."""
+          purpose: str = "this analysis", date_format: str | None = None) -> pd.Series:
+    """Return ``data[column]`` as timezone-naive datetime64, raising on unparseable entries.
+
+    Text is read as ISO 8601 (``YYYY-MM-DD``) unless ``date_format`` is given; any other
+    layout is an error that names the layout the values appear to have (day/month order is
+    never guessed). Timezone-aware values keep their local wall-clock time (:func:`naive`).
+    """
     s = data[column]
     if pd.api.types.is_datetime64_any_dtype(s):
         out = s
     else:
-        out = pd.to_datetime(s, errors="coerce", format="ISO8601")
+        fmt = "ISO8601" if date_format is None else date_format
+        if s.dtype == object and s.map(lambda v: isinstance(v, pd.Timestamp | _dt.datetime)
+                                       ).any():
+            # Python datetimes, possibly with mixed timezones: keep each one's wall time.
+            out = pd.to_datetime(s.map(lambda v: v.replace(tzinfo=None)
+                                       if isinstance(v, _dt.datetime) else v),
+                                 errors="coerce", format="mixed")
+        else:
+            out = pd.to_datetime(s, errors="coerce", format=fmt, utc=False)
         bad = s[out.isna() & s.notna()]
         if len(bad):
+            if date_format is not None:
+                how = f"they do not match date_format {date_format!r}"
+            else:
+                fits = _guess_format(s)
+                dm = {"%d/%m/%Y", "%m/%d/%Y"} <= set(fits) or {"%d/%m/%y", "%m/%d/%y"} <= set(
+                    fits)
+                if dm:
+                    how = ("day and month order is ambiguous (every value reads both as "
+                           "day/month and as month/day); say which with date_format "
+                           "(e.g. '%d/%m/%Y' or '%m/%d/%Y') in loyaltylab.intake, or convert "
+                           "with pd.to_datetime(..., format=...)")
+                elif fits:
+                    how = (f"they look like {fits[0]!r}: convert with pd.to_datetime(data["
+                           f"{column!r}], format={fits[0]!r}) or read the file with "
+                           f"loyaltylab.intake (date_format={fits[0]!r})")
+                else:
+                    how = "use ISO form YYYY-MM-DD or convert with pd.to_datetime(..., format=...)"
             raise TypeError(
                 f"column {column!r} has {len(bad)} value(s) that are not dates "
-                f"(e.g. {_example(bad)}); {purpose} needs dates: use ISO form YYYY-MM-DD"
+                f"(e.g. {_example(bad)}); {purpose} needs dates: {how}"
             )
+        if isinstance(out.dtype, pd.DatetimeTZDtype) or out.dtype == object:
+            out = pd.to_datetime(out.map(lambda v: v.replace(tzinfo=None)
+                                         if isinstance(v, _dt.datetime) else v))
+    out = naive(out)
     if not allow_missing and out.isna().any():
         raise ValueError(
             f"column {column!r} has {int(out.isna().sum())} missing date(s); "
             f"{purpose} needs a date in every row"
         )
     return out
+
+
+def as_of(value: object, name: str = "as_of") -> pd.Timestamp:
+    """Parse a cut-off date as strictly as date columns: a Timestamp, datetime, date or an
+    ISO string (``"2024-06-01"``). ``"01/06/2024"`` is refused (1 June or 6 January?)."""
+    if isinstance(value, str):
+        if not _ISO.match(value):
+            raise ValueError(
+                f"{name}={value!r} is not an ISO date (YYYY-MM-DD); its day/month order would "
+                f"be a guess: write it as 'YYYY-MM-DD' (e.g. '2024-06-01')")
+        ts = pd.Timestamp(value)
+    elif isinstance(value, pd.Timestamp | _dt.date | np.datetime64):
+        ts = pd.Timestamp(value)
+    else:
+        raise TypeError(f"{name} must be a date (e.g. '2024-06-01' or a pd.Timestamp), "
+                        f"got {type(value).__name__}")
+    if ts is pd.NaT or pd.isna(ts):
+        raise ValueError(f"{name} is missing (NaT); give the date the data end")
+    return ts.tz_localize(None) if ts.tzinfo is not None else ts
+
+
+def item_codes(x: pd.DataFrame, purpose: str) -> None:
+    """Warn when an item holds a value that looks like a "no answer" code (99, -9, ...) far
+    outside its other values: with no response range given, nothing else would catch it."""
+    for c in x.columns:
+        v = x[c].dropna()
+        for code in _MISSING_CODES:
+            hit = v == code
+            if hit.any() and not hit.all():
+                rest = v[~hit]
+                far = rest.max() < code / 4 if code > 0 else rest.min() >= 0
+                if far:
+                    warnings.warn(
+                        f"column {c!r} has {int(hit.sum())} value(s) {code} far outside its "
+                        f"other values ({rest.min():g} to {rest.max():g}): probably a "
+                        f"'no answer' code; {purpose} treats it as a rating. Pass low= and "
+                        f"high= (or a Scale) to check the range, or declare the code missing "
+                        f"with loyaltylab.intake.read_survey(missing_codes=...)",
+                        UserWarning, stacklevel=4)
+                    break
 
 
 def unique(data: pd.DataFrame, column: str, what: str = "id") -> None:

@@ -95,8 +95,11 @@ def _items(data: pd.DataFrame, items: Sequence[str] | Scale, purpose: str,
     if reverse and (low is None or high is None):
         raise ValueError("reverse-coding needs the response range: pass low= and high= "
                          "or a Scale")
-    cols = {c: _validate.numeric(data, c, lo=low, hi=high, purpose=purpose) for c in items}
+    cols = {c: _validate.numeric(data, c, lo=low, hi=high, allow_bool=False, purpose=purpose)
+            for c in items}
     out = pd.DataFrame(cols, index=data.index)
+    if low is None or high is None:
+        _validate.item_codes(out, purpose)
     for c in reverse:
         out[c] = low + high - out[c]
     return out
@@ -244,6 +247,15 @@ def cronbach_alpha(
                          f"respondents; alpha is undefined: drop them")
     a = _alpha_from_cov(cov)
     corr = np.corrcoef(complete.to_numpy(), rowvar=False)
+    if a < 0:
+        total = complete.sum(axis=1)
+        rest = {c: np.corrcoef(complete[c], total - complete[c])[0, 1] for c in complete}
+        worst = min(rest, key=rest.get)
+        warnings.warn(
+            f"alpha is negative ({a:.3f}): the items correlate negatively on average, so an "
+            f"item is probably reverse-worded (lowest item-rest correlation: {worst!r}, "
+            f"r = {rest[worst]:.2f}); reverse-code it (reverse=[...] with low= and high=, or a "
+            f"Scale) and check the item wording", UserWarning, stacklevel=2)
     rbar = (corr.sum() - k) / (k * (k - 1))
     std_alpha = k * rbar / (1 + (k - 1) * rbar)
     df1, df2 = n - 1, (n - 1) * (k - 1)

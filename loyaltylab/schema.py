@@ -127,7 +127,7 @@ def membership_end(
     _validate.columns(members, cols, "the end of each membership", "members")
     if member is not None:
         _validate.unique(members, member, "member")
-    as_of = pd.Timestamp(as_of)
+    as_of = _validate.as_of(as_of)
     start = _validate.dates(members, joined, allow_missing=False, purpose="tenure")
     stop = _validate.dates(members, lapsed, purpose="tenure")
     late = start > as_of

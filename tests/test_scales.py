@@ -121,6 +121,7 @@ def test_score_rule_and_pomp():
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.lists(st.integers(1, 5), min_size=4, max_size=4), min_size=6, max_size=40),
        st.permutations(range(4)))
+@pytest.mark.filterwarnings("ignore:alpha is negative:UserWarning")
 def test_alpha_invariant_to_item_order(rows, perm):
     df = pd.DataFrame(rows, columns=list("abcd"))
     if (df.var() == 0).any():

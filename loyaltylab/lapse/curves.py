@@ -14,7 +14,7 @@ from lifelines.statistics import multivariate_logrank_test, pairwise_logrank_tes
 
 from loyaltylab import _stats, _validate
 from loyaltylab._results import Result
-from loyaltylab.schema import DAYS_PER_MONTH, JOINED, LAPSED, membership_end
+from loyaltylab.schema import JOINED, LAPSED, membership_end
 
 _ALL = "all members"
 
@@ -342,13 +342,18 @@ def cohort_table(
         _validate.one_of(cohort_period, "cohort_period", ["year", "quarter", "month"])]
     months = {"year": 12, "quarter": 3, "month": 1}[
         _validate.one_of(period, "period", ["year", "quarter", "month"])]
-    as_of = pd.Timestamp(as_of)
+    as_of = _validate.as_of(as_of)
     span = membership_end(members, as_of, None, joined, lapsed)
     start = span["joined"]
     # a lapse after as_of is not known on as_of: the member is still there (censored)
     stop = span["end"].where(span["has_lapsed"])
     coh = start.dt.to_period(freq)
-    n_max = int(((as_of - start.min()).days / DAYS_PER_MONTH) // months)
+    first = start.min()
+    # whole calendar months from the first join to as_of, so that a period ending exactly
+    # on as_of is kept (a day count divided by an average month length loses it)
+    whole = (as_of.year - first.year) * 12 + as_of.month - first.month - int(
+        (as_of.day, as_of.time()) < (first.day, first.time()))
+    n_max = whole // months
     rows = []
     for k in range(n_max + 1):
         mark = start + pd.DateOffset(months=months * k) if k else start

@@ -28,6 +28,10 @@ _MODELS = {"cox": CoxPHFitter, "weibull": WeibullAFTFitter,
            "loglogistic": LogLogisticAFTFitter, "lognormal": LogNormalAFTFitter}
 
 
+#: Most categories a categorical covariate may have (each becomes a coefficient).
+_MAX_LEVELS = 50
+
+
 def _design(data: pd.DataFrame, covariates: Sequence[str], standardize: bool):
     """Numeric design matrix: categories become indicators against their first level;
     continuous columns (more than two distinct values) are divided by their SD when
@@ -35,8 +39,19 @@ def _design(data: pd.DataFrame, covariates: Sequence[str], standardize: bool):
     cols, scales = {}, {}
     for c in covariates:
         s = data[c]
+        if s.dtype == object:
+            nums = pd.to_numeric(s, errors="coerce")
+            if nums.notna().sum() >= 0.8 * s.notna().sum():
+                # mostly numbers with a few words: a numeric column with typos, not categories
+                _validate.numeric(data, c, purpose="a lapse model")
         if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object:
             cat = s.astype("category")
+            n_levels = len(cat.cat.categories)
+            if n_levels > _MAX_LEVELS:
+                raise ValueError(
+                    f"column {c!r} has {n_levels} distinct values ({len(s)} rows); a covariate "
+                    f"with more than {_MAX_LEVELS} categories cannot be estimated: is it an id, "
+                    f"or numbers stored as text? Convert it with pd.to_numeric or group levels")
             if cat.isna().any():
                 raise ValueError(f"column {c!r} has {int(cat.isna().sum())} missing value(s); "
                                  f"drop or fill them before fitting")

@@ -54,24 +54,31 @@ def rfm_summary(events: pd.DataFrame, member: str = MEMBER, date: str = DATE, *,
         ``.data`` indexed by member: ``frequency`` (repeat use days in the calibration
         period), ``recency`` (time from first to last use), ``T`` (time from first use to
         ``calibration_end``), in ``unit``; and ``holdout_frequency`` / ``holdout_T`` when a
-        holdout is given. Members whose first use falls after ``calibration_end`` are left
-        out and counted in ``.excluded``.
+        holdout is given. Members whose first use falls after ``calibration_end`` and
+        events with no member id are left out and counted in ``.excluded``.
     """
     events = _validate.frame(events, "events")
     _validate.columns(events, [member, date], "an RFM summary", "events")
     scale = _UNITS[_validate.one_of(unit, "unit", list(_UNITS))]
-    cal = pd.Timestamp(calibration_end)
+    cal = _validate.as_of(calibration_end, "calibration_end")
+    if holdout_end is not None:
+        hold = _validate.as_of(holdout_end, "holdout_end")
+        if hold <= cal:
+            raise ValueError(f"holdout_end ({hold.date()}) must be after calibration_end "
+                             f"({cal.date()}): the hold-out period follows the calibration one")
     d = _validate.dates(events, date, allow_missing=False, purpose="an RFM summary").dt.floor("D")
-    days = pd.DataFrame({"m": events[member].to_numpy(), "d": d.to_numpy()}).drop_duplicates()
+    no_id = events[member].isna().to_numpy()
+    days = pd.DataFrame({"m": events[member].to_numpy()[~no_id],
+                         "d": d.to_numpy()[~no_id]}).drop_duplicates()
     first = days.groupby("m")["d"].min()
     cal_days = days[days["d"] <= cal]
     g = cal_days.groupby("m")["d"]
     out = pd.DataFrame({"frequency": g.size() - 1,
                         "recency": (g.max() - first.reindex(g.max().index)).dt.days / scale})
     out["T"] = (cal - first.reindex(out.index)).dt.days / scale
-    excluded = {"members whose first use is after calibration_end": int((first > cal).sum())}
+    excluded = {"members whose first use is after calibration_end": int((first > cal).sum()),
+                "events with no member id": int(no_id.sum())}
     if holdout_end is not None:
-        hold = pd.Timestamp(holdout_end)
         h = days[(days["d"] > cal) & (days["d"] <= hold)].groupby("m").size()
         out["holdout_frequency"] = h.reindex(out.index, fill_value=0).astype(np.int64)
         out["holdout_T"] = (hold - cal).days / scale

@@ -160,7 +160,7 @@ def inactivity_lapse(
     events = _validate.frame(events, "events")
     _validate.columns(events, [member, date], "inactivity-based lapse", "events")
     inactive_days = _validate.positive_int(inactive_days, "inactive_days")
-    as_of = pd.Timestamp(as_of)
+    as_of = _validate.as_of(as_of)
     d = _validate.dates(events, date, allow_missing=False, purpose="inactivity-based lapse")
     keep = d <= as_of
     ids = events[member].to_numpy()[keep.to_numpy()]

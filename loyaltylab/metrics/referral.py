@@ -64,7 +64,7 @@ class NPSResult(Result):
 def _ratings(data: pd.DataFrame, column: str) -> tuple[np.ndarray, int]:
     data = _validate.frame(data)
     _validate.columns(data, [column], "the Net Promoter Score")
-    x = _validate.numeric(data, column, lo=0, hi=10, integer=True,
+    x = _validate.numeric(data, column, lo=0, hi=10, integer=True, allow_bool=False,
                           purpose="the Net Promoter Score (0-10 likelihood to recommend)")
     n_missing = int(x.isna().sum())
     x = x.dropna().to_numpy()

@@ -255,7 +255,7 @@ def retention_rate(
     if by is not None and cohort_period is not None:
         raise ValueError("give by= (a column) or cohort_period= (cohorts by join date), "
                          "not both")
-    as_of = pd.Timestamp(as_of)
+    as_of = _validate.as_of(as_of)
     span = membership_end(members, as_of, member, joined, lapsed)
     joined_d = span["joined"]
     if cohort_period is not None:

@@ -50,7 +50,8 @@ def top_box(data: pd.DataFrame, items: Sequence[str], *, top: int = 2, low: floa
     top = _validate.positive_int(top, "top")
     rows = []
     for c in items:
-        x = _validate.numeric(data, c, lo=low, hi=high, integer=True, purpose="top-box shares")
+        x = _validate.numeric(data, c, lo=low, hi=high, allow_bool=False, integer=True,
+                              purpose="top-box shares")
         ok = x.dropna()
         k, n = int((ok > high - top).sum()), len(ok)
         lo, hi = _stats.wilson(k, n, ci)
@@ -137,7 +138,7 @@ def satisfaction_index(
     ci = _validate.probability(ci, "ci")
     items = list(items)
     _validate.columns(data, items, "a satisfaction index")
-    x = pd.DataFrame({c: _validate.numeric(data, c, lo=low, hi=high,
+    x = pd.DataFrame({c: _validate.numeric(data, c, lo=low, hi=high, allow_bool=False,
                                            purpose="a satisfaction index") for c in items})
     complete = x.dropna()
     if isinstance(weights, str):
@@ -213,7 +214,8 @@ def service_gaps(
             cols = {k: p.format(item=stem) for k, p in
                     (("min", minimum), ("des", desired), ("per", perceived))}
             _validate.columns(data, cols.values(), "service gaps")
-            v = {k: _validate.numeric(data, c, lo=low, hi=high, purpose="service gaps")
+            v = {k: _validate.numeric(data, c, lo=low, hi=high, allow_bool=False,
+                                      purpose="service gaps")
                  for k, c in cols.items()}
             for k in parts:
                 parts[k].append(v[k])
