@@ -9,15 +9,18 @@ STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: lab test lint unit nbval notebooks datasets benchmarks clean
+.PHONY: lab test lint unit nbval notebooks datasets benchmarks constraints clean
 
-$(STAMP): pyproject.toml
+# constraints.txt pins the exact versions the stored notebook outputs were computed with:
+# strict nbval compares every digit, and a new numpy or scipy release can move the last one.
+# Regenerate it (make constraints) together with `make notebooks` when upgrading.
+$(STAMP): pyproject.toml constraints.txt
 	@if [ ! -x $(BIN)/python ]; then \
 		echo ">> creating $(VENV) with $(PYTHON)"; \
 		$(PYTHON) -m venv $(VENV); \
 	fi
 	@echo ">> installing loyaltylab (editable) with the lab and test extras into $(VENV)"
-	$(BIN)/python -m pip install --progress-bar on -e ".[lab,test]"
+	$(BIN)/python -m pip install --progress-bar on -c constraints.txt -e ".[lab,test]"
 	@touch $(STAMP)
 	@echo ">> $(VENV) is ready"
 
@@ -52,6 +55,9 @@ datasets: $(STAMP)
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+constraints: $(STAMP)
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^loyaltylab' > constraints.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache dist build

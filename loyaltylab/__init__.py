@@ -9,6 +9,7 @@ from loyaltylab import (
     complaints,
     datasets,
     drivers,
+    intake,
     journeys,
     lapse,
     metrics,
@@ -22,6 +23,7 @@ from loyaltylab._environment import notebook_setup, show_versions
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "complaints", "datasets", "drivers", "journeys", "lapse", "metrics",
+__all__ = ["__version__", "complaints", "datasets", "drivers", "intake", "journeys", "lapse",
+           "metrics",
            "notebook_setup", "plots", "recovery", "scales", "schema", "show_versions",
            "simulate"]

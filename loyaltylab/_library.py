@@ -74,7 +74,9 @@ class LibraryData:
     """A library's tidy tables: ``members``, ``visits``, ``survey``, ``complaints``.
 
     ``truth`` holds the generating values when the data were simulated. ``as_of`` is the date
-    the data end: members still active then are right-censored.
+    the data end: members still active then are right-censored. Data read from a library's
+    own files (:mod:`loyaltylab.intake`) carry the ``intake`` report of what reading did, and
+    the survey ``scales`` the spec declared.
     """
 
     members: pd.DataFrame
@@ -84,6 +86,10 @@ class LibraryData:
     as_of: pd.Timestamp
     truth: LibraryTruth | None = None
     name: str = "library"
+    #: What reading the source files did (``loyaltylab.intake``); None for shipped data.
+    intake: object | None = None
+    #: Survey scales declared with the data (``loyaltylab.intake.read_spec``), by name.
+    scales: dict = field(default_factory=dict)
 
     def __repr__(self) -> str:
         lapsed = int(self.members["lapsed"].notna().sum())
@@ -91,8 +97,13 @@ class LibraryData:
             f"LibraryData({self.name!r}: {len(self.members):,} members ({lapsed:,} lapsed), "
             f"{len(self.visits):,} use events, {len(self.survey):,} survey responses, "
             f"{len(self.complaints):,} complaints; as of {self.as_of.date()}; "
-            f"truth {'included' if self.truth is not None else 'not included'})"
+            f"{self._origin()})"
         )
+
+    def _origin(self) -> str:
+        if self.intake is not None:
+            return "read from files, see .intake"
+        return f"truth {'included' if self.truth is not None else 'not included'}"
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """The four tables by name."""

@@ -1,19 +1,139 @@
-"""Regenerate the shipped simulated library: ``python -m loyaltylab._make_datasets datasets``."""
+"""Regenerate the shipped data sets: ``python -m loyaltylab._make_datasets datasets``.
+
+Writes ``<root>/library`` (the simulated library) and ``<root>/koha_example`` (a Koha-style
+export of 1,500 of its members, with the mess real exports have; see its datasheet).
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from loyaltylab._library import LibraryData
 from loyaltylab.simulate import SHIPPED, library, write
+
+_CATEGORY = {"adult": "AD", "family": "FAM", "senior": "SEN", "student": "ST"}
+_BRANCH = {"Central": "CPL", "East": "EAST", "North": "NORTH", "South": "SOUTH", "West": "WEST"}
+_SURVEY_ITEMS = ["sat1", "sat2", "sat3", "rel1", "rel2", "rel3", "rel4", "sw1", "sw2", "sw3",
+                 "sw4", "ref1", "ref2", "ref3", "recommend"]
+
+
+def _stamp(dates: pd.Series, rng: np.random.Generator) -> pd.Series:
+    secs = rng.integers(9 * 3600, 19 * 3600, len(dates))
+    return (pd.to_datetime(dates) + pd.to_timedelta(secs, unit="s")).dt.strftime(
+        "%Y-%m-%d %H:%M:%S")
+
+
+def koha_example(lib: LibraryData, folder: Path, n_members: int = 1500, seed: int = 2024
+                 ) -> None:
+    """Write a Koha-style export of the first ``n_members`` members of ``lib``.
+
+    The truth is the simulated library itself; the mess is planted and listed in the
+    datasheet, so that every line of the intake report can be checked.
+    """
+    rng = np.random.default_rng(seed)
+    as_of = lib.as_of
+    m = lib.members[lib.members["member_id"] <= n_members].copy()
+    bn = m["member_id"].to_numpy()
+    exp = m["lapsed"].copy()
+    active = exp.isna()
+    # a running membership expires on its next anniversary after as_of
+    years = np.ceil(((as_of - m["joined"]).dt.days + 1) / 365.25).astype(int)
+    anniv = [j + pd.DateOffset(years=int(y)) for j, y in zip(m["joined"], years, strict=True)]
+    exp[active] = pd.Series(anniv, index=m.index)[active]
+    # ten running members whose card expired days before as_of: they renew in the grace period
+    grace = m.index[active][:10]
+    exp[grace] = as_of - pd.to_timedelta(rng.integers(3, 25, len(grace)), unit="D")
+    # the library deletes patrons two years after their card expired (a privacy clean-up) ...
+    deleted = m["lapsed"].notna() & (m["lapsed"] < as_of - pd.DateOffset(years=2))
+    updated = (m["lapsed"] + pd.DateOffset(years=2)).where(deleted)
+    # ... and closed 25 accounts on request before the card expired: Koha keeps the
+    # original expiry date, and the deletion date in updated_on
+    closed = m.index[m["lapsed"].notna() & ~deleted][:25]
+    deleted[closed] = True
+    updated[closed] = m.loc[closed, "lapsed"]
+    exp[closed] = m.loc[closed, "lapsed"] + pd.to_timedelta(
+        rng.integers(30, 300, len(closed)), unit="D")
+    rows = pd.DataFrame({
+        "borrowernumber": bn,
+        "cardnumber": [f"2300{b:06d}" for b in bn],
+        "categorycode": m["member_type"].map(_CATEGORY).to_numpy(),
+        "branchcode": m["branch"].map(_BRANCH).to_numpy(),
+        "sex": rng.choice(["F", "M", ""], len(m), p=[0.52, 0.43, 0.05]),
+        "dateenrolled": m["joined"].dt.strftime("%Y-%m-%d").to_numpy(),
+        "dateexpiry": exp.dt.strftime("%Y-%m-%d").to_numpy(),
+        "updated_on": _stamp(updated.fillna(as_of), rng).to_numpy(),
+    })
+    rows.loc[~deleted.to_numpy(), "updated_on"] = _stamp(
+        pd.Series(as_of - pd.to_timedelta(rng.integers(0, 400, int((~deleted).sum())),
+                                          unit="D")), rng).to_numpy()
+    rows.loc[~deleted.to_numpy() & (exp > as_of).to_numpy(), "updated_on"] = _stamp(
+        pd.Series([as_of] * int((~deleted & (exp > as_of)).sum())), rng).to_numpy()
+    borrowers = rows[~deleted.to_numpy()].copy()
+    gone = rows[deleted.to_numpy()].copy()
+    # planted mess: a migrated record with an unknown enrolment date, an expiry typed before
+    # the enrolment, three rows exported twice, and four deleted patrons also still listed
+    borrowers.iloc[0, borrowers.columns.get_loc("dateenrolled")] = "0000-00-00"
+    borrowers.iloc[1, borrowers.columns.get_loc("dateexpiry")] = "2001-01-01"
+    borrowers = pd.concat([borrowers, borrowers.iloc[[5, 6, 7]]], ignore_index=True)
+    cleaned = gone[~gone["borrowernumber"].isin(bn[np.isin(m.index, closed)])]
+    borrowers = pd.concat([borrowers, cleaned.iloc[[0, 1, 2, 3]]], ignore_index=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    borrowers.to_csv(folder / "borrowers.csv", index=False)
+    gone.to_csv(folder / "deletedborrowers.csv", index=False)
+    # statistics: a loan is an issue and later a return (some renewed); a visit is recorded
+    # as local use; e-loans are issues at the ONLINE branch; events are not in Koha
+    v = lib.visits[lib.visits["member_id"] <= n_members]
+    v = v[v["kind"] != "event"]
+    br = m.set_index("member_id")["branch"].map(_BRANCH)
+    kind = v["kind"].astype(str).map({"loan": "issue", "e-loan": "issue", "visit": "localuse"})
+    st = pd.DataFrame({"datetime": _stamp(v["date"], rng).to_numpy(),
+                       "branch": np.where(v["kind"] == "e-loan", "ONLINE",
+                                          br.reindex(v["member_id"]).to_numpy()),
+                       "type": kind.to_numpy(),
+                       "itemnumber": np.where(kind == "localuse", "",
+                                              rng.integers(1, 60000, len(v)).astype(str)),
+                       "borrowernumber": v["member_id"].astype(str).to_numpy()})
+    loans = st[st["type"] == "issue"]
+    ret = loans.assign(type="return", datetime=_stamp(
+        pd.to_datetime(loans["datetime"]).dt.normalize()
+        + pd.to_timedelta(rng.integers(7, 28, len(loans)), unit="D"), rng))
+    ret = ret[pd.to_datetime(ret["datetime"]) <= as_of]
+    ren = loans.sample(frac=0.1, random_state=seed).assign(type="renew", datetime=lambda d:
+                                                            _stamp(pd.to_datetime(
+                                                                d["datetime"]).dt.normalize()
+                                                                + pd.Timedelta(days=14), rng))
+    ren = ren[pd.to_datetime(ren["datetime"]) <= as_of]
+    n_anon = 400
+    anon = pd.DataFrame({"datetime": _stamp(pd.Series(as_of - pd.to_timedelta(
+        rng.integers(0, 1500, n_anon), unit="D")), rng), "branch": "CPL",
+        "type": "localuse", "itemnumber": "", "borrowernumber": ""})
+    pay = st.sample(n=150, random_state=seed + 1).assign(type="payment", itemnumber="")
+    stray = st.sample(n=5, random_state=seed + 2).assign(borrowernumber="999999")
+    st = pd.concat([st, ret, ren, anon, pay, stray], ignore_index=True)
+    st = st.sort_values("datetime", kind="stable", ignore_index=True)
+    st.to_csv(folder / "statistics.csv.gz", index=False)
+    # the survey tool exports dates day first and writes 99 for "no answer"
+    s = lib.survey[lib.survey["member_id"] <= n_members]
+    sv = pd.DataFrame({"respondent": s["member_id"].to_numpy(),
+                       "submitted": s["date"].dt.strftime("%d/%m/%Y").to_numpy()})
+    for c in _SURVEY_ITEMS:
+        x = s[c].to_numpy(dtype=float)
+        x = np.where(np.isnan(x), 99, x)
+        sv[c] = x.astype(int)
+    sv.to_csv(folder / "survey.csv", index=False)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("root", help="the datasets folder; writes <root>/library")
+    parser.add_argument("root", help="the datasets folder")
     args = parser.parse_args(argv)
     lib = library(**SHIPPED, progress=False)
     write(lib, Path(args.root) / "library")
+    koha_example(lib, Path(args.root) / "koha_example")
     print(lib)
 
 

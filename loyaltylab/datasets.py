@@ -20,6 +20,8 @@ __all__ = ["data_path", "list_datasets", "load_cdnow", "load_donations", "load_e
 _DESCRIPTIONS = {
     "library": "Simulated library (5,000 members, 2019-2024) with its generating truth: "
                "members, use events, two survey waves, complaints.",
+    "koha_example": "Simulated Koha export (borrowers, deletedborrowers, statistics) and a "
+                    "survey export with realistic mess, and the spec that reads them.",
     "cdnow": "Real CDNOW music-store purchase log: 23,570 customers of Q1 1997 followed to "
              "June 1998, 69,659 transactions (Fader, Hardie & Lee 2005).",
     "donations": "Real annual repeat donations of 11,104 first-time donors of 1995, six later "

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from loyaltylab import datasets
+from loyaltylab._make_datasets import koha_example
 from loyaltylab.simulate import SHIPPED, library, write
 
 # sha256 of the files as obtained (lifetimes 0.11.3 data folder; plspm-python test data), so the
@@ -32,7 +33,8 @@ def test_every_dataset_folder_has_a_datasheet(root):
     for folder in (root / "datasets").iterdir():
         if folder.is_dir():
             sheet = (folder / "README.md").read_text()
-            for word in ("Provenance" if folder.name != "library" else "How it was made",
+            for word in ("How it was made" if folder.name in ("library", "koha_example")
+                         else "Provenance",
                          "Licence", "aveat"):
                 assert word in sheet, f"{folder.name} datasheet lacks {word!r}"
 
@@ -82,13 +84,16 @@ def test_library_dtypes(lib):
 
 
 @pytest.mark.slow
-def test_shipped_library_regenerates_identically(tmp_path):
-    write(library(**SHIPPED, progress=False), tmp_path / "library")
-    shipped = datasets.data_path("library")
+@pytest.mark.parametrize("name", ["library", "koha_example"])
+def test_shipped_library_regenerates_identically(tmp_path, name):
+    lib = library(**SHIPPED, progress=False)
+    write(lib, tmp_path / "library")
+    koha_example(lib, tmp_path / "koha_example")
+    shipped = datasets.data_path(name)
     for path in sorted(shipped.iterdir()):
-        if path.name == "README.md":
+        if path.name in ("README.md", "spec.toml"):
             continue
-        new = tmp_path / "library" / path.name
+        new = tmp_path / name / path.name
         if path.suffix == ".gz":
             same = gzip.decompress(path.read_bytes()) == gzip.decompress(new.read_bytes())
         else:

@@ -73,8 +73,10 @@ def check_events(
     dup = ev.duplicated()
     known = ev[member].isin(m.index)
     j = m.reindex(ev[member].to_numpy())
-    before = known.to_numpy() & (d.to_numpy() < j["joined"].to_numpy())
-    after = known.to_numpy() & (d.to_numpy() > j["end"].to_numpy())
+    # membership dates are days: an event at 14:00 on the lapse day is inside the membership
+    day = d.dt.normalize().to_numpy()
+    before = known.to_numpy() & (day < j["joined"].to_numpy())
+    after = known.to_numpy() & (day > j["end"].to_numpy())
     keep = known.to_numpy() & ~before & ~after & ~dup.to_numpy()
     clean = ev[keep].copy()
     clean["joined"] = j["joined"].to_numpy()[keep]

@@ -1,0 +1,626 @@
+"""From the files a library actually has to the package's tables, with one intake report.
+
+- :func:`read_koha` reads the ``borrowers``, ``deletedborrowers`` and ``statistics`` tables of
+  Koha (the most used open-source library system) as exported to CSV.
+- :func:`read_survey` reads a survey export: declared "no answer" codes become missing, any
+  other value outside an item's range is an error, and dates are read in a stated layout.
+- :func:`read_spec` reads any other system's exports described by a small TOML spec (files,
+  columns, date formats, missing codes, item ranges and scales).
+
+Each returns its data with an :class:`IntakeReport`: rows read, used, and excluded or changed
+per table and reason, with an example of each. Nothing is dropped without a line in it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from loyaltylab import _validate
+from loyaltylab._library import LibraryData
+from loyaltylab._results import Result, TableResult
+from loyaltylab.scales import Scale
+from loyaltylab.schema import DATE, JOINED, LAPSED, MEMBER, membership_end
+
+__all__ = ["KOHA_USE_TYPES", "IntakeReport", "SurveyData", "read_koha", "read_spec",
+           "read_survey"]
+
+#: Koha ``statistics.type`` values that count as use: borrowing (``issue``), renewing a loan
+#: (``renew``, an active decision to keep using) and in-library use recorded by staff
+#: (``localuse``). ``return`` is not counted: it closes a loan already counted at its issue
+#: and is often made through a book drop without the member; payments, write-offs and other
+#: transactions are not use of the library's services.
+KOHA_USE_TYPES = ("issue", "renew", "localuse")
+
+_KOHA_BORROWER_COLUMNS = ("borrowernumber", "dateenrolled", "dateexpiry")
+
+
+@dataclass(frozen=True, repr=False)
+class IntakeReport(Result):
+    """What reading a library's files did: one row per table and step.
+
+    Attributes
+    ----------
+    log : DataFrame
+        ``table``, ``step`` ("read", "excluded", "changed" or "used"), ``reason``, ``rows``
+        and ``example`` (one offending value, as text).
+    source : str
+        Where the data came from (system and files).
+    as_of : pandas.Timestamp or None
+        The date the data end.
+    """
+
+    log: pd.DataFrame
+    source: str = ""
+    as_of: pd.Timestamp | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        """The log: one row per table, step and reason."""
+        return self.log
+
+    def summary(self) -> pd.DataFrame:
+        """Rows read, used, excluded and changed per table."""
+        out = (self.log.groupby(["table", "step"], sort=False)["rows"].sum()
+               .unstack("step", fill_value=0))
+        for col in ("read", "used", "excluded", "changed"):
+            if col not in out:
+                out[col] = 0
+        return out[["read", "used", "excluded", "changed"]].astype(np.int64)
+
+    def rows(self, table: str, step: str) -> int:
+        """Rows of ``table`` at ``step`` (all reasons together).
+
+        Parameters
+        ----------
+        table : str
+            A table name, e.g. ``"members"``.
+        step : {"read", "excluded", "changed", "used"}
+            The step.
+
+        Returns
+        -------
+        int
+        """
+        sel = (self.log["table"] == table) & (self.log["step"] == step)
+        return int(self.log.loc[sel, "rows"].sum())
+
+    def reasons(self, table: str) -> dict[str, int]:
+        """Rows excluded or changed in ``table``, by reason.
+
+        Parameters
+        ----------
+        table : str
+            A table name.
+
+        Returns
+        -------
+        dict
+        """
+        sel = (self.log["table"] == table) & self.log["step"].isin(["excluded", "changed"])
+        return {f"{s}: {r}": int(n) for s, r, n in
+                self.log.loc[sel, ["step", "reason", "rows"]].itertuples(index=False)}
+
+    def __repr__(self) -> str:
+        head = f"IntakeReport({self.source}" + (
+            f"; as of {self.as_of.date()}" if self.as_of is not None else "") + ")"
+        lines = [head]
+        for table, part in self.log.groupby("table", sort=False):
+            read, used = self.rows(table, "read"), self.rows(table, "used")
+            lines.append(f"  {table}: {read:,} rows read, {used:,} used")
+            for r in part[part["step"].isin(["excluded", "changed"])].itertuples():
+                ex = f" (e.g. {r.example})" if r.example else ""
+                lines.append(f"    {r.step} {r.rows:,}: {r.reason}{ex}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return (f"<div><pre style='margin:0'>{html.escape(repr(self))}</pre>"
+                f"{self.log.to_html(index=False)}</div>")
+
+
+class _Log:
+    """Collects intake steps; rows counted where they happen, with one example each."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+
+    def add(self, table: str, step: str, reason: str, n: int, example: object = "") -> None:
+        if step in ("excluded", "changed") and n == 0:
+            return
+        self.rows.append({"table": table, "step": step, "reason": reason, "rows": int(n),
+                          "example": "" if example is None else str(example)})
+
+    def drop(self, table: str, df: pd.DataFrame, mask: pd.Series | np.ndarray, reason: str,
+             show: str | None = None) -> pd.DataFrame:
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            col = show if show is not None and show in df else df.columns[0]
+            self.add(table, "excluded", reason, int(mask.sum()),
+                     f"{col}={df.loc[mask, col].iloc[0]!r}")
+        return df.loc[~mask]
+
+    def report(self, source: str, as_of: pd.Timestamp | None) -> IntakeReport:
+        log = pd.DataFrame(self.rows, columns=["table", "step", "reason", "rows", "example"])
+        return IntakeReport(log=log, source=source, as_of=as_of)
+
+
+@dataclass(frozen=True, repr=False)
+class SurveyData(TableResult):
+    """A survey read by :func:`read_survey`: ``.data`` (one row per response, items as float
+    with declared missing codes as NaN) and the ``.report`` of what reading did. Every
+    function that takes a survey frame accepts it as it is."""
+
+    report: IntakeReport | None = None
+    ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+
+    def _extra(self) -> str:
+        return f"{len(self.ranges)} items with a declared range"
+
+
+def _read_table(source: str | Path | pd.DataFrame, name: str, **kw) -> pd.DataFrame:
+    """A CSV path (read as text, so that nothing is converted behind our back) or a frame."""
+    if isinstance(source, pd.DataFrame):
+        return source.reset_index(drop=True).copy()
+    if isinstance(source, str | Path):
+        path = Path(source)
+        if not path.exists():
+            raise FileNotFoundError(f"{name}: no file {str(path)!r}; check the path")
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], **kw)
+    raise TypeError(f"{name} must be a CSV path or a pandas DataFrame, "
+                    f"got {type(source).__name__}")
+
+
+def _koha_dates(df: pd.DataFrame, column: str, table: str, log: _Log,
+                date_format: str | None) -> pd.Series:
+    """Koha (MySQL) writes an unknown date as 0000-00-00: that is a missing date, not an error."""
+    s = df[column]
+    if s.dtype == object:
+        s = s.mask(s.astype(str).str.strip() == "")
+        zero = s.astype(str).str.match(r"^0000-00-00")
+        if zero.any():
+            log.add(table, "changed", f"{column} 0000-00-00 read as missing", int(zero.sum()),
+                    "0000-00-00")
+            s = s.mask(zero)
+    return _validate.dates(pd.DataFrame({column: s}), column, date_format=date_format,
+                           purpose=f"the {table} table")
+
+
+def _ids(s: pd.Series) -> pd.Series:
+    """Member ids as integers when they all are (Koha's borrowernumber), else as text."""
+    num = pd.to_numeric(s, errors="coerce")
+    if num.notna().sum() == s.notna().sum() and (num.dropna() == np.round(num.dropna())).all():
+        return num.astype("Int64")
+    return s.astype("string")
+
+
+def read_koha(
+    borrowers: str | Path | pd.DataFrame,
+    statistics: str | Path | pd.DataFrame | None = None,
+    deletedborrowers: str | Path | pd.DataFrame | None = None,
+    *,
+    as_of: str | pd.Timestamp,
+    grace_days: int = 0,
+    date_format: str | None = None,
+    use_types: Sequence[str] = KOHA_USE_TYPES,
+) -> LibraryData:
+    """Read a Koha export (``borrowers``, ``statistics``, ``deletedborrowers`` as CSV).
+
+    Members come from both borrower tables, one row per ``borrowernumber``:
+
+    - ``joined`` is ``dateenrolled``; ``member_type`` is ``categorycode``; ``branch`` is
+      ``branchcode``; ``sex`` is kept when present.
+    - A current borrower lapsed at ``dateexpiry`` when ``dateexpiry + grace_days < as_of``
+      (the membership was not renewed in time); otherwise the member is still a member.
+    - A deleted borrower lapsed: at the deletion date Koha records in ``updated_on`` when the
+      account was closed before the card expired, otherwise at ``dateexpiry``; at ``as_of``
+      when neither date is usable. Each case is counted.
+    - Visits are the ``statistics`` rows whose ``type`` is in ``use_types``
+      (:data:`KOHA_USE_TYPES`) with ``date`` from ``datetime`` and ``kind`` from ``type``.
+
+    Parameters
+    ----------
+    borrowers : path or DataFrame
+        Koha's ``borrowers`` table (current patrons).
+    statistics : path or DataFrame, optional
+        Koha's ``statistics`` table (one row per circulation transaction).
+    deletedborrowers : path or DataFrame, optional
+        Koha's ``deletedborrowers`` table: patrons deleted from the catalogue, who lapsed.
+    as_of : date
+        The date of the export: later expiry dates are memberships still running.
+    grace_days : int
+        Days after expiry during which a member may still renew without counting as lapsed.
+    date_format : str, optional
+        Layout of the date columns when not ISO (Koha writes ``YYYY-MM-DD``).
+    use_types : sequence of str
+        Statistics types that count as use.
+
+    Returns
+    -------
+    LibraryData
+        ``members``, ``visits`` (plus empty ``survey`` and ``complaints``) and
+        ``.intake``, the :class:`IntakeReport`.
+
+    Examples
+    --------
+    >>> from loyaltylab.datasets import data_path
+    >>> folder = data_path("koha_example")
+    >>> lib = read_koha(folder / "borrowers.csv", folder / "statistics.csv.gz",
+    ...                 folder / "deletedborrowers.csv", as_of="2024-12-31", grace_days=30)
+    >>> lib.members["member_id"].is_unique
+    True
+    """
+    as_of = _validate.as_of(as_of)
+    grace = _validate.positive_int(grace_days, "grace_days", minimum=0)
+    log = _Log()
+    tables = [("borrowers", _read_table(borrowers, "borrowers"))]
+    if deletedborrowers is not None:
+        tables.append(("deletedborrowers", _read_table(deletedborrowers, "deletedborrowers")))
+    parts = []
+    for name, df in tables:
+        log.add(name, "read", "rows in the file", len(df))
+        _validate.columns(df, _KOHA_BORROWER_COLUMNS, "Koha borrowers", name)
+        df = log.drop(name, df, df["borrowernumber"].isna(), "no borrowernumber", "cardnumber")
+        dup = df.duplicated()
+        df = log.drop(name, df, dup, "identical row repeated (first kept)", "borrowernumber")
+        df = df.assign(_deleted=name == "deletedborrowers",
+                       _enrolled=_koha_dates(df, "dateenrolled", name, log, date_format),
+                       _expiry=_koha_dates(df, "dateexpiry", name, log, date_format))
+        if "updated_on" in df:
+            df["_updated"] = _koha_dates(df, "updated_on", name, log, date_format).dt.normalize()
+        parts.append((name, df))
+    both = pd.concat([df for _, df in parts], ignore_index=True)
+    both["_id"] = _ids(both["borrowernumber"])
+    # Koha moves a deleted patron's row to deletedborrowers and never reuses the number; a
+    # number in both tables comes from exports taken at different times: the live row wins.
+    in_both = both["_deleted"] & both["_id"].isin(both.loc[~both["_deleted"], "_id"])
+    both = log.drop("deletedborrowers", both, in_both,
+                    "also in borrowers (the current row is kept)", "borrowernumber")
+    # the same number twice in one table with different values: keep the latest expiry
+    both = both.sort_values(["_id", "_expiry"], na_position="first")
+    again = both["_id"].duplicated(keep="last")
+    for name in ("borrowers", "deletedborrowers"):
+        sel = again & (both["_deleted"] == (name == "deletedborrowers"))
+        if sel.any():
+            log.add(name, "excluded", "borrowernumber repeated with different values "
+                    "(the row with the latest dateexpiry is kept)", int(sel.sum()),
+                    f"borrowernumber={both.loc[sel, 'borrowernumber'].iloc[0]!r}")
+    both = both[~again]
+    both = _drop_members(both, log, as_of)
+    lapsed = _koha_lapse(both, log, as_of, grace)
+    members = pd.DataFrame({MEMBER: both["_id"].to_numpy(),
+                            JOINED: both["_enrolled"].to_numpy(),
+                            LAPSED: lapsed.to_numpy()})
+    for src, dst in (("categorycode", "member_type"), ("branchcode", "branch"),
+                     ("sex", "sex")):
+        if src in both:
+            members[dst] = pd.Categorical(both[src].to_numpy())
+    members["deleted"] = both["_deleted"].to_numpy()
+    members = members.sort_values(MEMBER, ignore_index=True)
+    for name in ("borrowers", "deletedborrowers"):
+        if any(n == name for n, _ in parts):
+            log.add(name, "used", "members", int((members["deleted"] ==
+                                                  (name == "deletedborrowers")).sum()))
+    visits = _koha_visits(statistics, members, log, as_of, date_format, use_types)
+    files = ", ".join(n for n, _ in parts) + (", statistics" if statistics is not None else "")
+    return LibraryData(members=members, visits=visits,
+                       survey=pd.DataFrame({MEMBER: pd.Series(dtype=members[MEMBER].dtype)}),
+                       complaints=pd.DataFrame({MEMBER: pd.Series(dtype=members[MEMBER].dtype),
+                                                DATE: pd.Series(dtype="datetime64[ns]"),
+                                                "category": pd.Series(dtype=object)}),
+                       as_of=as_of, name="koha", intake=log.report(f"Koha: {files}", as_of))
+
+
+def _drop_members(both: pd.DataFrame, log: _Log, as_of: pd.Timestamp) -> pd.DataFrame:
+    for name in ("borrowers", "deletedborrowers"):
+        own = both["_deleted"] == (name == "deletedborrowers")
+        bad = own & both["_enrolled"].isna()
+        both = log.drop(name, both, bad, "no dateenrolled", "borrowernumber")
+        own = both["_deleted"] == (name == "deletedborrowers")
+        bad = own & (both["_enrolled"] > as_of)
+        both = log.drop(name, both, bad, "enrolled after as_of", "borrowernumber")
+        own = both["_deleted"] == (name == "deletedborrowers")
+        bad = own & both["_expiry"].notna() & (both["_expiry"] <= both["_enrolled"])
+        both = log.drop(name, both, bad, "dateexpiry on or before dateenrolled",
+                        "borrowernumber")
+    return both
+
+
+def _koha_lapse(both: pd.DataFrame, log: _Log, as_of: pd.Timestamp, grace: int) -> pd.Series:
+    exp, deleted = both["_expiry"], both["_deleted"]
+    live_lapse = exp.notna() & (exp + pd.Timedelta(days=grace) < as_of)
+    lapsed = exp.where(~deleted & live_lapse)
+    no_exp = ~deleted & exp.isna()
+    log.add("borrowers", "changed", "no dateexpiry: still a member", int(no_exp.sum()),
+            f"borrowernumber={both.loc[no_exp, 'borrowernumber'].iloc[0]!r}"
+            if no_exp.any() else "")
+    in_grace = ~deleted & exp.notna() & (exp < as_of) & ~live_lapse
+    log.add("borrowers", "changed", f"expired less than grace_days={grace} before as_of: "
+            "still a member", int(in_grace.sum()))
+    # deleted borrowers lapsed: at expiry, or at the deletion date if that came first
+    upd = both["_updated"] if "_updated" in both else pd.Series(pd.NaT, index=both.index)
+    usable = upd.notna() & (upd > both["_enrolled"]) & (upd <= as_of)
+    early = deleted & usable & (exp.isna() | (upd < exp))
+    lapsed = lapsed.where(~early, upd)
+    log.add("deletedborrowers", "changed", "deleted before dateexpiry: lapsed at the deletion "
+            "date (updated_on)", int(early.sum()))
+    on_expiry = deleted & ~early & exp.notna() & (exp <= as_of)
+    lapsed = lapsed.where(~on_expiry, exp)
+    rest = deleted & ~early & ~on_expiry
+    lapsed = lapsed.where(~rest, as_of)
+    log.add("deletedborrowers", "changed", "deleted before dateexpiry with no usable "
+            "deletion date: lapsed at as_of", int(rest.sum()))
+    return lapsed
+
+
+def _koha_visits(statistics, members: pd.DataFrame, log: _Log, as_of: pd.Timestamp,
+                 date_format: str | None, use_types: Sequence[str]) -> pd.DataFrame:
+    empty = pd.DataFrame({MEMBER: pd.Series(dtype=members[MEMBER].dtype),
+                          DATE: pd.Series(dtype="datetime64[ns]"),
+                          "kind": pd.Categorical([], categories=list(use_types))})
+    if statistics is None:
+        return empty
+    st = _read_table(statistics, "statistics")
+    log.add("statistics", "read", "rows in the file", len(st))
+    _validate.columns(st, ["datetime", "type", "borrowernumber"], "Koha statistics",
+                      "statistics")
+    kind = st["type"].astype(str).str.strip().str.lower()
+    st = log.drop("statistics", st.assign(type=kind), ~kind.isin(list(use_types)),
+                  f"type not counted as use (use types: {', '.join(use_types)})", "type")
+    st = log.drop("statistics", st, st["borrowernumber"].isna(),
+                  "no borrowernumber (anonymous use)", "type")
+    st = st.assign(_date=_koha_dates(st, "datetime", "statistics", log, date_format),
+                   _id=_ids(st["borrowernumber"]))
+    st = log.drop("statistics", st, st["_date"].isna(), "no datetime", "borrowernumber")
+    st = log.drop("statistics", st, ~st["_id"].isin(members[MEMBER]),
+                  "borrowernumber not among the members", "borrowernumber")
+    span = members.set_index(MEMBER)
+    j = span[JOINED].reindex(st["_id"]).to_numpy()
+    end = span[LAPSED].reindex(st["_id"]).fillna(as_of).to_numpy()
+    st = log.drop("statistics", st, st["_date"].dt.normalize().to_numpy() < j,
+                  "before the member enrolled", "borrowernumber")
+    j = span[JOINED].reindex(st["_id"]).to_numpy()
+    end = span[LAPSED].reindex(st["_id"]).fillna(as_of).to_numpy()
+    st = log.drop("statistics", st, st["_date"].dt.normalize().to_numpy() > end,
+                  "after the membership ended (lapse or as_of)", "borrowernumber")
+    keep = [c for c in ("itemnumber", "branch") if c in st]
+    visits = pd.DataFrame({MEMBER: st["_id"].to_numpy(), DATE: st["_date"].to_numpy(),
+                           "kind": pd.Categorical(st["type"].to_numpy(),
+                                                  categories=list(use_types))})
+    for c in keep:
+        visits[c] = st[c].to_numpy()
+    visits = visits.sort_values([MEMBER, DATE], ignore_index=True, kind="stable")
+    log.add("statistics", "used", "use events", len(visits))
+    return visits
+
+
+def read_survey(
+    data: str | Path | pd.DataFrame,
+    *,
+    member: str,
+    date: str | None = None,
+    date_format: str | None = None,
+    ranges: Mapping[str, tuple[float, float]],
+    missing_codes: Sequence[float] | Mapping[str, Sequence[float]] = (),
+) -> SurveyData:
+    """Read a survey export: ids, dates in a stated layout, items checked against their range.
+
+    Declared missing codes (e.g. 99 "no answer") become missing and are counted; any other
+    value outside an item's range is an error naming the column, the number of rows and an
+    example. A day/month date column without ``date_format`` is an error, not a guess.
+
+    Parameters
+    ----------
+    data : path or DataFrame
+        The survey export (CSV), one row per response.
+    member : str
+        Column with the respondent's member id (renamed ``member_id``).
+    date : str, optional
+        Column with the response date (renamed ``date``).
+    date_format : str, optional
+        Layout of ``date`` when not ISO, e.g. ``"%d/%m/%Y"``.
+    ranges : dict
+        Item -> (low, high) of its response scale.
+    missing_codes : sequence or dict
+        Codes meaning "no answer", for every item or per item.
+
+    Returns
+    -------
+    SurveyData
+        ``.data`` and the ``.report``.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"card": ["7", "8"], "q1": ["4", "99"], "q2": ["5", "2"]})
+    >>> s = read_survey(raw, member="card", ranges={"q1": (1, 5), "q2": (1, 5)},
+    ...                 missing_codes=[99])
+    >>> s.data["q1"].tolist(), s.report.rows("survey", "changed")
+    ([4.0, nan], 1)
+    """
+    log = _Log()
+    df = _read_table(data, "survey")
+    log.add("survey", "read", "rows in the file", len(df))
+    if not isinstance(ranges, Mapping) or not ranges:
+        raise ValueError("ranges must map each item to its (low, high), e.g. "
+                         "{'sat1': (1, 10)}")
+    _validate.columns(df, [member, *([date] if date else []), *ranges], "the survey", "survey")
+    df = log.drop("survey", df, df[member].isna(), "no member id")
+    dup = df.duplicated()
+    df = log.drop("survey", df, dup, "identical response repeated (first kept)", member)
+    out = pd.DataFrame({MEMBER: _ids(df[member]).to_numpy()})
+    if date:
+        out[DATE] = _validate.dates(df, date, date_format=date_format,
+                                    purpose="the survey").to_numpy()
+    for item, rng in ranges.items():
+        lo, hi = _range(item, rng)
+        codes = missing_codes.get(item, ()) if isinstance(missing_codes, Mapping) \
+            else missing_codes
+        x = _validate.numeric(df, item, allow_bool=False, purpose="a survey item")
+        coded = x.isin(list(codes))
+        log.add("survey", "changed", f"{item}: missing code(s) "
+                f"{', '.join(f'{c:g}' for c in sorted(set(x[coded])))} read as missing",
+                int(coded.sum()), f"{x[coded].iloc[0]:g}" if coded.any() else "")
+        x = x.mask(coded)
+        out_of = x.notna() & ((x < lo) | (x > hi))
+        if out_of.any():
+            raise ValueError(
+                f"column {item!r} has {int(out_of.sum())} value(s) outside its range "
+                f"{lo:g}-{hi:g} (e.g. {x[out_of].iloc[0]:g} for member "
+                f"{df[member][out_of.to_numpy()].iloc[0]!r}); declare it in missing_codes if "
+                f"it means 'no answer', or correct the range")
+        out[item] = x.to_numpy()
+    rest = [c for c in df.columns if c not in {member, date, *ranges}]
+    for c in rest:
+        out[c] = df[c].to_numpy()
+    log.add("survey", "used", "responses", len(out))
+    report = log.report("survey", None)
+    return SurveyData(data=out, n_used=len(out), excluded=report.reasons("survey"),
+                      report=report, ranges={k: _range(k, v) for k, v in ranges.items()})
+
+
+def _range(item: str, rng: object) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in rng)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise ValueError(f"range of {item!r} must be (low, high), got {rng!r}") from None
+    if lo >= hi:
+        raise ValueError(f"range of {item!r}: low ({lo:g}) must be below high ({hi:g})")
+    return lo, hi
+
+
+def _generic_table(spec: Mapping, name: str, root: Path, log: _Log, required: Sequence[str],
+                   as_of: pd.Timestamp) -> pd.DataFrame:
+    """A table from a spec section: ``file``, ``columns`` (canonical = file column),
+    ``date_format``."""
+    if "file" not in spec:
+        raise ValueError(f"spec section [{name}] needs file = '...'")
+    df = _read_table(root / spec["file"], name)
+    log.add(name, "read", "rows in the file", len(df))
+    cols = dict(spec.get("columns", {}))
+    for c in required:
+        cols.setdefault(c, c)
+    _validate.columns(df, cols.values(), f"the {name} table (spec [{name}.columns])", name)
+    out = pd.DataFrame({canon: df[src].to_numpy() for canon, src in cols.items()})
+    out = log.drop(name, out, out[MEMBER].isna(), "no member id")
+    out = log.drop(name, out, out.duplicated(), "identical row repeated (first kept)", MEMBER)
+    out[MEMBER] = _ids(out[MEMBER])
+    for c in (JOINED, LAPSED, DATE):
+        if c in out:
+            out[c] = _validate.dates(out, c, date_format=spec.get("date_format"),
+                                     purpose=f"the {name} table")
+    return out.reset_index(drop=True)
+
+
+def read_spec(path: str | Path) -> LibraryData:
+    """Read a library's exports described by a TOML spec (see ``datasets/koha_example``).
+
+    The spec has a ``[library]`` section (``name``, ``as_of``, ``system`` = "koha" or
+    "generic", ``grace_days``), then either ``[koha]`` (``borrowers``, ``statistics``,
+    ``deletedborrowers``, ``date_format``) or ``[members]``, ``[visits]``, ``[complaints]``
+    (each with ``file``, ``columns`` mapping canonical names to the file's and
+    ``date_format``), and optionally ``[survey]`` (``file``, ``member``, ``date``,
+    ``date_format``, ``missing_codes``, ``[survey.ranges]``, ``[survey.scales.NAME]`` with
+    ``items``, ``low``, ``high``, ``reverse``). Paths are relative to the spec file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The spec file.
+
+    Returns
+    -------
+    LibraryData
+        The tables, ``.intake`` (the :class:`IntakeReport` of every table) and ``.scales``.
+
+    Examples
+    --------
+    >>> from loyaltylab.datasets import data_path
+    >>> lib = read_spec(data_path("koha_example", "spec.toml"))
+    >>> sorted(lib.scales)
+    ['relationship', 'satisfaction']
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no spec file {str(path)!r}")
+    try:
+        spec = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ValueError(f"spec {path.name} is not valid TOML: {err}") from None
+    root = path.parent
+    meta = spec.get("library")
+    if not isinstance(meta, Mapping) or "as_of" not in meta:
+        raise ValueError(f"spec {path.name} needs a [library] section with as_of = "
+                         f"'YYYY-MM-DD' (the date the data end)")
+    as_of = _validate.as_of(str(meta["as_of"]), "[library] as_of")
+    system = _validate.one_of(meta.get("system", "koha"), "[library] system",
+                              ["koha", "generic"])
+    known = {"library", "koha", "members", "visits", "complaints", "survey"}
+    unknown = set(spec) - known
+    if unknown:
+        raise ValueError(f"spec {path.name} has unknown section(s) {sorted(unknown)}; "
+                         f"known: {sorted(known)}")
+    log = _Log()
+    if system == "koha":
+        k = spec.get("koha")
+        if not isinstance(k, Mapping) or "borrowers" not in k:
+            raise ValueError(f"spec {path.name}: system 'koha' needs a [koha] section with "
+                             f"borrowers = 'file.csv'")
+        lib = read_koha(root / k["borrowers"],
+                        root / k["statistics"] if "statistics" in k else None,
+                        root / k["deletedborrowers"] if "deletedborrowers" in k else None,
+                        as_of=as_of, grace_days=int(meta.get("grace_days", 0)),
+                        date_format=k.get("date_format"),
+                        use_types=tuple(k.get("use_types", KOHA_USE_TYPES)))
+        log.rows.extend(lib.intake.log.to_dict("records"))
+        members, visits, complaints = lib.members, lib.visits, lib.complaints
+    else:
+        if "members" not in spec:
+            raise ValueError(f"spec {path.name}: system 'generic' needs a [members] section")
+        members = _generic_table(spec["members"], "members", root, log,
+                                 [MEMBER, JOINED, LAPSED], as_of)
+        membership_end(members, as_of)  # the one rule: errors on impossible dates
+        log.add("members", "used", "members", len(members))
+        visits = _generic_table(spec["visits"], "visits", root, log, [MEMBER, DATE], as_of) \
+            if "visits" in spec else pd.DataFrame({MEMBER: [], DATE: pd.Series(
+                dtype="datetime64[ns]")})
+        if "visits" in spec:
+            log.add("visits", "used", "use events", len(visits))
+        complaints = _generic_table(spec["complaints"], "complaints", root, log,
+                                    [MEMBER, DATE, "category"], as_of) \
+            if "complaints" in spec else pd.DataFrame({MEMBER: [], DATE: pd.Series(
+                dtype="datetime64[ns]"), "category": []})
+        if "complaints" in spec:
+            log.add("complaints", "used", "complaints", len(complaints))
+    survey = pd.DataFrame({MEMBER: pd.Series(dtype=members[MEMBER].dtype)})
+    scales: dict[str, Scale] = {}
+    if "survey" in spec:
+        sv = spec["survey"]
+        for key in ("file", "member", "ranges"):
+            if key not in sv:
+                raise ValueError(f"spec {path.name}: [survey] needs {key}")
+        read = read_survey(root / sv["file"], member=sv["member"], date=sv.get("date"),
+                           date_format=sv.get("date_format"), ranges=sv["ranges"],
+                           missing_codes=sv.get("missing_codes", ()))
+        log.rows.extend(read.report.log.to_dict("records"))
+        survey = read.data
+        for name, sc in sv.get("scales", {}).items():
+            items = tuple(sc.get("items", ()))
+            missing = [i for i in items if i not in sv["ranges"]]
+            if missing:
+                raise ValueError(f"spec {path.name}: scale {name!r} uses item(s) {missing} "
+                                 f"that have no range in [survey.ranges]")
+            lows = {read.ranges[i][0] for i in items}
+            highs = {read.ranges[i][1] for i in items}
+            scales[name] = Scale(name, items, float(sc.get("low", min(lows))),
+                                 float(sc.get("high", max(highs))),
+                                 reverse=tuple(sc.get("reverse", ())),
+                                 description=sc.get("description", ""))
+    name = str(meta.get("name", path.stem))
+    report = log.report(f"{name} ({system}, spec {path.name})", as_of)
+    return LibraryData(members=members, visits=visits, survey=survey, complaints=complaints,
+                       as_of=as_of, name=name, intake=report, scales=scales)

@@ -1,0 +1,218 @@
+"""Intake of a library's own files (issue #12): Koha exports, survey exports and TOML specs.
+
+The example export in ``datasets/koha_example`` is the simulated library's first 1,500
+members written as Koha would, with planted mess (listed in its datasheet); the truth is the
+simulated library itself, so every count in the intake report is checked against it.
+"""
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from loyaltylab import datasets, intake, lapse, metrics, scales
+
+FOLDER = datasets.data_path("koha_example")
+
+
+@pytest.fixture(scope="module")
+def koha():
+    return intake.read_spec(FOLDER / "spec.toml")
+
+
+@pytest.fixture(scope="module")
+def truth():
+    lib = datasets.load_library(truth=False)
+    return lib.members[lib.members["member_id"] <= 1500].set_index("member_id")
+
+
+def test_one_member_per_borrowernumber_across_both_tables(koha):
+    m = koha.members
+    assert m["member_id"].is_unique
+    # 1,500 borrowers: 2 excluded (unknown enrolment date, expiry before enrolment)
+    assert len(m) == 1498
+    assert koha.intake.rows("borrowers", "used") + koha.intake.rows(
+        "deletedborrowers", "used") == 1498
+
+
+def test_intake_report_counts_every_planted_defect(koha):
+    r = koha.intake.reasons("borrowers")
+    assert r["excluded: identical row repeated (first kept)"] == 3
+    assert r["changed: dateenrolled 0000-00-00 read as missing"] == 1
+    assert r["excluded: no dateenrolled"] == 1
+    assert r["excluded: dateexpiry on or before dateenrolled"] == 1
+    d = koha.intake.reasons("deletedborrowers")
+    assert d["excluded: also in borrowers (the current row is kept)"] == 4
+    assert d["changed: deleted before dateexpiry: lapsed at the deletion date (updated_on)"] \
+        == 25
+    s = koha.intake.reasons("statistics")
+    assert s["excluded: no borrowernumber (anonymous use)"] == 400
+    # five stray rows with an unknown number plus the 105 events of the 2 excluded members
+    assert s["excluded: borrowernumber not among the members"] == 110
+    summary = koha.intake.summary()
+    for table in ("borrowers", "deletedborrowers", "statistics", "survey"):
+        row = summary.loc[table]
+        assert row["read"] == row["used"] + row["excluded"], table
+
+
+def test_lapse_rule_recovers_the_truth_outside_the_grace_window(koha, truth):
+    m = koha.members.set_index("member_id")
+    t = truth.loc[m.index]
+    same = (m["lapsed"] == t["lapsed"]) | (m["lapsed"].isna() & t["lapsed"].isna())
+    # the only differences: true lapses within grace_days (30) of as_of, still members
+    differ = t[~same.to_numpy()]
+    assert m.loc[differ.index, "lapsed"].isna().all()
+    assert (differ["lapsed"] + pd.Timedelta(days=30) >= koha.as_of).all()
+    assert len(differ) == 16
+    assert (m["joined"] == t["joined"]).all()
+
+
+def test_grace_days_zero_lapses_every_expired_card(truth):
+    k = dict(borrowers=FOLDER / "borrowers.csv", statistics=None,
+             deletedborrowers=FOLDER / "deletedborrowers.csv", as_of="2024-12-31")
+    with30 = intake.read_koha(**k, grace_days=30)
+    with0 = intake.read_koha(**k, grace_days=0)
+    gained = int(with0.members["lapsed"].notna().sum() - with30.members["lapsed"].notna().sum())
+    assert gained == with30.intake.reasons("borrowers")[
+        "changed: expired less than grace_days=30 before as_of: still a member"] == 24
+
+
+def test_lapse_rule_on_a_tiny_export():
+    b = pd.DataFrame({"borrowernumber": ["1", "2", "3", "4"],
+                      "dateenrolled": ["2020-01-01"] * 4,
+                      "dateexpiry": ["2023-12-01", "2023-12-20", "2024-06-01", ""],
+                      "categorycode": ["AD", "AD", "ST", "ST"]})
+    d = pd.DataFrame({"borrowernumber": ["5", "6"], "dateenrolled": ["2020-01-01"] * 2,
+                      "dateexpiry": ["2022-01-01", "2025-01-01"],
+                      "updated_on": ["2024-01-01 10:00:00", "2023-03-03 12:00:00"]})
+    lib = intake.read_koha(b, deletedborrowers=d, as_of="2023-12-31", grace_days=14)
+    got = lib.members.set_index("member_id")["lapsed"].dt.strftime("%Y-%m-%d").fillna("-")
+    # 1 expired 30 days before as_of (> 14): lapsed; 2 within grace: member; 3 running;
+    # 4 no expiry: member; 5 deleted after expiry: at expiry; 6 closed early: at deletion
+    assert got.to_dict() == {1: "2023-12-01", 2: "-", 3: "-", 4: "-", 5: "2022-01-01",
+                             6: "2023-03-03"}
+    assert lib.members["member_type"].tolist() == ["AD", "AD", "ST", "ST", np.nan, np.nan]
+
+
+def test_visits_count_use_types_only(koha):
+    assert set(koha.visits["kind"].unique()) <= set(intake.KOHA_USE_TYPES)
+    assert koha.intake.reasons("statistics")[
+        "excluded: type not counted as use (use types: issue, renew, localuse)"] > 0
+    # every visit lies inside its membership
+    checked = metrics.check_events(koha.members, koha.visits, koha.as_of)
+    assert checked.n_excluded == 0
+
+
+def test_koha_data_run_through_the_package(koha):
+    tt = lapse.tenure_table(koha.members, koha.as_of)
+    curves = lapse.retention_curves(tt, "tenure", "has_lapsed", by="member_type")
+    assert set(curves.table["group"]) == {"AD", "FAM", "SEN", "ST"}
+    s = scales.cronbach_alpha(koha.survey, koha.scales["satisfaction"])
+    assert 0.7 < s.alpha < 1
+    assert metrics.nps(koha.survey, "recommend").n == int(koha.survey["recommend"].notna().sum())
+
+
+def test_survey_missing_codes_and_ranges():
+    raw = pd.DataFrame({"card": ["1", "2", "3", "4"], "when": ["13/01/2024"] * 4,
+                        "q1": ["4", "99", "5", "1"], "q2": ["2", "2", "7", "3"]})
+    with pytest.raises(ValueError, match=r"'q2' has 1 value\(s\) outside its range 1-5 "
+                                         r"\(e.g. 7 for member '3'\); declare it"):
+        intake.read_survey(raw, member="card", ranges={"q1": (1, 5), "q2": (1, 5)},
+                           missing_codes=[99])
+    s = intake.read_survey(raw, member="card", date="when", date_format="%d/%m/%Y",
+                           ranges={"q1": (1, 5), "q2": (1, 7)}, missing_codes=[99])
+    assert s.data["q1"].isna().sum() == 1
+    assert s.report.reasons("survey") == {"changed: q1: missing code(s) 99 read as missing": 1}
+    assert s.data["date"].iloc[0] == pd.Timestamp("2024-01-13")
+    # a SurveyData goes straight into the package's functions
+    assert scales.cronbach_alpha(s, ["q1", "q2"], low=1, high=7).n == 3
+
+
+def test_survey_dates_never_guess_day_and_month():
+    raw = pd.DataFrame({"card": ["1", "2"], "when": ["01/02/2024", "03/04/2024"],
+                        "q1": ["4", "5"]})
+    with pytest.raises(TypeError, match=r"'when' has 2 value\(s\).*ambiguous.*date_format"):
+        intake.read_survey(raw, member="card", date="when", ranges={"q1": (1, 5)})
+    s = intake.read_survey(raw, member="card", date="when", date_format="%m/%d/%Y",
+                           ranges={"q1": (1, 5)})
+    assert s.data["date"].dt.month.tolist() == [1, 3]
+
+
+def test_survey_text_in_an_item_is_an_error():
+    raw = pd.DataFrame({"card": ["1", "2"], "q1": ["4", "n/a"]})
+    with pytest.raises(TypeError, match=r"'q1' has 1 non-numeric value\(s\) \(e.g. 'n/a'\)"):
+        intake.read_survey(raw, member="card", ranges={"q1": (1, 5)})
+
+
+def _spec(tmp_path, body):
+    p = tmp_path / "spec.toml"
+    p.write_text(textwrap.dedent(body))
+    return p
+
+
+def test_generic_spec(tmp_path):
+    pd.DataFrame({"patron": [10, 11, 12], "start": ["2020-01-05", "2021-02-01", "2022-03-01"],
+                  "stop": ["2021-01-05", None, None]}).to_csv(tmp_path / "m.csv", index=False)
+    pd.DataFrame({"who": [10, 11, 11, 11, 99], "on": ["2020-02-01", "2021-03-01",
+                                                      "2021-03-01", "2022-01-01",
+                                                      "2022-01-01"]}
+                 ).to_csv(tmp_path / "v.csv", index=False)
+    p = _spec(tmp_path, """
+        [library]
+        as_of = "2023-01-01"
+        system = "generic"
+        [members]
+        file = "m.csv"
+        columns = {member_id = "patron", joined = "start", lapsed = "stop"}
+        [visits]
+        file = "v.csv"
+        columns = {member_id = "who", date = "on"}
+        """)
+    lib = intake.read_spec(p)
+    assert lib.members["member_id"].tolist() == [10, 11, 12]
+    assert lib.members["lapsed"].notna().sum() == 1
+    assert lib.intake.reasons("visits") == {
+        "excluded: identical row repeated (first kept)": 1}
+    assert len(lib.visits) == 4
+
+
+@pytest.mark.parametrize("body, message", [
+    ("[library]\nsystem = 'koha'\n", r"needs a \[library\] section with as_of"),
+    ("[library]\nas_of = '31/12/2024'\n", r"as_of='31/12/2024' is not an ISO date"),
+    ("[library]\nas_of = '2024-12-31'\n[colour]\n", r"unknown section\(s\) \['colour'\]"),
+    ("[library]\nas_of = '2024-12-31'\n", r"system 'koha' needs a \[koha\] section"),
+    ("[library\nas_of = 1", r"not valid TOML"),
+])
+def test_broken_specs_say_what_is_wrong(tmp_path, body, message):
+    with pytest.raises(ValueError, match=message):
+        intake.read_spec(_spec(tmp_path, body))
+
+
+def test_spec_scale_items_need_a_range(tmp_path):
+    (tmp_path / "s.csv").write_text("id,a,b\n1,2,3\n")
+    (tmp_path / "b.csv").write_text("borrowernumber,dateenrolled,dateexpiry\n1,2020-01-01,\n")
+    p = _spec(tmp_path, """
+        [library]
+        as_of = "2024-12-31"
+        [koha]
+        borrowers = "b.csv"
+        [survey]
+        file = "s.csv"
+        member = "id"
+        ranges = {a = [1, 5]}
+        [survey.scales.x]
+        items = ["a", "b"]
+        """)
+    with pytest.raises(ValueError, match=r"scale 'x' uses item\(s\) \['b'\] that have no range"):
+        intake.read_spec(p)
+
+
+def test_intake_report_reads_well(koha):
+    text = repr(koha.intake)
+    assert text.startswith("IntakeReport(Example public library")
+    assert "statistics: 86,677 rows read" in text
+    assert "<pre" in koha.intake._repr_html_()
+    log = koha.intake.to_frame()
+    assert list(log.columns) == ["table", "step", "reason", "rows", "example"]
+    assert repr(koha).endswith("as of 2024-12-31; read from files, see .intake)")
