@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: lab test lint unit nbval notebooks datasets benchmarks constraints clean
+.PHONY: lab test lint unit nbval notebooks datasets report benchmarks constraints clean
 
 # constraints.txt pins the exact versions the stored notebook outputs were computed with:
 # strict nbval compares every digit, and a new numpy or scipy release can move the last one.
@@ -52,6 +52,10 @@ notebooks: $(STAMP)
 # Regenerate the shipped simulated library data set (datasets/library).
 datasets: $(STAMP)
 	$(BIN)/python -m loyaltylab._make_datasets datasets
+
+# The one-command report on the shipped example export (writes report.html).
+report: $(STAMP)
+	$(BIN)/python -m loyaltylab report datasets/koha_example/spec.toml --out report.html
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/run.py

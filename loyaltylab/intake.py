@@ -542,7 +542,7 @@ def read_spec(path: str | Path) -> LibraryData:
     >>> from loyaltylab.datasets import data_path
     >>> lib = read_spec(data_path("koha_example", "spec.toml"))
     >>> sorted(lib.scales)
-    ['relationship', 'satisfaction']
+    ['referral', 'relationship', 'satisfaction', 'switching']
     """
     path = Path(path)
     if not path.exists():
@@ -606,8 +606,17 @@ def read_spec(path: str | Path) -> LibraryData:
         read = read_survey(root / sv["file"], member=sv["member"], date=sv.get("date"),
                            date_format=sv.get("date_format"), ranges=sv["ranges"],
                            missing_codes=sv.get("missing_codes", ()))
-        log.rows.extend(read.report.log.to_dict("records"))
         survey = read.data
+        stray = ~survey[MEMBER].isin(members[MEMBER])
+        read_log = read.report.log
+        if stray.any():
+            # the survey's "used" row is restated after the respondents were matched
+            read_log = read_log[read_log["step"] != "used"]
+        log.rows.extend(read_log.to_dict("records"))
+        if stray.any():
+            survey = log.drop("survey", survey, stray, "respondent not among the members",
+                              MEMBER).reset_index(drop=True)
+            log.add("survey", "used", "responses", len(survey))
         for name, sc in sv.get("scales", {}).items():
             items = tuple(sc.get("items", ()))
             missing = [i for i in items if i not in sv["ranges"]]

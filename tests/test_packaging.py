@@ -85,6 +85,11 @@ def test_wheel_ships_data_sets(root, tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "loyaltylab/_datasets/library/members.csv.gz" in names
     assert "loyaltylab/_datasets/cdnow/CDNOW_master.txt" in names
+    # the report command needs its notebook and the example export inside the wheel
+    assert "loyaltylab/_report/report.ipynb" in names
+    assert "loyaltylab/_datasets/koha_example/spec.toml" in names
+    entry = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "loyaltylab = loyaltylab.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     code = ("import loyaltylab, loyaltylab.datasets as d; "

@@ -1,0 +1,109 @@
+"""The one-command report (issue #12): ``python -m loyaltylab report SPEC --out FILE`` runs end
+to end on the shipped example, writes self-contained HTML, and on a broken spec or bad data
+exits non-zero with the intake message and writes no file."""
+
+import base64
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from loyaltylab import cli, datasets
+
+EXAMPLE = datasets.data_path("koha_example")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    done = subprocess.run([sys.executable, "-m", "loyaltylab", "report",
+                           str(EXAMPLE / "spec.toml"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out, done
+
+
+def test_report_is_written_with_progress(report):
+    out, done = report
+    assert out.exists()
+    assert f"report written to {out}" in done.stdout
+    assert "cell" in done.stderr and "100%" in done.stderr  # the progress bar ran to the end
+
+
+def test_report_is_self_contained_with_embedded_figures(report):
+    html = report[0].read_text(encoding="utf-8")
+    assert "<script" not in html.lower()
+    assert not re.search(r"""(src|href)=["']https?://""", html)
+    pngs = re.findall(r"data:image/png;base64,([A-Za-z0-9+/=\n]+)", html)
+    big = [p for p in pngs if len(base64.b64decode(p)) > 10_000]
+    assert len(big) >= 3  # retention curves with at-risk table, hazard ratios, segments
+    assert all(base64.b64decode(p)[:8] == b"\x89PNG\r\n\x1a\n" for p in big)
+
+
+def test_report_has_every_section_and_its_reading_guide(report):
+    html = report[0].read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", " ", html)
+    for heading in ("What was read", "How long members stay", "Who lapses sooner",
+                    "Repeat use and the retention rate", "Net Promoter Score",
+                    "Reliability of each scale", "Loyalty segments"):
+        assert heading in text, heading
+    assert text.count("How to read this") == 7
+    assert "Example public library (Koha export)" in text
+    assert "restricted mean, first 5 years" in text
+    assert "Traceback" not in text and "Warning" not in text
+    # no code in the report
+    assert "import loyaltylab" not in text
+
+
+def _run(tmp_path, spec_text, files=()):
+    for f in files:
+        shutil.copy(EXAMPLE / f, tmp_path / f)
+    spec = tmp_path / "spec.toml"
+    spec.write_text(spec_text)
+    out = tmp_path / "out.html"
+    code = cli.main(["report", str(spec), "--out", str(out), "--no-progress"])
+    return code, out
+
+
+def test_broken_spec_exits_2_and_writes_nothing(tmp_path, capsys):
+    code, out = _run(tmp_path, "[library]\nas_of = '31/12/2024'\n")
+    assert code == 2
+    assert not out.exists() and not list(tmp_path.glob("*.part"))
+    err = capsys.readouterr().err
+    assert "as_of='31/12/2024' is not an ISO date" in err
+    assert "no report was written" in err
+
+
+def test_bad_date_column_exits_2_with_the_intake_message(tmp_path, capsys):
+    spec = (EXAMPLE / "spec.toml").read_text().replace('date_format = "%d/%m/%Y"', "")
+    code, out = _run(tmp_path, spec, ["borrowers.csv", "deletedborrowers.csv",
+                                      "statistics.csv.gz", "survey.csv"])
+    assert code == 2 and not out.exists()
+    assert "column 'submitted'" in capsys.readouterr().err
+
+
+def test_intake_command_prints_the_report(capsys):
+    assert cli.main(["intake", str(EXAMPLE / "spec.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "IntakeReport(" in out and "statistics: 86,677 rows read" in out
+
+
+def test_a_failing_report_writes_nothing(tmp_path, monkeypatch, capsys):
+    import nbformat
+
+    from loyaltylab import report
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("SPEC = ''", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("raise RuntimeError('figure failed')")])
+    broken = tmp_path / "broken.ipynb"
+    nbformat.write(nb, broken)
+    monkeypatch.setattr(report, "_NOTEBOOK", broken)
+    out = tmp_path / "r.html"
+    code = cli.main(["report", str(EXAMPLE / "spec.toml"), "--out", str(out),
+                     "--no-progress"])
+    assert code == 1 and not out.exists() and not list(tmp_path.glob("*.part"))
+    err = capsys.readouterr().err
+    assert "RuntimeError: figure failed" in err and "\x1b[" not in err
