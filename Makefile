@@ -27,8 +27,13 @@ $(STAMP): pyproject.toml constraints.txt
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# JupyterLab is rooted at the repository (notebooks, datasets and the README all browsable)
+# and opens the start notebook. Pass options with LAB_ARGS, e.g.
+#   make lab LAB_ARGS="--no-browser --port=8890 --ip=0.0.0.0"
+LAB_ARGS ?=
 lab: $(STAMP)
-	MPLBACKEND= $(BIN)/jupyter lab $(ROOT_FLAG) notebooks/00_start_here.ipynb
+	MPLBACKEND= $(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS) \
+		notebooks/00_start_here.ipynb
 
 test: lint unit nbval
 

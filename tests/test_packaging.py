@@ -66,6 +66,11 @@ def test_make_lab_opens_start_notebook_without_global_registration(root):
                          check=True).stdout
     assert "jupyter lab" in out and "notebooks/00_start_here.ipynb" in out
     assert "kernelspec install" not in out and "--user" not in out
+    # rooted at the repository, not at notebooks/ (datasets and the README browsable)
+    assert f'--ServerApp.root_dir="{root}"' in out
+    passed = subprocess.run(["make", "-n", "lab", "LAB_ARGS=--no-browser --port=8890"],
+                            cwd=root, capture_output=True, text=True, check=True).stdout
+    assert "--no-browser --port=8890" in passed
 
 
 def test_readme_code_blocks_run(root):
