@@ -33,6 +33,23 @@ def _durations(data: pd.DataFrame, duration: str, event: str, purpose: str,
     return t, e.astype(bool)
 
 
+def _entry(data: pd.DataFrame, entry: str | None, t: pd.Series, purpose: str) -> pd.Series:
+    """Delayed-entry times (tenure when observation began), checked against the exits: R's
+    ``Surv(entry, exit, event)`` needs entry < exit (or both 0 for no time at risk)."""
+    if entry is None:
+        return pd.Series(0.0, index=t.index)
+    _validate.columns(data, [entry], purpose)
+    en = _validate.numeric(data, entry, lo=0, allow_missing=False, purpose=purpose)
+    bad = (en >= t) & (en > 0)
+    if bad.any():
+        raise ValueError(
+            f"column {entry!r} has {int(bad.sum())} entry time(s) at or after the exit "
+            f"(e.g. entry {en[bad].iloc[0]:g}, exit {t[bad].iloc[0]:g}): a member must come "
+            f"under observation before leaving it; drop members who left before the data "
+            f"window (tenure_table(observed_from=...) does)")
+    return en
+
+
 @dataclass(frozen=True)
 class LogRankResult(Result):
     """Log-rank test of equal retention across groups (lifelines
@@ -85,9 +102,12 @@ class RetentionCurves(Result):
     ci : float
         Confidence level of the bands and intervals.
     durations : DataFrame
-        The rows used: ``group``, ``time``, ``event`` (for at-risk counts and tests).
+        The rows used: ``group``, ``time``, ``event``, ``entry`` (for at-risk counts and
+        tests; ``entry`` is 0 without delayed entry).
     n, n_excluded : int
         Rows used and rows left out (none: missing values are errors).
+    delayed_entry : bool
+        Whether the curves account for delayed entry (``entry=``).
     """
 
     table: pd.DataFrame
@@ -100,6 +120,7 @@ class RetentionCurves(Result):
     durations: pd.DataFrame
     n: int
     n_excluded: int = 0
+    delayed_entry: bool = False
 
     def __repr__(self) -> str:
         meds = ", ".join(f"{g}: {m:.3g}" for g, m in self.median_tenure.items())
@@ -115,7 +136,8 @@ class RetentionCurves(Result):
         return self.medians.reset_index()
 
     def at_risk(self, times: Sequence[float]) -> pd.DataFrame:
-        """Members still at risk (tenure >= t) at each time, one row per group.
+        """Members still at risk at each time (under observation: entry < t <= tenure),
+        one row per group.
 
         Parameters
         ----------
@@ -129,8 +151,11 @@ class RetentionCurves(Result):
         """
         d = self.durations
         times = [float(t) for t in times]
-        rows = {g: [int((d.loc[d["group"] == g, "time"] >= t).sum()) for t in times]
-                for g in self.medians.index}
+        rows = {}
+        for g in self.medians.index:
+            part = d[d["group"] == g]
+            rows[g] = [int(((part["time"] >= t) & ((part["entry"] < t) | (t <= 0))).sum())
+                       for t in times]
         return pd.DataFrame.from_dict(rows, orient="index", columns=times)
 
     def restricted_mean(self, horizon: float, *, ci: float | None = None) -> pd.DataFrame:
@@ -153,8 +178,8 @@ class RetentionCurves(Result):
         Returns
         -------
         DataFrame
-            One row per group: ``horizon``, ``n``, ``restricted_mean``, ``se``, ``ci_low``,
-            ``ci_high``.
+            One row per group: ``horizon``, ``n`` (members), ``restricted_mean``, ``se``,
+            ``ci_low``, ``ci_high``.
 
         Examples
         --------
@@ -175,7 +200,7 @@ class RetentionCurves(Result):
                                part["at_risk"].to_numpy(float), part["lapsed"].to_numpy(float),
                                horizon)
             se = float(np.sqrt(var))
-            rows.append({"group": g, "horizon": horizon, "n": int(part["at_risk"].iloc[0]),
+            rows.append({"group": g, "horizon": horizon, "n": int(self.medians.at[g, "n"]),
                          "restricted_mean": mean, "se": se, "ci_low": mean - z * se,
                          "ci_high": mean + z * se})
         return pd.DataFrame(rows).set_index("group")
@@ -227,6 +252,10 @@ class RetentionCurves(Result):
         """
         d = self.durations
         groups = d["group"]
+        if self.delayed_entry:
+            raise ValueError(
+                "the log-rank test here (as R's survdiff) has no delayed entry; compare "
+                "groups with fit_lapse_model(..., entry=...) and its test of the group effect")
         if groups.nunique() < 2:
             raise ValueError(
                 "a log-rank test needs at least two groups; pass by=<column> with two or "
@@ -244,15 +273,22 @@ class RetentionCurves(Result):
                              pairwise=pw, n=len(d))
 
 
-def _km_table(t: np.ndarray, e: np.ndarray, z: float, conf_type: str) -> pd.DataFrame:
-    """Kaplan-Meier estimate with Greenwood variance and R-compatible intervals."""
+def _km_table(t: np.ndarray, e: np.ndarray, z: float, conf_type: str,
+              entry: np.ndarray | None = None) -> pd.DataFrame:
+    """Kaplan-Meier estimate with Greenwood variance and R-compatible intervals.
+
+    With ``entry`` (delayed entry, left truncation) a member is at risk at time s when
+    entry < s <= exit, as in R's ``survfit(Surv(entry, exit, event))``."""
     times, inv = np.unique(t, return_inverse=True)
     d = np.bincount(inv, weights=e).astype(float)
     c = np.bincount(inv).astype(float) - d
     n = len(t) - np.r_[0, np.cumsum(d + c)[:-1]]
+    if entry is not None:  # minus those not yet under observation at each time
+        n = n - (len(entry) - np.searchsorted(np.sort(entry), times, side="left"))
     with np.errstate(divide="ignore", invalid="ignore"):
-        s = np.cumprod(1 - d / n)
-        green = np.cumsum(np.where(n > d, d / (n * (n - d)), np.inf))
+        # no one at risk and no lapse (e.g. time 0 with delayed entry): the curve stays
+        s = np.cumprod(1 - np.where(n > 0, d / n, 0.0))
+        green = np.cumsum(np.where(n > d, d / (n * (n - d)), np.where(d > 0, np.inf, 0.0)))
         se = np.sqrt(green)
         if conf_type == "log":  # R survfit's default: exp(log S +- z se)
             lo, hi = s * np.exp(-z * se), np.minimum(s * np.exp(z * se), 1.0)
@@ -264,8 +300,9 @@ def _km_table(t: np.ndarray, e: np.ndarray, z: float, conf_type: str) -> pd.Data
     lo = np.where(s > 0, lo, 0.0)
     hi = np.where(s > 0, hi, np.where(np.isfinite(green), hi, 0.0))
     lo, hi = np.nan_to_num(lo, nan=0.0), np.nan_to_num(hi, nan=1.0)
+    n0 = float(len(t) if entry is None else (entry <= 0).sum())
     first = pd.DataFrame({"time": [0.0], "retention": [1.0], "ci_low": [1.0], "ci_high": [1.0],
-                          "at_risk": [float(len(t))], "lapsed": [0.0], "censored": [0.0]})
+                          "at_risk": [n0], "lapsed": [0.0], "censored": [0.0]})
     body = pd.DataFrame({"time": times, "retention": s, "ci_low": lo, "ci_high": hi,
                          "at_risk": n, "lapsed": d, "censored": c})
     if times.size and times[0] == 0:
@@ -312,6 +349,7 @@ def retention_curves(
     horizons: Sequence[float] = (1, 2, 5),
     ci: float = 0.95,
     conf_type: str = "log",
+    entry: str | None = None,
 ) -> RetentionCurves:
     """Kaplan-Meier retention curves with confidence bands, median tenure and horizons.
 
@@ -332,6 +370,13 @@ def retention_curves(
     conf_type : {"log", "log-log", "plain"}
         Interval on the log scale (R ``survfit``'s default), the log-minus-log scale
         (lifelines' default, never outside [0, 1]) or the plain scale.
+    entry : str, optional
+        Delayed entry: the tenure (same unit as ``duration``) at which each member came under
+        observation, e.g. when records begin at a migration date
+        (:func:`~loyaltylab.lapse.tenure_table` with ``observed_from=`` adds it). A member is
+        at risk only between entry and exit, as in R's ``Surv(entry, exit, event)``; without
+        it, members who joined before the data window count as at risk from joining, which
+        overstates retention (they are the survivors).
 
     Returns
     -------
@@ -355,6 +400,7 @@ def retention_curves(
     _validate.one_of(conf_type, "conf_type", ["log", "log-log", "plain"])
     ci = _validate.probability(ci, "ci")
     t, e = _durations(data, duration, event, "retention curves")
+    en = _entry(data, entry, t, "retention curves")
     if by is not None:
         g = data[by]
         if g.isna().any():
@@ -363,7 +409,8 @@ def retention_curves(
     else:
         g = pd.Series(_ALL, index=data.index)
     z = _stats.z_value(ci)
-    df = pd.DataFrame({"t": t.to_numpy(), "e": e.to_numpy(), "group": g.to_numpy()})
+    df = pd.DataFrame({"t": t.to_numpy(), "e": e.to_numpy(), "group": g.to_numpy(),
+                       "entry": en.to_numpy()})
     levels = g.cat.categories if isinstance(g.dtype, pd.CategoricalDtype) else sorted(g.unique())
     tables, rows, hz, fitters = [], [], [], {}
     for level in levels:
@@ -373,9 +420,11 @@ def retention_curves(
         if not sub["e"].any():
             warnings.warn(f"group {level!r} has no lapses: its curve stays at 1 and its median "
                           f"tenure is undefined", UserWarning, stacklevel=2)
-        tab = _km_table(sub["t"].to_numpy(), sub["e"].to_numpy(), z, conf_type)
-        fitters[level] = KaplanMeierFitter(alpha=1 - ci).fit(sub["t"], sub["e"],
-                                                              label=str(level))
+        tab = _km_table(sub["t"].to_numpy(), sub["e"].to_numpy(), z, conf_type,
+                        sub["entry"].to_numpy() if entry is not None else None)
+        fitters[level] = KaplanMeierFitter(alpha=1 - ci).fit(
+            sub["t"], sub["e"], entry=sub["entry"] if entry is not None else None,
+            label=str(level))
         tm, s = tab["time"].to_numpy(), tab["retention"].to_numpy()
         rows.append({"group": level, "n": len(sub), "lapsed": int(sub["e"].sum()),
                      "median": _quantile_time(tm, s),
@@ -388,15 +437,17 @@ def retention_curves(
                        "retention": np.nan if beyond else s[i],
                        "ci_low": np.nan if beyond else tab["ci_low"].iloc[i],
                        "ci_high": np.nan if beyond else tab["ci_high"].iloc[i],
-                       "at_risk": int((sub["t"] >= h).sum())})
+                       "at_risk": int(((sub["t"] >= h) & (sub["entry"] < h)).sum())})
         tables.append(tab.assign(group=level))
     table = pd.concat(tables, ignore_index=True)
     table = table[["group", *[c for c in table.columns if c != "group"]]]
     summary = pd.DataFrame(rows).set_index("group")
-    durations = df.rename(columns={"t": "time", "e": "event"})[["group", "time", "event"]]
+    durations = df.rename(columns={"t": "time", "e": "event"})[["group", "time", "event",
+                                                                "entry"]]
     return RetentionCurves(table=table, median_tenure=summary["median"].rename("median_tenure"),
                            medians=summary, at_horizons=pd.DataFrame(hz), fitters=fitters,
-                           conf_type=conf_type, ci=ci, durations=durations, n=len(df))
+                           conf_type=conf_type, ci=ci, durations=durations, n=len(df),
+                           delayed_entry=entry is not None)
 
 
 def cohort_table(

@@ -28,6 +28,8 @@ _MODELS = {"cox": CoxPHFitter, "weibull": WeibullAFTFitter,
            "loglogistic": LogLogisticAFTFitter, "lognormal": LogNormalAFTFitter}
 
 
+#: Name of the delayed-entry column in the design handed to lifelines.
+_ENTRY = "_entry"
 #: Most categories a categorical covariate may have (each becomes a coefficient).
 _MAX_LEVELS = 50
 
@@ -326,6 +328,7 @@ def fit_lapse_model(
     standardize: bool = True,
     strata: Sequence[str] | None = None,
     penalizer: float = 0.0,
+    entry: str | None = None,
 ) -> LapseModel:
     """Fit a lapse model: Cox proportional hazards or a parametric AFT model.
 
@@ -349,6 +352,11 @@ def fit_lapse_model(
         proportional hazards).
     penalizer : float
         Ridge penalty passed to lifelines (0 = ordinary maximum likelihood).
+    entry : str, optional
+        Delayed entry: the tenure at which each member came under observation (see
+        :func:`~loyaltylab.lapse.tenure_table` ``observed_from=``); a member is in the risk
+        sets only after it, as in R's ``coxph(Surv(entry, exit, event) ~ ...)``. Works for
+        Cox and the parametric models (left-truncated likelihood).
 
     Returns
     -------
@@ -367,17 +375,20 @@ def fit_lapse_model(
     if not covariates:
         raise ValueError("covariates is empty; name at least one column")
     strata = list(strata or [])
-    _validate.columns(data, [duration, event, *covariates, *strata], "a lapse model")
+    extra = [entry] if entry is not None else []
+    _validate.columns(data, [duration, event, *covariates, *strata, *extra], "a lapse model")
     _validate.one_of(model, "model", list(_MODELS))
     if strata and model != "cox":
         raise ValueError("strata= is for Cox models only")
-    used = data[[duration, event, *covariates, *strata]]
+    used = data[[duration, event, *covariates, *strata, *extra]]
     complete = used.notna().all(axis=1)
     excluded = {"missing covariate": int((~complete).sum())}
     used = used[complete]
     if used.empty:
         raise ValueError("no row has every covariate; check the columns for missing values")
-    if model != "cox":  # the package's rule: no time at risk, no place in a parametric fit
+    if model != "cox" or entry is not None:
+        # the package's rule: no time at risk, no place in a parametric fit (nor in
+        # lifelines' delayed-entry Cox fit, which refuses entry == exit; R drops such rows)
         t0 = _validate.numeric(used, duration, lo=0, allow_missing=False,
                                purpose="a lapse model")
         excluded["zero duration (no time at risk)"] = int((t0 == 0).sum())
@@ -397,11 +408,17 @@ def fit_lapse_model(
                         for c in scale_df.index]
     df = pd.concat([x, used[strata]], axis=1)
     df[duration], df[event] = t.to_numpy(), e.astype(int).to_numpy()
+    if entry is not None:
+        from loyaltylab.lapse.curves import _entry
+
+        df[_ENTRY] = _entry(used, entry, t, "a lapse model").to_numpy()
     fitter = _MODELS[model](penalizer=penalizer)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         try:
             kwargs = {"strata": strata} if strata else {}
+            if entry is not None:
+                kwargs["entry_col"] = _ENTRY
             fitter.fit(df, duration, event, **kwargs)
         except (ConvergenceWarning, ConvergenceError) as exc:
             raise ValueError(

@@ -38,6 +38,8 @@ class TenureTable(TableResult):
         Members who joined on ``as_of`` (kept, with tenure 0).
     unit : str
         Unit of ``tenure``.
+    observed_from : pandas.Timestamp or None
+        Start of the data window (delayed entry), when given.
     """
 
     n_lapsed: int = 0
@@ -45,6 +47,7 @@ class TenureTable(TableResult):
     n_lapse_after_as_of: int = 0
     n_zero_tenure: int = 0
     unit: str = "years"
+    observed_from: pd.Timestamp | None = None
 
     def _extra(self) -> str:
         return (f"{self.n_lapsed:,} lapsed, {self.n_censored:,} censored "
@@ -59,6 +62,7 @@ def tenure_table(
     lapsed: str = LAPSED,
     *,
     unit: str = "years",
+    observed_from: str | pd.Timestamp | None = None,
 ) -> TenureTable:
     """One row per member with tenure and a lapse indicator, right-censored at ``as_of``.
 
@@ -74,12 +78,20 @@ def tenure_table(
         Column names.
     unit : {"years", "months", "weeks", "days"}
         Unit of ``tenure`` (a year is 365.25 days).
+    observed_from : date, optional
+        Start of the data window, e.g. the date records were migrated to the current system:
+        members who left before it are missing from such data, so those who joined earlier
+        are the survivors. Adds ``entry``, the tenure at which each member came under
+        observation (0 for members who joined in the window); pass it as ``entry=`` to
+        :func:`retention_curves` and :func:`fit_lapse_model`. Members whose membership
+        ended on or before this date are left out and counted.
 
     Returns
     -------
     TenureTable
         ``.data``: the members' columns plus ``end`` (lapse date or ``as_of``), ``tenure``
-        (in ``unit``) and ``has_lapsed`` (bool: the event). Counts as attributes.
+        (in ``unit``) and ``has_lapsed`` (bool: the event), and ``entry`` with
+        ``observed_from``. Counts as attributes.
 
     Examples
     --------
@@ -96,11 +108,26 @@ def tenure_table(
     out[END] = span["end"]
     out["tenure"] = span["days"] / unit_days(unit)
     out[EVENT] = span["has_lapsed"].to_numpy()
+    excluded: dict[str, int] = {}
+    start = None
+    if observed_from is not None:
+        start = _validate.as_of(observed_from, "observed_from")
+        as_of_ts = _validate.as_of(as_of)
+        if start >= as_of_ts:
+            raise ValueError(f"observed_from ({start.date()}) must be before as_of "
+                             f"({as_of_ts.date()})")
+        gone = (span["end"] <= start) & (span["joined"] < start)
+        excluded["membership ended before observed_from"] = int(gone.sum())
+        lag = (start - span["joined"]).dt.total_seconds() / 86400
+        out["entry"] = np.maximum(lag, 0.0) / unit_days(unit)
+        out = out[~gone.to_numpy()]
+        span = span[~gone.to_numpy()]
     n_event = int(span["has_lapsed"].sum())
-    return TenureTable(data=out, n_used=len(out), excluded={}, n_lapsed=n_event,
+    return TenureTable(data=out, n_used=len(out), excluded=excluded, n_lapsed=n_event,
                        n_censored=len(out) - n_event,
                        n_lapse_after_as_of=int(span["lapse_after_as_of"].sum()),
-                       n_zero_tenure=int((~span["at_risk"]).sum()), unit=unit)
+                       n_zero_tenure=int((~span["at_risk"]).sum()), unit=unit,
+                       observed_from=start)
 
 
 def inactivity_lapse(
