@@ -513,3 +513,19 @@ def test_delayed_entry_weibull_matches_a_direct_likelihood(migrated):
     m = lapse.fit_lapse_model(migrated, "tenure", "has_lapsed", ["member_type"],
                               entry="entry", model="weibull")
     np.testing.assert_allclose(m.params, best.x[1:4], atol=2e-5)
+
+
+def test_cohort_table_marks_cohorts_that_began_before_the_window(lib):
+    m = lib.members[~(lib.members["lapsed"] < "2021-01-01")]  # what the migration kept
+    out = lapse.cohort_table(m, lib.as_of, observed_from="2021-01-01")
+    early = out[out["cohort"].isin(["2019", "2020"])]
+    assert early["truncated"].all() and early["share"].isna().all()
+    late = out[~out["truncated"]]
+    full = lapse.cohort_table(lib.members, lib.as_of)
+    merged = late.merge(full, on=["cohort", "period"], suffixes=("", "_full"))
+    np.testing.assert_array_equal(merged["share"], merged["share_full"])
+    # without observed_from the survivors-only 2019 cohort looks far better than it was
+    naive = lapse.cohort_table(m, lib.as_of)
+    n1 = naive[(naive["cohort"] == "2019") & (naive["period"] == 1)]["share"].iloc[0]
+    f1 = full[(full["cohort"] == "2019") & (full["period"] == 1)]["share"].iloc[0]
+    assert n1 > f1 + 0.1

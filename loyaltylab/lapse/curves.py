@@ -458,6 +458,7 @@ def cohort_table(
     *,
     cohort_period: str = "year",
     period: str = "year",
+    observed_from: str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """The classic cohort retention triangle: cohorts x periods since joining.
 
@@ -476,13 +477,19 @@ def cohort_table(
         How to group join dates into cohorts.
     period : {"year", "quarter", "month"}
         Length of a period since joining.
+    observed_from : date, optional
+        Start of the data window (delayed entry, e.g. a migration date). A cohort that
+        began before it is seen only through the members still there at the migration, so
+        its shares would be too high: its rows are kept with ``truncated`` True, no
+        ``share`` and ``observable`` 0.
 
     Returns
     -------
     DataFrame
         Long format: ``cohort``, ``period``, ``size`` (cohort size), ``retained`` (members
         still there after ``period`` periods, among those observable), ``observable`` and
-        ``share``. Pivot with ``.pivot(index="cohort", columns="period", values="share")``.
+        ``share`` (and ``truncated`` with ``observed_from``). Pivot with
+        ``.pivot(index="cohort", columns="period", values="share")``.
 
     Examples
     --------
@@ -526,5 +533,13 @@ def cohort_table(
     # A cohort reaches period k only when all its members can be followed that long.
     full = out["observable"] == out["size"]
     out["share"] = np.where(full, out["retained"] / out["size"], np.nan)
+    cols = ["cohort", "period", "size", "observable", "retained", "share"]
+    if observed_from is not None:
+        start_obs = _validate.as_of(observed_from, "observed_from")
+        trunc = out["cohort"].map(lambda p: p.start_time < start_obs).astype(bool)
+        out.loc[trunc, ["observable", "retained"]] = 0
+        out.loc[trunc, "share"] = np.nan
+        out["truncated"] = trunc.to_numpy()
+        cols.append("truncated")
     out["cohort"] = out["cohort"].astype(str)
-    return out[["cohort", "period", "size", "observable", "retained", "share"]]
+    return out[cols]
