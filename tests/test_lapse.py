@@ -130,7 +130,8 @@ def test_predictions(lung):
     expected = w.fitter.predict_expectation(w._profile_design(prof.iloc[:1])).iloc[0]
     assert rem_w == pytest.approx(expected, rel=2e-3)
     ph = m.check_assumptions()
-    assert set(ph["verdict"]) <= {"holds", "violated"} and len(ph) == 2
+    assert set(ph["verdict"]) <= {"holds", "violated"} and len(ph) == 3
+    assert ph["covariate"].tolist() == ["age", "sex", "GLOBAL"]
 
 
 # --- degenerate data -----------------------------------------------------------------------
@@ -529,3 +530,49 @@ def test_cohort_table_marks_cohorts_that_began_before_the_window(lib):
     n1 = naive[(naive["cohort"] == "2019") & (naive["period"] == 1)]["share"].iloc[0]
     f1 = full[(full["cohort"] == "2019") & (full["period"] == 1)]["share"].iloc[0]
     assert n1 > f1 + 0.1
+
+
+# --- the proportional-hazards test of survival >= 3.0 -----------------------------------------
+
+# R 4.2.2, survival 3.5.3, r = lifelines' rossi data:
+#   f <- coxph(Surv(week, arrest) ~ fin + age + race + wexp + mar + paro + prio, data = r)
+#   cox.zph(f, transform = tr)$table   (tr = "km", "rank", "identity"; chisq column)
+ZPH_ROSSI = {
+    "km": [0.06242975136, 5.97398165342, 2.06826538748, 4.22459563342, 1.01102156444,
+           0.01838329917, 0.52058425030, 17.69441525445],
+    "rank": [1.38380845141, 0.89642146157, 2.25997815120, 4.15968375317, 0.08959214185,
+             0.02185165569, 1.64080345194, 11.02518340712],
+    "identity": [0.008950558751, 6.615943789294, 2.144426256785, 3.876755124674,
+                 1.031348318712, 0.028176598723, 0.424798396303, 18.182687039129],
+}
+
+
+@pytest.mark.parametrize("transform", list(ZPH_ROSSI))
+def test_ph_test_matches_r_cox_zph(transform):
+    from lifelines.datasets import load_rossi
+
+    covs = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
+    m = lapse.fit_lapse_model(load_rossi(), "week", "arrest", covs, standardize=False)
+    ph = m.check_assumptions(transform=transform)
+    assert ph["covariate"].tolist() == [*covs, "GLOBAL"]
+    np.testing.assert_allclose(ph["statistic"], ZPH_ROSSI[transform], rtol=2e-6)
+    assert ph["df"].tolist() == [1] * 7 + [7]
+    # standardizing covariates does not change the test
+    s = lapse.fit_lapse_model(load_rossi(), "week", "arrest", covs).check_assumptions(
+        transform=transform)
+    np.testing.assert_allclose(s["statistic"], ph["statistic"], rtol=1e-6)
+
+
+def test_ph_test_with_strata_matches_r():
+    # R: cox.zph(coxph(Surv(week, arrest) ~ age + prio + strata(wexp), data = r))$table
+    #   age 11.2449242846, prio 0.1099878118, GLOBAL 11.2877628325 (df 2)
+    from lifelines.datasets import load_rossi
+
+    m = lapse.fit_lapse_model(load_rossi(), "week", "arrest", ["age", "prio"],
+                              strata=["wexp"], standardize=False)
+    ph = m.check_assumptions()
+    np.testing.assert_allclose(ph["statistic"], [11.2449242846, 0.1099878118, 11.2877628325],
+                               rtol=2e-6)
+    assert ph["verdict"].tolist() == ["violated", "holds", "violated"]
+    with pytest.raises(ValueError, match="transform must be one of"):
+        m.check_assumptions(transform="sqrt")

@@ -17,7 +17,6 @@ from lifelines import (
     WeibullAFTFitter,
 )
 from lifelines.exceptions import ConvergenceError, ConvergenceWarning
-from lifelines.statistics import proportional_hazard_test
 
 from loyaltylab import _stats, _validate
 from loyaltylab._results import Result
@@ -200,28 +199,52 @@ class LapseModel(Result):
             se = se.loc[_scale_param(self.fitter)]
         return se.loc[self.params.index]
 
-    def check_assumptions(self, *, alpha: float = 0.05) -> pd.DataFrame:
-        """Proportional-hazards test per covariate (Grambsch-Therneau, rank time), with a
-        verdict and advice. Cox models only.
+    def check_assumptions(self, *, transform: str = "km", alpha: float = 0.05
+                          ) -> pd.DataFrame:
+        """Proportional-hazards test per covariate and globally, with a verdict and advice.
+        Cox models only.
+
+        The score test of R survival >= 3.0 (``cox.zph(fit, transform, terms = FALSE)``):
+        each covariate's effect is allowed to change with g(tenure) and the change is tested
+        with the full information matrix (Efron ties, strata and delayed entry as fitted).
+        It replaces the approximate test of survival 2.x that lifelines implements.
 
         Parameters
         ----------
+        transform : {"km", "rank", "identity", "log"}
+            g(t): one minus the left-continuous Kaplan-Meier curve (R's default), the rank of
+            the exit times, tenure itself, or its log.
         alpha : float
             Significance level of the verdict.
 
         Returns
         -------
         DataFrame
-            ``covariate``, ``statistic``, ``p_value``, ``verdict``, ``advice``.
+            One row per covariate and a ``GLOBAL`` row: ``covariate``, ``statistic``
+            (chi-square), ``df``, ``p_value``, ``verdict``, ``advice``.
+
+        References
+        ----------
+        Grambsch, P. M. & Therneau, T. M. (1994). Proportional hazards tests and diagnostics
+        based on weighted residuals. Biometrika 81, 515-526; Therneau, T. M., survival
+        package 3.0 (2019), ``cox.zph``.
         """
+        from loyaltylab.lapse._zph import TRANSFORMS, zph_test
+
         if self.model != "cox":
             raise ValueError("check_assumptions tests proportional hazards: fit model='cox'")
-        df = self._design.copy()
-        res = proportional_hazard_test(self.fitter, df, time_transform="rank")
-        out = res.summary.reset_index().rename(columns={"index": "covariate",
-                                                        "test_statistic": "statistic",
-                                                        "p": "p_value"})
-        out = out[["covariate", "statistic", "p_value"]]
+        _validate.one_of(transform, "transform", list(TRANSFORMS))
+        df = self._design
+        names = list(self.params.index)
+        strata = getattr(self.fitter, "strata", None)
+        strata = [strata] if isinstance(strata, str) else strata
+        out = zph_test(df[self._duration].to_numpy(float), df[self._event].to_numpy(float),
+                       df[names].to_numpy(float), self.fitter.params_.loc[names].to_numpy(),
+                       names,
+                       strata=(df[list(strata)].astype(str).agg("|".join, axis=1).to_numpy()
+                               if strata else None),
+                       entry=df[_ENTRY].to_numpy(float) if _ENTRY in df else None,
+                       transform=transform)
         bad = out["p_value"] < alpha
         out["verdict"] = np.where(bad, "violated", "holds")
         out["advice"] = np.where(
