@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 
 from loyaltylab import _validate
 from loyaltylab._results import Result, TableResult
@@ -315,44 +315,112 @@ def item_analysis(data: pd.DataFrame, items: Sequence[str] | Scale, *,
 @dataclass(frozen=True)
 class CompositeReliability(Result):
     """McDonald's omega (= composite reliability for standardized loadings) and AVE from a
-    one-factor maximum-likelihood model."""
+    one-factor maximum-likelihood model; ``converged`` and ``heywood`` (items whose
+    uniqueness hit the lower bound) say how far to trust it."""
 
     omega: float
     ave: float
     loadings: pd.Series = field(repr=False)
     n: int
     method: str = "ml"
+    converged: bool = True
+    heywood: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
+        flag = "" if self.converged else ", NOT converged"
+        flag += f", Heywood case: {', '.join(self.heywood)}" if self.heywood else ""
         return (f"CompositeReliability(omega={self.omega:.3f}, AVE={self.ave:.3f}, n={self.n}, "
-                f"method={self.method})")
+                f"method={self.method}{flag})")
 
     def to_frame(self) -> pd.DataFrame:
-        """One row: omega, AVE, n and the factoring method."""
+        """One row: omega, AVE, n, the factoring method, convergence and Heywood items."""
         return pd.DataFrame([{"omega": self.omega, "ave": self.ave, "n": self.n,
-                              "method": self.method}])
+                              "method": self.method, "converged": self.converged,
+                              "heywood": ", ".join(self.heywood)}])
 
 
-def _factor(x: pd.DataFrame, n_factors: int):
-    """Maximum-likelihood factor model; when ML does not converge (typically a Heywood case,
-    a loading running to 1 in a weak block of three items), principal-axis factoring, which
-    always returns admissible loadings. ``.method`` says which was used."""
-    from statsmodels.multivariate.factor import Factor
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+#: Lower bound of the uniquenesses, as in R's ``factanal``: a uniqueness at the bound is a
+#: Heywood case (an item explained entirely by the factors, an improper solution).
+_PSI_LOWER = 0.005
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        try:
-            # statsmodels draws random EM starting loadings unless seeded: seed for
-            # results that are identical run to run
-            res = Factor(x.to_numpy(), n_factor=n_factors, method="ml", smc=True).fit(rng=0)
-            res.method = "ml"
-            return res
-        except ConvergenceWarning:
-            pass
-    res = Factor(x.to_numpy(), n_factor=n_factors, method="pa", smc=True).fit()
-    res.method = "pa"
-    return res
+
+@dataclass(frozen=True)
+class _MLFactor:
+    loadings: np.ndarray
+    uniquenesses: np.ndarray
+    converged: bool
+    heywood: tuple[str, ...]
+    method: str = "ml"
+
+
+def _factor(x: pd.DataFrame, n_factors: int) -> _MLFactor:
+    """Maximum-likelihood factor analysis of the correlation matrix, by R ``factanal``'s
+    algorithm: the uniquenesses are optimised (L-BFGS-B, bounded to [0.005, 1]) and the
+    loadings follow from an eigen-decomposition. Written here because statsmodels' ML
+    ``Factor`` stops unconverged on weak blocks without a trace of it and cannot flag Heywood
+    cases; this converges or says so (a warning and ``converged=False``)."""
+    s = np.corrcoef(x.to_numpy(), rowvar=False)
+    p, q = s.shape[0], n_factors
+
+    def parts(psi):
+        sc = 1 / np.sqrt(psi)
+        vals, vecs = np.linalg.eigh(sc[:, None] * s * sc[None, :])
+        return vals[::-1], vecs[:, ::-1]
+
+    def fn(psi):
+        e = parts(psi)[0][q:]
+        return -(np.sum(np.log(e) - e) - q + p)
+
+    def grad(psi):
+        vals, vecs = parts(psi)
+        load = np.sqrt(psi)[:, None] * vecs[:, :q] * np.sqrt(np.maximum(vals[:q] - 1, 0))
+        g = load @ load.T + np.diag(psi) - s
+        return np.diag(g) / psi**2
+
+    start = (1 - 0.5 * q / p) / np.diag(np.linalg.inv(s))
+    res = optimize.minimize(fn, start, jac=grad, method="L-BFGS-B",
+                            bounds=[(_PSI_LOWER, 1.0)] * p,
+                            options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000})
+    psi = res.x
+    vals, vecs = parts(psi)
+    load = np.sqrt(psi)[:, None] * vecs[:, :q] * np.sqrt(np.maximum(vals[:q] - 1, 0))
+    # a stop at the bound is a Heywood case, not a failure; otherwise the gradient must vanish
+    free = psi > _PSI_LOWER + 1e-9
+    converged = bool(res.success or np.max(np.abs(grad(psi)[free]), initial=0) < 1e-6)
+    heywood = tuple(str(c) for c, v in zip(x.columns, psi, strict=True)
+                    if v <= _PSI_LOWER + 1e-9)
+    if not converged:
+        warnings.warn(f"the maximum-likelihood factor model did not converge "
+                      f"({res.message}); loadings are from the last iterate: treat them "
+                      f"with caution (fewer factors, or more respondents)", UserWarning,
+                      stacklevel=3)
+    if heywood:
+        warnings.warn(f"Heywood case: item(s) {list(heywood)} have a uniqueness at the "
+                      f"lower bound {_PSI_LOWER} (the factor explains them entirely), an "
+                      f"improper solution typical of weak blocks of three items; loadings and "
+                      f"omega of this block are unreliable", UserWarning, stacklevel=3)
+    return _MLFactor(loadings=load, uniquenesses=psi, converged=converged, heywood=heywood)
+
+
+def _varimax(lam: np.ndarray, *, normalize: bool = True, eps: float = 1e-5) -> np.ndarray:
+    """Varimax rotation as R's ``stats::varimax`` (Kaiser normalisation by default, as in
+    R's factanal and SPSS); statsmodels' varimax has no normalisation."""
+    if lam.shape[1] < 2:
+        return lam
+    sc = np.sqrt((lam**2).sum(axis=1)) if normalize else np.ones(lam.shape[0])
+    x = lam / sc[:, None]
+    p, k = x.shape
+    rot = np.eye(k)
+    d = 0.0
+    for _ in range(1000):
+        z = x @ rot
+        b = x.T @ (z**3 - z @ np.diag((z**2).sum(axis=0)) / p)
+        u, sv, vt = np.linalg.svd(b)
+        rot = u @ vt
+        d_past, d = d, sv.sum()
+        if d < d_past * (1 + eps):
+            break
+    return (x @ rot) * sc[:, None]
 
 
 def composite_reliability(data: pd.DataFrame, items: Sequence[str] | Scale, *,
@@ -361,8 +429,9 @@ def composite_reliability(data: pd.DataFrame, items: Sequence[str] | Scale, *,
     """Omega / composite reliability and average variance extracted (AVE).
 
     omega = (sum l)^2 / ((sum l)^2 + sum(1 - l^2)) and AVE = mean(l^2), with l the
-    standardized loadings of a one-factor ML model (statsmodels ``Factor``; principal-axis
-    factoring when ML does not converge, reported in ``method``). Fornell & Larcker (1981)
+    standardized loadings of a one-factor maximum-likelihood model (R ``factanal``'s
+    algorithm; a warning and ``converged=False`` if it does not converge, a warning and
+    ``heywood`` if an item's uniqueness hits its lower bound). Fornell & Larcker (1981)
     suggest AVE >= 0.5 for convergent validity.
 
     Parameters
@@ -386,25 +455,32 @@ def composite_reliability(data: pd.DataFrame, items: Sequence[str] | Scale, *,
     omega = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
     return CompositeReliability(omega=float(omega), ave=float(np.mean(lam**2)),
                                 loadings=pd.Series(lam, index=x.columns, name="loading"),
-                                n=len(x), method=res.method)
+                                n=len(x), method=res.method, converged=res.converged,
+                                heywood=res.heywood)
 
 
 @dataclass(frozen=True, repr=False)
 class FactorAnalysis(TableResult):
-    """Tidy factor loadings (see :func:`efa`), with the ``rotation`` and the factoring
-    ``method`` actually used ("ml", or "pa" when ML did not converge)."""
+    """Tidy factor loadings (see :func:`efa`), with the ``rotation``, the factoring
+    ``method`` ("ml"), whether it ``converged``, the ``heywood`` items (uniqueness at the
+    lower bound) and the ``uniquenesses``."""
 
     rotation: str | None = None
     method: str = "ml"
+    converged: bool = True
+    heywood: tuple[str, ...] = ()
+    uniquenesses: pd.Series | None = None
 
     def _extra(self) -> str:
-        return f"method {self.method}, rotation {self.rotation}"
+        flag = "" if self.converged else ", NOT converged"
+        flag += f", Heywood case: {', '.join(self.heywood)}" if self.heywood else ""
+        return f"method {self.method}, rotation {self.rotation}{flag}"
 
 
 def efa(data: pd.DataFrame, items: Sequence[str], n_factors: int, *,
-        rotation: str | None = "varimax") -> FactorAnalysis:
-    """Exploratory factor analysis (maximum likelihood, statsmodels ``Factor``; principal
-    axis factoring when ML does not converge, reported in ``method``).
+        rotation: str | None = "varimax", normalize: bool = True) -> FactorAnalysis:
+    """Exploratory factor analysis by maximum likelihood (R ``factanal``'s algorithm), with
+    Kaiser-normalised varimax by default (as R's factanal and SPSS).
 
     Parameters
     ----------
@@ -416,7 +492,10 @@ def efa(data: pd.DataFrame, items: Sequence[str], n_factors: int, *,
     n_factors : int
         Number of factors.
     rotation : {"varimax", "quartimax", "promax", "oblimin", None}
-        Rotation (statsmodels').
+        Rotation: varimax as R's ``varimax``; the others are statsmodels'.
+    normalize : bool
+        Kaiser normalisation of the varimax rotation (rows scaled to unit communality
+        before rotating), as R and SPSS do; False for raw varimax.
 
     Returns
     -------
@@ -424,7 +503,9 @@ def efa(data: pd.DataFrame, items: Sequence[str], n_factors: int, *,
         ``.data``: tidy loadings: ``item``, ``factor`` (1..n), ``loading``, plus
         ``communality`` and ``primary`` (True for each item's largest absolute loading).
         Factors are ordered and signed so that their largest loadings are positive.
-        Respondents with a missing item are left out (listwise) and counted.
+        Respondents with a missing item are left out (listwise) and counted. A fit that
+        did not converge, or a Heywood case, warns and is recorded (``converged``,
+        ``heywood``).
     """
     n_factors = _validate.positive_int(n_factors, "n_factors")
     x = _items(data, items, "factor analysis").dropna()
@@ -432,10 +513,15 @@ def efa(data: pd.DataFrame, items: Sequence[str], n_factors: int, *,
         raise ValueError(f"n_factors ({n_factors}) must be below the number of items "
                          f"({x.shape[1]})")
     res = _factor(x, n_factors)
+    lam = res.loadings
     if rotation is not None and n_factors > 1:
         _validate.one_of(rotation, "rotation", ["varimax", "quartimax", "promax", "oblimin"])
-        res.rotate(rotation)
-    lam = np.asarray(res.loadings)
+        if rotation == "varimax":
+            lam = _varimax(lam, normalize=normalize)
+        else:
+            from statsmodels.multivariate.factor_rotation import rotate_factors
+
+            lam = np.asarray(rotate_factors(lam, rotation)[0])
     # order factors by explained variance and make each factor's largest loading positive
     order = np.argsort(-(lam**2).sum(axis=0))
     lam = lam[:, order]
@@ -449,4 +535,7 @@ def efa(data: pd.DataFrame, items: Sequence[str], n_factors: int, *,
     out["primary"] = out["factor"] == out["item"].map(primary)
     return FactorAnalysis(data=out, n_used=len(x),
                           excluded={"a missing item (listwise)": len(data) - len(x)},
-                          rotation=rotation, method=res.method)
+                          rotation=rotation, method=res.method, converged=res.converged,
+                          heywood=res.heywood,
+                          uniquenesses=pd.Series(res.uniquenesses, index=x.columns,
+                                                 name="uniqueness"))
