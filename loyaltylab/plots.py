@@ -96,6 +96,51 @@ def retention_curves(result, ax=None, *, at_risk: bool = True, unit: str = "year
     return ax
 
 
+def cumulative_incidence(result, ax=None, *, unit: str = "years", bands: bool = True,
+                         title: str | None = None):
+    """Cumulative incidence of each lapse reason (stacked neither way: one line per reason
+    and group, with its interval band).
+
+    Parameters
+    ----------
+    result : CumulativeIncidence
+        From :func:`loyaltylab.lapse.cumulative_incidence`.
+    ax : matplotlib Axes, optional
+        Where to draw.
+    unit : str
+        Time unit for the axis label.
+    bands : bool
+        Draw the pointwise intervals.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _ax(ax)
+    tab = result.table
+    reasons = list(result.reasons)
+    groups = list(dict.fromkeys(tab["group"]))
+    palette = sns.color_palette("colorblind", n_colors=len(reasons))
+    styles = ["-", "--", ":", "-."]
+    for color, r in zip(palette, reasons, strict=True):
+        for i, g in enumerate(groups):
+            sub = tab[(tab["reason"] == r) & (tab["group"] == g)]
+            label = str(r) if len(groups) == 1 else f"{r}, {g}"
+            ax.step(sub["time"], sub["incidence"], where="post", color=color, lw=1.8,
+                    ls=styles[i % len(styles)], label=label)
+            if bands:
+                ax.fill_between(sub["time"], sub["ci_low"], sub["ci_high"], step="post",
+                                color=color, alpha=0.15, lw=0)
+    ax.set(xlabel=f"tenure ({unit})", ylabel="share who have left for this reason",
+           title=title or f"Lapse by reason (cumulative incidence, {_level(result)} bands)")
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    ax.legend(title="reason" if len(groups) == 1 else "reason, group", loc="upper left",
+              frameon=True)
+    return ax
+
+
 def cohort_heatmap(table: pd.DataFrame, ax=None, title: str | None = None):
     """Heatmap of a :func:`loyaltylab.lapse.cohort_table` (share retained).
 

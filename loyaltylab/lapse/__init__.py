@@ -9,6 +9,7 @@ from loyaltylab.lapse.models import (
     fit_lapse_model,
     fit_time_varying_lapse_model,
 )
+from loyaltylab.lapse.reasons import CumulativeIncidence, cumulative_incidence
 from loyaltylab.lapse.renewals import SBGResult, fit_sbg, fit_sbg_records, simulate_renewals
 from loyaltylab.lapse.silent import (
     BGBBResult,
@@ -30,10 +31,11 @@ from loyaltylab.lapse.tenure import (
 )
 
 __all__ = [
-    "BGBBResult", "BGNBDResult", "InactivityTable", "LapseModel", "TenureTable",
-    "TimeVaryingLapseModel", "LogRankResult", "RetentionCurves", "SBGResult",
-    "calibration_histogram", "cohort_table", "compare_models", "expected_cumulative",
-    "fit_bgbb", "fit_bgnbd", "fit_lapse_model", "fit_sbg", "fit_sbg_records",
-    "fit_time_varying_lapse_model", "inactivity_lapse", "person_period", "retention_curves",
-    "rfm_summary", "simulate_bgbb", "simulate_bgnbd", "simulate_renewals", "tenure_table",
+    "BGBBResult", "BGNBDResult", "CumulativeIncidence", "InactivityTable", "LapseModel",
+    "LogRankResult", "RetentionCurves", "SBGResult", "TenureTable", "TimeVaryingLapseModel",
+    "calibration_histogram", "cohort_table", "compare_models", "cumulative_incidence",
+    "expected_cumulative", "fit_bgbb", "fit_bgnbd", "fit_lapse_model", "fit_sbg",
+    "fit_sbg_records", "fit_time_varying_lapse_model", "inactivity_lapse", "person_period",
+    "retention_curves", "rfm_summary", "simulate_bgbb", "simulate_bgnbd", "simulate_renewals",
+    "tenure_table",
 ]

@@ -352,6 +352,7 @@ def fit_lapse_model(
     strata: Sequence[str] | None = None,
     penalizer: float = 0.0,
     entry: str | None = None,
+    cause: object | None = None,
 ) -> LapseModel:
     """Fit a lapse model: Cox proportional hazards or a parametric AFT model.
 
@@ -380,6 +381,13 @@ def fit_lapse_model(
         :func:`~loyaltylab.lapse.tenure_table` ``observed_from=``); a member is in the risk
         sets only after it, as in R's ``coxph(Surv(entry, exit, event) ~ ...)``. Works for
         Cox and the parametric models (left-truncated likelihood).
+    cause : scalar, optional
+        Lapse reasons (competing risks): ``event`` holds a reason code per member (0 while
+        still a member) and the model is the cause-specific hazard of this reason; lapses
+        for other reasons count as censored at their date, as in R's
+        ``coxph(Surv(time, reason == k) ~ ...)``. Read with
+        :func:`~loyaltylab.lapse.cumulative_incidence`: a cause-specific hazard ratio is
+        about the rate among members still present, not the share who leave for that reason.
 
     Returns
     -------
@@ -403,6 +411,12 @@ def fit_lapse_model(
     _validate.one_of(model, "model", list(_MODELS))
     if strata and model != "cox":
         raise ValueError("strata= is for Cox models only")
+    if cause is not None:
+        codes = data[event]
+        if cause not in set(codes.dropna().unique()):
+            raise ValueError(f"cause {cause!r} does not occur in column {event!r} (values: "
+                             f"{sorted(map(str, codes.dropna().unique()))[:10]})")
+        data = data.assign(**{event: (codes == cause).astype(int).where(codes.notna())})
     used = data[[duration, event, *covariates, *strata, *extra]]
     complete = used.notna().all(axis=1)
     excluded = {"missing covariate": int((~complete).sum())}

@@ -1,0 +1,142 @@
+"""Lapse reasons (competing risks): cumulative incidence and cause-specific hazards.
+
+Reference values from R 4.2.2 with cmprsk 2.2 and survival 3.5.3 (Debian packages) on the data
+``_members()`` generates (written to CSV and read by R, once):
+    ci <- cuminc(d$t, d$why, cencode = 0); timepoints(ci, c(20, 50, 100))
+    cg <- cuminc(d$t, d$why, group = d$grp, cencode = 0); timepoints(cg, c(20, 50, 100))
+    coxph(Surv(t, why == 1) ~ x + grp, data = d)
+    coxph(Surv(entry, t, why == 2) ~ x + grp, data = d)
+    summary(survfit(Surv(entry, t, factor(why)) ~ 1, data = d, id = id), times = ...)$pstate
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from loyaltylab import lapse, plots
+
+
+def _members() -> pd.DataFrame:
+    # two lapse reasons with known cause-specific hazards, censoring, delayed entry for 30%,
+    # times in tenths of a year (so that lapses tie, as in records dated to the day)
+    rng = np.random.default_rng(7)
+    n = 300
+    grp = rng.choice(["A", "B"], n)
+    x = np.round(rng.normal(size=n), 3)
+    h1 = 0.10 * np.exp(0.5 * x + 0.4 * (grp == "B"))
+    h2 = 0.05 * np.exp(-0.3 * x)
+    t1, t2 = rng.exponential(1 / h1), rng.exponential(1 / h2)
+    c = rng.uniform(2, 15, n)
+    t = np.floor(np.minimum.reduce([t1, t2, c]) * 10) + 1
+    why = np.where(c < np.minimum(t1, t2), 0, np.where(t1 < t2, 1, 2))
+    entry = np.where(rng.uniform(size=n) < 0.3, np.floor(rng.uniform(0, 15, n)), 0.0)
+    entry = np.minimum(entry, t - 1)
+    return pd.DataFrame({"t": t, "why": why, "grp": grp, "x": x, "entry": entry})
+
+
+@pytest.fixture(scope="module")
+def d():
+    return _members()
+
+
+def test_cumulative_incidence_matches_cmprsk(d):
+    res = lapse.cumulative_incidence(d, "t", "why")
+    at = res.at([20, 50, 100]).set_index(["reason", "time"])
+    np.testing.assert_allclose(at.loc[1, "incidence"], [0.1966666667, 0.4274715935,
+                                                        0.6174224681], rtol=1e-9)
+    np.testing.assert_allclose(at.loc[2, "incidence"], [0.1100000000, 0.1810015576,
+                                                        0.2703042632], rtol=1e-9)
+    np.testing.assert_allclose(at.loc[1, "se"] ** 2, [0.0005279005832, 0.0008900879360,
+                                                      0.0011477412275], rtol=1e-8)
+    np.testing.assert_allclose(at.loc[2, "se"] ** 2, [0.0003271866978, 0.0005106439299,
+                                                      0.0008682447153], rtol=1e-8)
+    assert (at["ci_low"] < at["incidence"]).all() and (at["incidence"] < at["ci_high"]).all()
+
+
+def test_cumulative_incidence_by_group_matches_cmprsk(d):
+    res = lapse.cumulative_incidence(d, "t", "why", by="grp")
+    at = res.at([20, 50, 100]).set_index(["group", "reason", "time"])
+    expected = {("A", 1): ([0.1366906475, 0.3575947502, 0.5943428201],
+                           [0.0008549332118, 0.0018357531855, 0.002432964870]),
+                ("B", 1): ([0.2484472050, 0.4872218447, 0.6320330025],
+                           [0.0011660434679, 0.0016914202338, 0.002144930035]),
+                ("A", 2): ([0.1079136691, 0.1925206896, 0.3277701957],
+                           [0.0006974205556, 0.0011682542878, 0.002332722933]),
+                ("B", 2): ([0.1118012422, 0.1711335793, 0.2230682656],
+                           [0.0006202510267, 0.0009106167334, 0.001344011251])}
+    for key, (est, var) in expected.items():
+        np.testing.assert_allclose(at.loc[key, "incidence"], est, rtol=1e-9)
+        np.testing.assert_allclose(at.loc[key, "se"] ** 2, var, rtol=1e-8)
+    counts = res.summary()
+    assert counts[["lapsed: 1", "lapsed: 2"]].to_numpy().sum() == int((d["why"] > 0).sum())
+
+
+def test_cumulative_incidence_with_delayed_entry_matches_survfit(d):
+    # R: survfit(Surv(entry, t, factor(why)) ~ 1, id = id): pstate columns 1, 2 at 20, 50, 100
+    res = lapse.cumulative_incidence(d, "t", "why", entry="entry")
+    at = res.at([20, 50, 100]).set_index(["reason", "time"])
+    np.testing.assert_allclose(at.loc[1, "incidence"], [0.2134220492, 0.4341610273,
+                                                        0.6158276949], rtol=1e-9)
+    np.testing.assert_allclose(at.loc[2, "incidence"], [0.1234825241, 0.1913875359,
+                                                        0.2767955393], rtol=1e-9)
+    assert res.delayed_entry
+
+
+def test_incidences_and_retention_add_up(d):
+    # second identity: sum of the reasons' incidences = 1 - Kaplan-Meier of any lapse
+    res = lapse.cumulative_incidence(d, "t", "why")
+    km = lapse.retention_curves(d.assign(any=d["why"] > 0), "t", "any", horizons=(20, 50))
+    total = res.at([20, 50]).groupby("time")["incidence"].sum().to_numpy()
+    np.testing.assert_allclose(total, 1 - km.at_horizons["retention"].to_numpy(), rtol=1e-12)
+    # the naive 1 - KM treating the other reason as censoring overstates the reason
+    naive = lapse.retention_curves(d.assign(one=d["why"] == 1), "t", "one", horizons=(100,))
+    assert 1 - naive.at_horizons["retention"].iloc[0] > res.at([100])["incidence"].iloc[0]
+
+
+def test_cause_specific_cox_matches_r(d):
+    # R: coxph(Surv(t, why == 1) ~ x + grp): coef 0.4106421068, 0.3669199472;
+    #    se 0.08977583713, 0.16389115017
+    m1 = lapse.fit_lapse_model(d, "t", "why", ["x", "grp"], cause=1, standardize=False)
+    np.testing.assert_allclose(m1.params, [0.4106421068, 0.3669199472], atol=1e-6)
+    np.testing.assert_allclose(m1.fitter.standard_errors_, [0.08977583713, 0.16389115017],
+                               atol=1e-7)
+    # R: coxph(Surv(entry, t, why == 2) ~ x + grp): coef -0.4924861599, -0.2887215930;
+    #    se 0.1290134497, 0.2427706804
+    m2 = lapse.fit_lapse_model(d, "t", "why", ["x", "grp"], cause=2, standardize=False,
+                               entry="entry")
+    np.testing.assert_allclose(m2.params, [-0.4924861599, -0.2887215930], atol=1e-6)
+    np.testing.assert_allclose(m2.fitter.standard_errors_, [0.1290134497, 0.2427706804],
+                               atol=1e-7)
+    assert m1.n_lapsed == int((d["why"] == 1).sum())
+    with pytest.raises(ValueError, match="cause 3 does not occur in column 'why'"):
+        lapse.fit_lapse_model(d, "t", "why", ["x"], cause=3)
+
+
+def test_labels_as_reasons_and_errors(d):
+    labels = d.assign(why=d["why"].map({0: "member", 1: "did not renew", 2: "moved away"}))
+    res = lapse.cumulative_incidence(labels, "t", "why", censored="member")
+    assert res.reasons == ("did not renew", "moved away")
+    coded = lapse.cumulative_incidence(d, "t", "why").table["incidence"].to_numpy()
+    np.testing.assert_array_equal(res.table["incidence"].to_numpy(), coded)
+    with pytest.raises(ValueError, match="has no lapses"):
+        lapse.cumulative_incidence(d.assign(why=0), "t", "why")
+    with pytest.raises(ValueError, match="missing reason"):
+        lapse.cumulative_incidence(d.assign(why=d["why"].where(d.index > 0)), "t", "why")
+
+
+def test_plot(d):
+    import matplotlib.pyplot as plt
+
+    res = lapse.cumulative_incidence(d, "t", "why", by="grp")
+    fig, ax = plt.subplots()
+    out = plots.cumulative_incidence(res, ax=ax)
+    assert out is ax
+    assert len(ax.get_lines()) == 4 and ax.get_legend() is not None
+    plt.close(fig)
+
+
+def test_intervals_at_another_level(d):
+    res = lapse.cumulative_incidence(d, "t", "why")
+    a95, a80 = res.at([50]), res.at([50], ci=0.8)
+    assert (a80["ci_low"] > a95["ci_low"]).all() and (a80["ci_high"] < a95["ci_high"]).all()
+    np.testing.assert_array_equal(a80["incidence"], a95["incidence"])
