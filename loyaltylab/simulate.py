@@ -14,6 +14,7 @@ shipped data.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,8 @@ from loyaltylab import _validate
 from loyaltylab._library import LibraryData, LibraryTruth
 from loyaltylab.schema import ATTITUDINAL, DAYS_PER_YEAR, FACTORS
 
-__all__ = ["DEFAULT_EFFECTS", "SHIPPED", "library"]
+__all__ = ["DEFAULT_EFFECTS", "LAPSE_REASON_SHARES", "SHIPPED", "library", "lapse_reasons",
+           "migrate"]
 
 MEMBER_TYPES = ("adult", "family", "senior", "student")
 MEMBER_TYPE_P = (0.40, 0.15, 0.20, 0.25)
@@ -401,6 +403,113 @@ def library(
         members=truth_members, baseline=baseline)
     return LibraryData(members=members, visits=visits, survey=survey, complaints=complaints,
                        as_of=as_of, truth=truth, name="simulated library")
+
+
+#: Default share of each lapse reason among the lapses of each member type (rows sum to 1):
+#: students move away, seniors die, most members simply do not renew.
+LAPSE_REASON_SHARES = pd.DataFrame(
+    {"did not renew": [0.70, 0.70, 0.60, 0.50], "moved away": [0.15, 0.20, 0.05, 0.40],
+     "closed by the library": [0.10, 0.08, 0.05, 0.08], "died": [0.05, 0.02, 0.30, 0.02]},
+    index=pd.Index(MEMBER_TYPES, name="member_type"))
+
+
+def lapse_reasons(lib: LibraryData, *, shares: pd.DataFrame | None = None, seed: int = 0,
+                  still: str = "member") -> LibraryData:
+    """Give every lapsed member of a simulated library a reason, with known shares.
+
+    Each lapse is given reason k with probability ``shares.loc[member_type, k]``,
+    independently of when it happened. So the cause-specific hazard of reason k is the
+    lapse hazard times that share, and the true cumulative incidence of reason k in a
+    member type is ``share * (1 - S(t))``: what :func:`loyaltylab.lapse.cumulative_incidence`
+    should recover.
+
+    Parameters
+    ----------
+    lib : LibraryData
+        A library from :func:`library` (or ``datasets.load_library()``).
+    shares : DataFrame, optional
+        Member types (index) x reasons (columns); rows sum to 1. Default
+        :data:`LAPSE_REASON_SHARES`.
+    seed : int
+        Seed of the draws (the library's own tables are not changed).
+    still : str
+        The ``reason`` of members still present.
+
+    Returns
+    -------
+    LibraryData
+        The same library with ``members["reason"]`` and the shares in
+        ``truth.effects["lapse_reason_shares"]``.
+
+    Examples
+    --------
+    >>> from loyaltylab.datasets import load_library
+    >>> lib = lapse_reasons(load_library())
+    >>> int((lib.members["reason"] != "member").sum()) == int(lib.members["lapsed"].notna().sum())
+    True
+    """
+    shares = LAPSE_REASON_SHARES if shares is None else shares
+    if not np.allclose(shares.sum(axis=1), 1.0):
+        raise ValueError("each row of shares must sum to 1 (the reasons of one member type)")
+    m = lib.members
+    missing = set(m["member_type"].astype(str)) - set(shares.index.astype(str))
+    if missing:
+        raise ValueError(f"shares has no row for member type(s) {sorted(missing)}")
+    rng = np.random.default_rng(seed)
+    p = shares.loc[m["member_type"].astype(str)].to_numpy()
+    u = rng.uniform(size=len(m))
+    pick = (u[:, None] > np.cumsum(p, axis=1)).sum(axis=1)
+    pick = np.minimum(pick, p.shape[1] - 1)
+    reasons = np.asarray(shares.columns)[pick]
+    reason = np.where(m["lapsed"].notna(), reasons, still)
+    members = m.assign(reason=pd.Categorical(reason, [still, *shares.columns]))
+    truth = lib.truth
+    if truth is not None:
+        truth = replace(truth, effects={**truth.effects,
+                                        "lapse_reason_shares": shares.to_dict("index")})
+    return replace(lib, members=members, truth=truth)
+
+
+def migrate(lib: LibraryData, observed_from: str | pd.Timestamp) -> LibraryData:
+    """The library as a system migrated on ``observed_from`` holds it.
+
+    Library systems keep records only from the date they were installed (or migrated to):
+    members whose membership ended before that date are missing altogether, and the use
+    events, survey answers and complaints before it are gone. Members who joined earlier and
+    were still there are kept with their true join date: the survivors. This is the data on
+    which delayed entry matters (:func:`loyaltylab.lapse.tenure_table` with
+    ``observed_from=``).
+
+    Parameters
+    ----------
+    lib : LibraryData
+        A full library.
+    observed_from : date
+        The migration date.
+
+    Returns
+    -------
+    LibraryData
+        The migrated tables (``truth`` kept, for comparison).
+
+    Examples
+    --------
+    >>> from loyaltylab.datasets import load_library
+    >>> len(migrate(load_library(), "2021-01-01").members)
+    4570
+    """
+    start = _validate.as_of(observed_from, "observed_from")
+    m = lib.members
+    gone = m["lapsed"].notna() & (m["lapsed"] <= start)
+    keep = m[~gone].reset_index(drop=True)
+    ids = set(keep["member_id"])
+
+    def after(df):
+        return df[(df["date"] >= start) & df["member_id"].isin(ids)].reset_index(drop=True)
+
+    return replace(lib, members=keep, visits=after(lib.visits), survey=after(lib.survey),
+                   complaints=after(lib.complaints),
+                   name=f"{lib.name}, migrated {start.date()}")
 
 
 def _survey(rng, eff, fac, journey, touch, attitude, t_join, t_end, horizon, start_day,

@@ -140,3 +140,36 @@ def test_intervals_at_another_level(d):
     a95, a80 = res.at([50]), res.at([50], ci=0.8)
     assert (a80["ci_low"] > a95["ci_low"]).all() and (a80["ci_high"] < a95["ci_high"]).all()
     np.testing.assert_array_equal(a80["incidence"], a95["incidence"])
+
+
+def test_simulated_reasons_are_recovered(lib):
+    from loyaltylab import simulate
+
+    rl = simulate.lapse_reasons(lib, seed=3)
+    t = lapse.tenure_table(rl.members, rl.as_of)
+    assert (t.data["reason"] == "member").sum() == t.n_censored
+    ci = lapse.cumulative_incidence(t, "tenure", "reason", by="member_type",
+                                    censored="member")
+    km = lapse.retention_curves(t, "tenure", "has_lapsed", by="member_type",
+                                horizons=(4,)).at_horizons.set_index("group")["retention"]
+    at = ci.at([4])
+    share = at["incidence"] / (1 - at["group"].map(km))
+    truth = np.array([simulate.LAPSE_REASON_SHARES.loc[g, r]
+                      for g, r in zip(at["group"], at["reason"], strict=True)])
+    n_lapsed = at["group"].map(t.data.groupby("member_type", observed=True)["has_lapsed"].sum())
+    # reasons are drawn independently of time: the share of each reason among the lapses
+    # by year 4 estimates its true share; binomial error bound
+    bound = 4 * np.sqrt(truth * (1 - truth) / n_lapsed)
+    assert (np.abs(share - truth) < bound).all()
+    assert rl.truth.effects["lapse_reason_shares"]["student"]["moved away"] == 0.40
+
+
+def test_migration_keeps_only_survivors_and_later_records(lib):
+    from loyaltylab import simulate
+
+    mig = simulate.migrate(lib, "2021-01-01")
+    assert len(mig.members) == 4570
+    assert (mig.members["lapsed"].isna() | (mig.members["lapsed"] > "2021-01-01")).all()
+    assert (mig.visits["date"] >= "2021-01-01").all()
+    assert set(mig.visits["member_id"]) <= set(mig.members["member_id"])
+    assert mig.truth is lib.truth
