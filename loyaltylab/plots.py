@@ -121,7 +121,9 @@ def cumulative_incidence(result, ax=None, *, unit: str = "years", bands: bool = 
     tab = result.table
     reasons = list(result.reasons)
     groups = list(dict.fromkeys(tab["group"]))
-    palette = sns.color_palette("colorblind", n_colors=len(reasons))
+    # distinct hues of the colour-blind palette (its 2nd and 4th oranges look alike)
+    cb = sns.color_palette("colorblind", 10)
+    palette = [cb[i] for i in (0, 1, 2, 4, 5, 9, 7, 8, 3, 6)][:len(reasons)]
     styles = ["-", "--", ":", "-."]
     for color, r in zip(palette, reasons, strict=True):
         for i, g in enumerate(groups):
