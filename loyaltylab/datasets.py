@@ -15,13 +15,15 @@ import pandas as pd
 from loyaltylab._library import LibraryData, LibraryTruth
 
 __all__ = ["data_path", "list_datasets", "load_cdnow", "load_donations", "load_ecsi",
-           "load_library"]
+           "load_library", "load_shxco"]
 
 _DESCRIPTIONS = {
     "library": "Simulated library (5,000 members, 2019-2024) with its generating truth: "
                "members, use events, two survey waves, complaints.",
     "koha_example": "Simulated Koha export (borrowers, deletedborrowers, statistics) and a "
                     "survey export with realistic mess, and the spec that reads them.",
+    "shxco": "Real members of the Shakespeare and Company lending library, Paris, 1919-1941 "
+             "(5,235 accounts, subscription years; CC BY 4.0, Shakespeare and Company Project).",
     "cdnow": "Real CDNOW music-store purchase log: 23,570 customers of Q1 1997 followed to "
              "June 1998, 69,659 transactions (Fader, Hardie & Lee 2005).",
     "donations": "Real annual repeat donations of 11,104 first-time donors of 1995, six later "
@@ -196,3 +198,44 @@ def load_ecsi(name: str = "mobi") -> pd.DataFrame:
     if "gender" in df:
         df["gender"] = df["gender"].astype("category")
     return df
+
+
+def load_shxco() -> pd.DataFrame:
+    """Members of the Shakespeare and Company lending library, Paris (datasheet:
+    ``datasets/shxco/README.md``; CC BY 4.0, Shakespeare and Company Project, Princeton).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per member account (5,235): ``member`` (the Project's id, from its URI),
+        ``name``, ``gender`` (category; missing when the Project does not know it),
+        ``is_organization``, ``birth_year``, ``nationality`` (the first listed; missing for
+        most members), ``n_nationalities``, ``arrondissement`` (of the first address, as
+        text), ``membership_years`` (the original ';'-separated text) and ``years`` (the
+        same as a sorted tuple of ints; empty for the 58 accounts without years). The
+        original columns are kept byte-identical in the shipped file.
+
+    Examples
+    --------
+    >>> m = load_shxco()
+    >>> len(m), int((m["years"].map(len) == 0).sum())
+    (5235, 58)
+    """
+    raw = pd.read_csv(data_path("shxco", "SCoData_members_v1.2_2022-01.csv"),
+                      encoding="utf-8-sig", dtype={"membership_years": str,
+                                                   "arrondissements": str})
+    nat = raw["nationalities"].str.split(";")
+    years = raw["membership_years"].fillna("").map(
+        lambda s: tuple(sorted(int(y) for y in s.split(";") if y.strip())))
+    return pd.DataFrame({
+        "member": raw["uri"].str.rstrip("/").str.rsplit("/", n=1).str[-1],
+        "name": raw["name"],
+        "gender": pd.Categorical(raw["gender"]),
+        "is_organization": raw["is_organization"].astype(bool),
+        "birth_year": raw["birth_year"].astype("Int64"),
+        "nationality": nat.str[0],
+        "n_nationalities": nat.str.len().fillna(0).astype(int),
+        "arrondissement": raw["arrondissements"].str.split(";").str[0],
+        "membership_years": raw["membership_years"],
+        "years": years,
+    })

@@ -20,6 +20,8 @@ ORIGINAL_SHA256 = {
     ("ecsi", "mobi.csv"): "3b570b477b75af1b0593d8538cd0566e89c01c5bef6a0857cfdb6264d7a96894",
     ("ecsi", "satisfaction.csv"):
         "7472dc1222129c94ecb4b1f0fdab1e9d82bd15023b09eb55f527ba4c6bc9d5e9",
+    ("shxco", "SCoData_members_v1.2_2022-01.csv"):
+        "4f9af87112e811cd54b91d8a339e8bb6bd6672d715905b0fe60f951ef013aee2",
 }
 
 
@@ -99,3 +101,16 @@ def test_shipped_library_regenerates_identically(tmp_path, name):
         else:
             same = path.read_bytes() == new.read_bytes()
         assert same, f"{path.name} differs from a fresh regeneration: run `make datasets`"
+
+
+def test_shxco_loader():
+    m = datasets.load_shxco()
+    assert m.shape == (5235, 10)
+    assert m["member"].is_unique
+    assert int((m["years"].map(len) == 0).sum()) == 58
+    assert m["gender"].value_counts().to_dict() == {"Female": 2524, "Male": 1514,
+                                                   "Nonbinary": 1}
+    assert int(m["nationality"].notna().sum()) == 581
+    # a gap year survives parsing: '1921;1922;1923;1925' -> (1921, 1922, 1923, 1925)
+    assert all(list(t) == sorted(t) for t in m["years"])
+    assert "shxco" in datasets.list_datasets().index

@@ -576,3 +576,37 @@ def test_ph_test_with_strata_matches_r():
     assert ph["verdict"].tolist() == ["violated", "holds", "violated"]
     with pytest.raises(ValueError, match="transform must be one of"):
         m.check_assumptions(transform="sqrt")
+
+
+# --- tenure from membership years ------------------------------------------------------------
+
+def test_tenure_from_years_definitions():
+    m = pd.DataFrame({"years": [(1921, 1922, 1924), (1939, 1940, 1941), (1930,), "1925;1926",
+                                (), (1950,)]})
+    first = lapse.tenure_from_years(m, last_year=1941)
+    d = first.data
+    assert d["tenure"].tolist() == [2, 3, 1, 2]
+    assert d["has_lapsed"].tolist() == [True, False, True, True]  # 1941 is the closure
+    assert d["rejoined"].tolist() == [True, False, False, False]
+    assert d["first_year"].tolist() == [1921, 1939, 1930, 1925]
+    assert first.excluded == {"no membership years": 1, "first year after 1941": 1}
+    bridge = lapse.tenure_from_years(m, last_year=1941, gaps="bridge").data
+    assert bridge["tenure"].tolist() == [4, 3, 1, 2]
+    # a run that goes past the end of the records is censored at the last year
+    late = lapse.tenure_from_years(pd.DataFrame({"years": [(1940, 1941, 1942)]}),
+                                   last_year=1941).data
+    assert late["tenure"].tolist() == [2] and not late["has_lapsed"].iloc[0]
+    with pytest.raises(TypeError, match="not a list of years"):
+        lapse.tenure_from_years(pd.DataFrame({"years": [["x"]]}), last_year=1941)
+
+
+def test_tenure_from_years_on_the_lending_library():
+    from loyaltylab import datasets
+
+    t = lapse.tenure_from_years(datasets.load_shxco(), last_year=1941)
+    assert (t.n_used, t.n_lapsed, t.n_censored) == (5134, 4883, 251)
+    # the life table of whole years is the Kaplan-Meier curve of the tenures
+    rc = lapse.retention_curves(t, "tenure", "has_lapsed", horizons=(1, 2))
+    d = t.data
+    s1 = 1 - (d["has_lapsed"] & (d["tenure"] == 1)).sum() / len(d)
+    assert rc.at_horizons["retention"].iloc[0] == pytest.approx(s1, rel=1e-12)

@@ -27,6 +27,7 @@ from loyaltylab.lapse.tenure import (
     TenureTable,
     inactivity_lapse,
     person_period,
+    tenure_from_years,
     tenure_table,
 )
 
@@ -37,5 +38,5 @@ __all__ = [
     "expected_cumulative", "fit_bgbb", "fit_bgnbd", "fit_lapse_model", "fit_sbg",
     "fit_sbg_records", "fit_time_varying_lapse_model", "inactivity_lapse", "person_period",
     "retention_curves", "rfm_summary", "simulate_bgbb", "simulate_bgnbd", "simulate_renewals",
-    "tenure_table",
+    "tenure_from_years", "tenure_table",
 ]

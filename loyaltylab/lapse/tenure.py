@@ -360,3 +360,101 @@ def person_period(
             cum = np.cumsum(inc)
             out[name] = cum - np.repeat(cum[base] - inc[base], n_per)
     return TableResult(data=out, n_used=len(tenure), excluded=excluded)
+
+
+def tenure_from_years(
+    data: pd.DataFrame,
+    years: str = "years",
+    *,
+    last_year: int,
+    gaps: str = "lapse",
+) -> TenureTable:
+    """Tenure in whole membership years from the calendar years each member subscribed.
+
+    Many libraries (and historical records) know only *which years* a member held a
+    subscription. A membership is then a run of years; two definitions of a gap year are
+    offered, and the choice is a research decision to state:
+
+    - ``gaps="lapse"``: a missed year ends the membership (the member lapsed); a later return
+      is a new membership and is not followed here (flagged in ``rejoined``).
+    - ``gaps="bridge"``: one membership from the first to the last year, missed years
+      included (a pause, not a lapse).
+
+    A membership that reaches ``last_year`` (the end of the records, e.g. a closure) is
+    censored there, not lapsed. Accounts with no years, or whose first year is after
+    ``last_year``, are left out and counted.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per member.
+    years : str
+        Column with the subscription years: a sequence of ints or a ';'-separated string.
+    last_year : int
+        Last year of observation (administrative censoring).
+    gaps : {"lapse", "bridge"}
+        What a missed year means (see above).
+
+    Returns
+    -------
+    TenureTable
+        ``.data``: the members' columns plus ``first_year`` (the cohort), ``last_held``
+        (last year of the membership), ``tenure`` (years held), ``renewals`` (tenure - 1),
+        ``has_lapsed`` and ``rejoined``; tenure unit "membership years".
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"years": [(1921, 1922, 1924), (1939, 1940, 1941), (1930,)]})
+    >>> tenure_from_years(m, last_year=1941).data[["tenure", "has_lapsed", "rejoined"]]
+       tenure  has_lapsed  rejoined
+    0       2        True      True
+    1       3       False     False
+    2       1        True     False
+    """
+    data = _validate.frame(data)
+    _validate.columns(data, [years], "tenure from membership years")
+    _validate.one_of(gaps, "gaps", ["lapse", "bridge"])
+    last_year = _validate.positive_int(last_year, "last_year")
+
+    def parse(v) -> tuple[int, ...]:
+        if isinstance(v, str):
+            v = [y for y in v.split(";") if y.strip()]
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return ()
+        try:
+            return tuple(sorted({int(y) for y in v}))
+        except (TypeError, ValueError):
+            raise TypeError(f"column {years!r} holds {v!r}, not a list of years; give "
+                            f"years as ints or as a ';'-separated string") from None
+
+    ys = data[years].map(parse)
+    none = ys.map(len) == 0
+    late = ~none & (ys.map(lambda t: t[0] if t else 0) > last_year)
+    keep = ~none & ~late
+    out = data[keep.to_numpy()].copy()
+    ys = ys[keep]
+    first = ys.map(lambda t: t[0])
+    if gaps == "lapse":
+        def run_end(t):
+            end = t[0]
+            while end + 1 in t:
+                end += 1
+            return end
+        held = ys.map(run_end)
+        rejoined = ys.map(lambda t: t[-1] > run_end(t))
+    else:
+        held = ys.map(lambda t: t[-1])
+        rejoined = pd.Series(False, index=ys.index)
+    held = np.minimum(held, last_year)
+    out["first_year"] = first.to_numpy()
+    out["last_held"] = held.to_numpy()
+    out["tenure"] = (held - first + 1).to_numpy().astype(np.int64)
+    out["renewals"] = out["tenure"] - 1
+    out[EVENT] = (held < last_year).to_numpy()
+    out["rejoined"] = rejoined.to_numpy()
+    n_event = int(out[EVENT].sum())
+    return TenureTable(data=out, n_used=len(out),
+                       excluded={"no membership years": int(none.sum()),
+                                 f"first year after {last_year}": int(late.sum())},
+                       n_lapsed=n_event, n_censored=len(out) - n_event,
+                       unit="membership years")
