@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from loyaltylab import scales
+from loyaltylab import datasets, scales
 from loyaltylab.scales import STANDARD_SCALES, Scale
 
 # pingouin's `cronbach_wide_missing` data set (12 respondents x 11 binary items, 3 missing
@@ -175,3 +175,71 @@ def test_other_bad_input():
         Scale("x", ("a", "b"), 1, 5, reverse=("z",))
     with pytest.raises(ValueError, match="n_factors"):
         scales.efa(df, ["a", "b", "c"], n_factors=3)
+
+
+# --- maximum-likelihood factor analysis against R's factanal ------------------------------------
+
+MOBI_EFA_ITEMS = ["CUEX1", "CUEX2", "CUEX3", "CUSA1", "CUSA2", "CUSA3", "IMAG1", "IMAG2", "IMAG3",
+                  "IMAG4", "IMAG5"]
+
+
+def test_omega_of_a_heywood_block_matches_factanal_and_says_so():
+    # R 4.2.2: f <- factanal(mobi[, c("CUSL1", "CUSL2", "CUSL3")], factors = 1)
+    #   loadings 0.5430503378 0.1016099201 0.9974968845; uniquenesses ... 0.005 (the bound)
+    #   omega = sum(l)^2 / (sum(l)^2 + sum(1 - l^2)) = 0.6133764687
+    mobi = datasets.load_ecsi("mobi")
+    with pytest.warns(UserWarning, match=r"Heywood case: item\(s\) \['CUSL3'\]"):
+        res = scales.composite_reliability(mobi, ["CUSL1", "CUSL2", "CUSL3"])
+    np.testing.assert_allclose(res.loadings, [0.5430503378, 0.1016099201, 0.9974968845],
+                               atol=2e-6)
+    assert res.omega == pytest.approx(0.6133764687, abs=2e-6)
+    assert res.heywood == ("CUSL3",) and res.converged and res.method == "ml"
+    assert "Heywood case: CUSL3" in repr(res)
+
+
+def test_efa_matches_factanal_with_kaiser_varimax():
+    # R: f <- factanal(mobi[, MOBI_EFA_ITEMS], factors = 3)  (varimax, normalize = TRUE)
+    expected = np.array([
+        [0.35411437645, 0.15784485510, 0.22743033139],
+        [0.34834074912, 0.09964682910, 0.34504461819],
+        [0.40873806552, 0.08819815897, 0.07423849502],
+        [0.73011765066, 0.23364489925, 0.23380955208],
+        [0.43822459540, 0.41640319131, 0.32185447336],
+        [0.29921224012, 0.92029702987, 0.24192127865],
+        [0.42139302878, 0.35375157399, 0.31529102457],
+        [0.48840270193, 0.20914995008, 0.11715875307],
+        [0.06371898866, 0.11470360055, 0.67167422383],
+        [0.34827866668, 0.28478534723, 0.51650226402],
+        [0.37206826006, 0.25100417793, 0.44827595965]])
+    uniq = [0.7979643699, 0.7496709352, 0.8196464284, 0.3576718494, 0.5309728103, 0.005,
+            0.5978809142, 0.7039931213, 0.5316370501, 0.5308246809, 0.5976090452]
+    mobi = datasets.load_ecsi("mobi")
+    with pytest.warns(UserWarning, match="Heywood case"):
+        res = scales.efa(mobi, MOBI_EFA_ITEMS, 3)
+    got = res.data.pivot(index="item", columns="factor", values="loading").loc[MOBI_EFA_ITEMS]
+    np.testing.assert_allclose(got.to_numpy(), expected, atol=2e-5)
+    np.testing.assert_allclose(res.uniquenesses, uniq, atol=2e-5)
+    assert res.heywood == ("CUSA3",)
+    # raw varimax (no Kaiser normalisation) is a different rotation
+    with pytest.warns(UserWarning, match="Heywood case"):
+        raw = scales.efa(mobi, MOBI_EFA_ITEMS, 3, normalize=False)
+    rg = raw.data.pivot(index="item", columns="factor", values="loading").loc[MOBI_EFA_ITEMS]
+    assert np.abs(rg.to_numpy() - expected).max() > 0.01
+
+
+def test_efa_on_the_library_matches_factanal(lib):
+    # R: factanal(d, factors = 4) on the complete answers to the 14 attitudinal items of
+    # the shipped library (sat1-3, rel1-4, sw1-4, ref1-3); loadings of sat1, rel1, sw3, ref2
+    items = ["sat1", "sat2", "sat3", "rel1", "rel2", "rel3", "rel4", "sw1", "sw2", "sw3", "sw4",
+             "ref1", "ref2", "ref3"]
+    res = scales.efa(lib.survey, items, 4)
+    got = res.data.pivot(index="item", columns="factor", values="loading")
+    np.testing.assert_allclose(got.loc["sat1"], [0.1308419544, 0.80311508259, 0.14957998509,
+                                                 0.11533605870], atol=2e-5)
+    np.testing.assert_allclose(got.loc["rel1"], [0.7411579440, 0.09864787315, 0.14975897864,
+                                                 0.10103438548], atol=2e-5)
+    np.testing.assert_allclose(got.loc["sw3"], [-0.1039207269, -0.08186514841, -0.55770608172,
+                                                -0.14897969442], atol=2e-5)
+    np.testing.assert_allclose(got.loc["ref2"], [0.1210433448, 0.10787666459, 0.20439060823,
+                                                 0.69556298739], atol=2e-5)
+    assert res.converged and res.heywood == ()

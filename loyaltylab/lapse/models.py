@@ -86,6 +86,11 @@ def _design(data: pd.DataFrame, covariates: Sequence[str], standardize: bool):
 class LapseModel(Result):
     """A fitted lapse model; ``fitter`` is the lifelines object with everything it offers.
 
+    Cox coefficients use Efron's handling of tied lapse times (as R's ``coxph``). Predicted
+    retention uses lifelines' Breslow estimate of the baseline hazard; R's
+    ``survfit(coxph(...))`` uses an Efron-type baseline by default, so with many ties
+    predictions differ in the third or fourth decimal (coefficients and tests do not).
+
     Attributes
     ----------
     fitter : lifelines fitter
