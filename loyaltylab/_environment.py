@@ -87,7 +87,8 @@ def notebook_setup(seed: int = DEFAULT_SEED) -> np.random.Generator:
     pd.set_option("display.max_rows", 30)
     np.set_printoptions(precision=4, suppress=True)
     sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
-    mpl.rcParams.update({"figure.dpi": 80, "savefig.dpi": 80, "figure.figsize": (7.0, 4.2),
+    # figures display at 80 dpi in notebooks (small files) but are saved at 150 dpi
+    mpl.rcParams.update({"figure.dpi": 80, "savefig.dpi": 150, "figure.figsize": (7.0, 4.2),
                          "svg.hashsalt": "loyaltylab"})
     try:  # only inside IPython
         from IPython import get_ipython

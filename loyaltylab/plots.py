@@ -93,7 +93,21 @@ def retention_curves(result, ax=None, *, at_risk: bool = True, unit: str = "year
                         color=color, transform=ax.get_xaxis_transform())
         ax.text(0.5, -0.22 - 0.07 * len(groups), "number at risk", ha="center",
                 transform=ax.transAxes, fontsize=8, color="0.3")
+        _make_room_below(ax, 0.22 + 0.07 * (len(groups) + 0.5))
     return ax
+
+
+def _make_room_below(ax, depth: float) -> None:
+    """Raise the bottom of a single-axes figure so that what is drawn ``depth`` axes-heights
+    below the axes (the at-risk table) is inside the figure, and a plain ``savefig`` keeps
+    it. Figures with several axes or a layout engine are left to their owner."""
+    fig = ax.figure
+    if len(fig.axes) != 1 or fig.get_layout_engine() is not None:
+        return
+    pos = ax.get_position()
+    need = (0.02 + depth * pos.y1) / (1 + depth)
+    if pos.y0 < need:
+        fig.subplots_adjust(bottom=need)
 
 
 def cumulative_incidence(result, ax=None, *, unit: str = "years", bands: bool = True,

@@ -54,3 +54,26 @@ def test_metric_figures(lib):
     assert _labelled(plots.importance_performance(ip))
     g = metrics.service_gaps(s, {"place": ["lq_lp1", "lq_lp2"]})
     assert _labelled(plots.service_gaps(g))
+
+
+def test_at_risk_table_survives_a_plain_savefig(lib):
+    # the at-risk table is drawn below the axes; it must lie inside the figure, or a plain
+    # fig.savefig() (no bbox_inches="tight") cuts it off
+    import io
+
+    from loyaltylab import lapse
+
+    t = lapse.tenure_table(lib.members, lib.as_of)
+    rc = lapse.retention_curves(t, "tenure", "has_lapsed", by="member_type")
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    plots.retention_curves(rc, ax=ax)
+    fig.savefig(io.BytesIO(), format="png")
+    renderer = fig.canvas.get_renderer()
+    fig_box = fig.bbox
+    table = [tx for tx in ax.texts if tx.get_text().strip()]
+    assert len(table) >= 4 * 7  # a row per member type, a column per tick, and labels
+    for tx in table:
+        box = tx.get_window_extent(renderer)
+        assert box.y0 >= fig_box.y0 - 1, f"at-risk entry {tx.get_text()!r} is cut off"
+    assert ax.get_legend() is not None and len(ax.get_legend().get_texts()) == 4
+    plt.close(fig)
