@@ -11,6 +11,16 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+#: Order of the colour-blind palette's hues that keeps neighbours distinct: its 2nd and 4th
+#: colours are two oranges that read as one group.
+_DISTINCT = (0, 1, 2, 4, 5, 9, 7, 8, 3, 6)
+
+
+def _palette(n: int) -> list:
+    """``n`` distinct colour-blind-safe colours (cycling beyond ten)."""
+    cb = sns.color_palette("colorblind", 10)
+    return [cb[_DISTINCT[i % 10]] for i in range(n)]
+
 
 def _ax(ax):
     return plt.subplots()[1] if ax is None else ax
@@ -67,7 +77,7 @@ def retention_curves(result, ax=None, *, at_risk: bool = True, unit: str = "year
     ax = _ax(ax)
     tab = result.table
     groups = list(dict.fromkeys(tab["group"]))
-    palette = sns.color_palette(n_colors=len(groups))
+    palette = _palette(len(groups))
     for color, g in zip(palette, groups, strict=True):
         sub = tab[tab["group"] == g]
         ax.step(sub["time"], sub["retention"], where="post", color=color, label=str(g), lw=1.8)
@@ -135,9 +145,7 @@ def cumulative_incidence(result, ax=None, *, unit: str = "years", bands: bool = 
     tab = result.table
     reasons = list(result.reasons)
     groups = list(dict.fromkeys(tab["group"]))
-    # distinct hues of the colour-blind palette (its 2nd and 4th oranges look alike)
-    cb = sns.color_palette("colorblind", 10)
-    palette = [cb[i] for i in (0, 1, 2, 4, 5, 9, 7, 8, 3, 6)][:len(reasons)]
+    palette = _palette(len(reasons))
     styles = ["-", "--", ":", "-."]
     for color, r in zip(palette, reasons, strict=True):
         for i, g in enumerate(groups):
@@ -177,9 +185,22 @@ def cohort_heatmap(table: pd.DataFrame, ax=None, title: str | None = None):
     tri = table.pivot(index="cohort", columns="period", values="share")
     _heatmap(tri, annot=True, fmt=".0%", cmap="crest", vmin=0, vmax=1, cbar_kws={
         "label": "share still members"}, ax=ax, annot_kws={"fontsize": 8})
-    ax.set(xlabel="periods since joining", ylabel="cohort (join period)",
+    unit = {12: "years", 3: "quarters", 1: "months"}.get(_period_months(table), "periods")
+    ax.set(xlabel=f"{unit} since joining", ylabel="cohort (join period)",
            title=title or "Cohort retention")
+    ax.tick_params(axis="y", labelrotation=0)  # cohort labels read horizontally
     return ax
+
+
+def _period_months(table: pd.DataFrame) -> int | None:
+    """Length of the cohort table's periods in months, from its cohort labels' spacing
+    (``2019`` years, ``2019Q1`` quarters, ``2019-01`` months)."""
+    label = str(table["cohort"].iloc[0])
+    if "Q" in label:
+        return 3
+    if "-" in label:
+        return 1
+    return 12 if label.isdigit() else None
 
 
 def forest(effects: pd.DataFrame, ax=None, estimate: str | None = None,

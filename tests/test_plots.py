@@ -77,3 +77,19 @@ def test_at_risk_table_survives_a_plain_savefig(lib):
         assert box.y0 >= fig_box.y0 - 1, f"at-risk entry {tx.get_text()!r} is cut off"
     assert ax.get_legend() is not None and len(ax.get_legend().get_texts()) == 4
     plt.close(fig)
+
+
+def test_group_colours_are_distinct_and_cohort_axes_labelled(lib):
+    import numpy as np
+    from matplotlib.colors import to_rgb
+
+    from loyaltylab import lapse
+
+    cols = [np.array(to_rgb(c)) for c in plots._palette(6)]
+    gaps = [np.abs(a - b).sum() for i, a in enumerate(cols) for b in cols[i + 1:]]
+    assert min(gaps) > 0.35  # no two groups in near-identical hues (the plain palette: 0.25)
+    fig, ax = plt.subplots()
+    plots.cohort_heatmap(lapse.cohort_table(lib.members, lib.as_of), ax=ax)
+    assert ax.get_xlabel() == "years since joining"
+    assert all(t.get_rotation() == 0 for t in ax.get_yticklabels())
+    plt.close(fig)
