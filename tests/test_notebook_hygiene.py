@@ -5,6 +5,7 @@ import re
 import subprocess
 import sys
 
+import nbformat
 import pytest
 
 from tests.conftest import ROOT
@@ -85,3 +86,24 @@ def test_changing_one_stored_digit_fails_nbval(tmp_path):
         cwd=tmp_path, capture_output=True, text=True)
     assert run.returncode != 0, run.stdout[-2000:]
     assert "failed" in run.stdout
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_solutions_are_hidden_but_executed(path):
+    """Students see each exercise, not its solution: solution cells (and written answers)
+    are collapsed in JupyterLab (cell metadata), yet stay executed and checked by nbval."""
+    nb = nbformat.read(path, as_version=4)
+    exercises = sum(c.source.count("**Exercise ") for c in nb.cells
+                    if c.cell_type == "markdown")
+    solutions = [c for c in nb.cells if c.cell_type == "code"
+                 and c.source.lstrip().startswith("# Solution to exercise")]
+    assert len(solutions) == exercises, f"{path.name}: every exercise needs a solution cell"
+    for c in solutions:
+        meta = c.metadata.get("jupyter", {})
+        assert meta.get("source_hidden") and meta.get("outputs_hidden"), path.name
+        assert "solution" in c.metadata.get("tags", []) and c.get("outputs"), path.name
+    for c in nb.cells:
+        if c.cell_type == "markdown" and c.source.lstrip().startswith("*Answer.*"):
+            assert c.metadata.get("jupyter", {}).get("source_hidden"), path.name
+            assert "**Exercise" not in c.source and "\n## " not in c.source, (
+                f"{path.name}: a hidden answer must not hide the next exercise or section")
