@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: lab test lint unit nbval notebooks datasets report benchmarks constraints clean
+.PHONY: lab test lint unit nbval notebooks datasets report baselines benchmarks constraints clean
 
 # constraints.txt pins the exact versions the stored notebook outputs were computed with:
 # strict nbval compares every digit, and a new numpy or scipy release can move the last one.
@@ -43,7 +43,12 @@ lint: $(STAMP)
 
 unit: $(STAMP)
 	@echo ">> unit, reference, property and hygiene tests"
-	$(BIN)/python -m pytest tests --doctest-modules loyaltylab
+	$(BIN)/python -m pytest tests --doctest-modules loyaltylab --mpl
+
+# Regenerate the stored images of the figure tests (tests/baseline) after an intended change
+# to a figure; look at the new images before committing them.
+baselines: $(STAMP)
+	$(BIN)/python -m pytest tests/test_figures.py --mpl-generate-path=tests/baseline
 
 nbval: $(STAMP)
 	@echo ">> strict nbval on every notebook (stored outputs are re-computed and compared)"

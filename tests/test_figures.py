@@ -1,0 +1,85 @@
+"""Image tests: the main figures rendered on fixed data and compared with stored baselines
+(pytest-mpl, RMS tolerance 2 on a 0-255 scale). ``make test`` runs them with ``--mpl``;
+``make baselines`` regenerates the images after an intended change (look at them first).
+
+nbval never compares images, so without these a broken figure would pass every other test.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines.datasets import load_lung
+
+from loyaltylab import lapse, metrics, plots
+
+COMPARE = {"baseline_dir": "baseline", "tolerance": 2, "style": "default",
+           "savefig_kwargs": {"dpi": 80}}
+
+
+@pytest.fixture(scope="module")
+def lung():
+    return load_lung()
+
+
+@pytest.mark.mpl_image_compare(**COMPARE)
+def test_retention_curves_figure(lung):
+    rc = lapse.retention_curves(lung, "time", "status", by="sex")
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    plots.retention_curves(rc, ax=ax, unit="days", ticks=[0, 250, 500, 750, 1000])
+    return fig
+
+
+@pytest.mark.mpl_image_compare(**COMPARE)
+def test_forest_figure(lung):
+    m = lapse.fit_lapse_model(lung, "time", "status", ["age", "sex", "ph.ecog"])
+    fig, ax = plt.subplots(figsize=(6, 3))
+    plots.forest(m.effects(), ax=ax)
+    return fig
+
+
+@pytest.mark.mpl_image_compare(**COMPARE)
+def test_cumulative_incidence_figure():
+    rng = np.random.default_rng(1)
+    n = 400
+    t = np.floor(rng.exponential(5, n) * 10) / 10 + 0.1
+    why = rng.choice([0, 1, 2], n, p=[0.3, 0.5, 0.2])
+    res = lapse.cumulative_incidence(pd.DataFrame({"t": t, "why": why}), "t", "why")
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    plots.cumulative_incidence(res, ax=ax)
+    return fig
+
+
+@pytest.mark.mpl_image_compare(**COMPARE)
+def test_cohort_heatmap_figure(lib):
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    plots.cohort_heatmap(lapse.cohort_table(lib.members, lib.as_of), ax=ax)
+    return fig
+
+
+@pytest.mark.mpl_image_compare(**COMPARE)
+def test_nps_composition_figure(lib):
+    survey = lib.survey.merge(lib.members[["member_id", "branch"]], on="member_id")
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    plots.nps_composition(metrics.nps_by_group(survey, "branch"), ax=ax)
+    return fig
+
+
+def test_a_figure_without_its_at_risk_table_or_legend_fails(lung, tmp_path):
+    # the image comparison itself must notice a missing at-risk table: compare a figure
+    # drawn without it against the stored baseline
+    from matplotlib.testing.compare import compare_images
+
+    from tests.conftest import ROOT
+
+    rc = lapse.retention_curves(lung, "time", "status", by="sex")
+    with plt.style.context("default"):
+        fig, ax = plt.subplots(figsize=(7, 4.2))
+        plots.retention_curves(rc, ax=ax, unit="days", ticks=[0, 250, 500, 750, 1000],
+                               at_risk=False)
+        ax.get_legend().remove()
+        out = tmp_path / "broken.png"
+        fig.savefig(out, dpi=80)
+        plt.close(fig)
+    baseline = ROOT / "tests" / "baseline" / "test_retention_curves_figure.png"
+    assert compare_images(str(baseline), str(out), tol=2) is not None
