@@ -94,13 +94,15 @@ def retention_curves(result, ax=None, *, at_risk: bool = True, unit: str = "year
         xt = [x for x in ax.get_xticks() if ax.get_xlim()[0] <= x <= ax.get_xlim()[1]]
         ax.set_xticks(xt)
         counts = result.at_risk(xt)
+        # a tick where no one is followed any more says nothing: leave its column empty
+        shown = [x for x in xt if counts[x].sum() > 0]
         for i, (color, g) in enumerate(zip(palette, groups, strict=True)):
             y = -0.22 - 0.07 * i
             ax.text(-0.06, y, f"{str(g)[:28]}", transform=ax.transAxes, ha="right",
                     va="center", fontsize=8, color=color)
-            for x, k in zip(xt, counts.loc[g], strict=True):
-                ax.text(x, y, f"{int(k)}", ha="center", va="center", fontsize=8,
-                        color=color, transform=ax.get_xaxis_transform())
+            for x in shown:
+                ax.text(x, y, f"{int(counts.loc[g, x])}", ha="center", va="center",
+                        fontsize=8, color=color, transform=ax.get_xaxis_transform())
         ax.text(0.5, -0.22 - 0.07 * len(groups), "number at risk", ha="center",
                 transform=ax.transAxes, fontsize=8, color="0.3")
         _make_room_below(ax, 0.22 + 0.07 * (len(groups) + 0.5))

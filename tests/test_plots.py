@@ -93,3 +93,16 @@ def test_group_colours_are_distinct_and_cohort_axes_labelled(lib):
     assert ax.get_xlabel() == "years since joining"
     assert all(t.get_rotation() == 0 for t in ax.get_yticklabels())
     plt.close(fig)
+
+
+def test_at_risk_table_has_no_column_of_zeros(lib):
+    from loyaltylab import lapse
+
+    rc = lapse.retention_curves(lapse.tenure_table(lib.members, lib.as_of), "tenure",
+                                "has_lapsed", by="member_type")
+    fig, ax = plt.subplots()
+    plots.retention_curves(rc, ax=ax, ticks=[0, 1, 2, 3, 4, 5, 6])  # nobody is followed 6 y
+    numbers = [t for t in ax.texts if t.get_text().isdigit()]
+    xs = sorted({t.get_position()[0] for t in numbers})
+    assert xs == [0, 1, 2, 3, 4, 5]
+    plt.close(fig)
