@@ -311,7 +311,10 @@ def member_value(values: pd.Series, ax=None, title: str | None = None,
 
 def nps_composition(by_group: pd.DataFrame, ax=None, title: str | None = None):
     """Stacked shares of detractors, passives and promoters per group, with each group's NPS
-    and interval marked on a second axis (from :func:`loyaltylab.metrics.nps_by_group`).
+    and interval written at the end of its bar (from :func:`loyaltylab.metrics.nps_by_group`).
+
+    One axis per quantity: the bars are shares (0-100%); the NPS (-100 to 100) is a number
+    beside them, not a second x-axis that invites reading one scale on the other.
 
     Parameters
     ----------
@@ -335,15 +338,18 @@ def nps_composition(by_group: pd.DataFrame, ax=None, title: str | None = None):
         ax.barh(y, 100 * d[part], left=left, color=color, label=part, height=0.6)
         left += 100 * d[part].to_numpy()
     ax.set_yticks(y, d["group"].astype(str))
-    ax.set(xlim=(0, 100), xlabel="share of respondents (%)", ylabel="")
-    ax.set_title(title or "NPS composition by group", pad=32)
-    twin = ax.twiny()
-    twin.errorbar(d["nps"], y, xerr=[d["nps"] - d["ci_low"], d["ci_high"] - d["nps"]],
-                  fmt="D", color="black", capsize=3, label=f"NPS ({_level(d)} CI)")
-    twin.set(xlim=(-100, 100), xlabel="NPS (-100 to 100)")
-    handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=4,
-              frameon=False, fontsize=8)
+    # room to the right of the bars for the NPS; the share axis itself stops at 100%
+    ax.set(xlim=(0, 142), xlabel="share of respondents (%)", ylabel="")
+    ax.set_xticks(range(0, 101, 20))
+    ax.spines["right"].set_visible(False)
+    ax.grid(False, axis="x")
+    for yi, row in zip(y, d.itertuples(), strict=True):
+        ax.text(103, yi, f"NPS {row.nps:.0f} ({row.ci_low:.0f} to {row.ci_high:.0f})",
+                va="center", ha="left", fontsize=8)
+    ax.set_title(title or f"NPS composition by group (NPS with {_level(d)} interval)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False,
+              fontsize=8)
+    _make_room_below(ax, 0.3)
     return ax
 
 
