@@ -237,7 +237,9 @@ def forest(effects: pd.DataFrame, ax=None, estimate: str | None = None,
         tv = e["covariate"].map(truth)
         ok = tv.notna()
         ax.scatter(tv[ok], y[ok.to_numpy()], marker="x", color="C3", zorder=3, label="truth")
-        ax.legend(loc="best")
+        # below the axes, where it cannot cover an estimate or its interval
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False)
+        _make_room_below(ax, 0.32)
     ax.axvline(1, color="0.4", lw=1, ls="--")
     ax.set_xscale("log")
     ax.set_yticks(y, e["covariate"])

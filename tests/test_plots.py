@@ -106,3 +106,20 @@ def test_at_risk_table_has_no_column_of_zeros(lib):
     xs = sorted({t.get_position()[0] for t in numbers})
     assert xs == [0, 1, 2, 3, 4, 5]
     plt.close(fig)
+
+
+def test_forest_legend_does_not_cover_the_estimates():
+    lung = load_lung()
+    m = lapse.fit_lapse_model(lung, "time", "status", ["age", "sex", "ph.ecog"])
+    fig, ax = plt.subplots(figsize=(6, 3))
+    plots.forest(m.effects(), ax=ax, truth=pd.Series({"age": 1.01, "sex": 0.6}))
+    fig.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    # every plotted point (estimates and truth) lies outside the legend box
+    for coll in ax.collections:
+        for xy in ax.transData.transform(coll.get_offsets()):
+            assert not legend.contains(*xy)
+    for line in ax.get_lines():
+        for xy in ax.transData.transform(line.get_xydata()):
+            assert not legend.contains(*xy)
+    plt.close(fig)
