@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: lab test lint unit nbval notebooks datasets report baselines benchmarks constraints clean
+.PHONY: lab test lint unit nbval notebooks datasets report baselines test-oldest benchmarks constraints clean
 
 # constraints.txt pins the exact versions the stored notebook outputs were computed with:
 # strict nbval compares every digit, and a new numpy or scipy release can move the last one.
@@ -67,6 +67,17 @@ datasets: $(STAMP)
 report: $(STAMP)
 	$(BIN)/python -m loyaltylab report datasets/koha_example/spec.toml --out report.html
 
+# The oldest allowed versions of every dependency (uv --resolution lowest-direct) in a venv of
+# their own, and the unit tests on them. Stored notebook outputs and figure baselines belong
+# to the pinned versions of constraints.txt, so nbval and image comparison are not run here.
+test-oldest:
+	@if [ ! -x .venv-tools/bin/uv ]; then $(PYTHON) -m venv .venv-tools && \
+		.venv-tools/bin/python -m pip install -q uv; fi
+	rm -rf .venv-oldest
+	.venv-tools/bin/uv venv -q -p $(PYTHON) .venv-oldest
+	VIRTUAL_ENV=.venv-oldest .venv-tools/bin/uv pip install --resolution lowest-direct -e ".[test]"
+	.venv-oldest/bin/python -m pytest tests --doctest-modules loyaltylab -m "not slow"
+
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
@@ -74,4 +85,4 @@ constraints: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^loyaltylab' > constraints.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache dist build
+	rm -rf $(VENV) .venv-oldest .venv-tools .pytest_cache .ruff_cache dist build
