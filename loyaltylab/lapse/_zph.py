@@ -16,18 +16,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from loyaltylab.lapse.curves import _risk_sets
+
 TRANSFORMS = ("km", "rank", "identity", "log")
 
 
 def _left_km(time: np.ndarray, event: np.ndarray, entry: np.ndarray | None,
              at: np.ndarray) -> np.ndarray:
     """Left-continuous Kaplan-Meier S(t-) of all members (strata ignored, as R does)."""
-    times, inv = np.unique(time, return_inverse=True)
-    d = np.bincount(inv, weights=event).astype(float)
-    n = len(time) - np.r_[0, np.cumsum(np.bincount(inv))[:-1]].astype(float)
-    if entry is not None:
-        n = n - (len(entry) - np.searchsorted(np.sort(entry), times, side="left"))
-    s = np.cumprod(1 - np.where(n > 0, d / n, 0.0))
+    times, _, _, _, s = _risk_sets(time, event, entry)
     idx = np.searchsorted(times, at, side="left")  # curve just before each time
     return np.r_[1.0, s][idx]
 
@@ -42,6 +39,14 @@ def _transform(kind: str, time: np.ndarray, event: np.ndarray, entry: np.ndarray
         ranks = pd.Series(stats.rankdata(time)).groupby(time).first()
         return ranks.loc[death_times].to_numpy()
     return 1 - _left_km(time, event, entry, death_times)
+
+
+def _tail_sums(key: np.ndarray, values: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """Sum of ``values`` over the rows with ``key >= cut``, for every cut (risk-set sums by
+    cumulative sums over sorted rows, no loop over times)."""
+    order = np.argsort(key, kind="stable")
+    cs = np.concatenate([np.zeros((1, *values.shape[1:])), np.cumsum(values[order], axis=0)])
+    return cs[-1] - cs[np.searchsorted(key[order], cut, side="left")]
 
 
 def zph_test(time: np.ndarray, event: np.ndarray, x: np.ndarray, beta: np.ndarray,
@@ -68,22 +73,10 @@ def zph_test(time: np.ndarray, event: np.ndarray, x: np.ndarray, beta: np.ndarra
             continue
         wx = w[:, None] * xs
         wxx = wx[:, :, None] * xs[:, None, :]
-
-        def sums(key, values, cut, side):
-            # sum of values over rows with key >= cut (side="left") or key > cut ("right")
-            order = np.argsort(key, kind="stable")
-            cs = np.concatenate([np.zeros((1, *values.shape[1:])),
-                                 np.cumsum(values[order], axis=0)])
-            start = np.searchsorted(key[order], cut, side=side)
-            return cs[-1] - cs[start]
-
-        s0 = sums(t, w, dt, "left")
-        s1 = sums(t, wx, dt, "left")
-        s2 = sums(t, wxx, dt, "left")
+        s0, s1, s2 = (_tail_sums(t, v, dt) for v in (w, wx, wxx))
         if en is not None:  # not yet under observation: entry >= t
-            s0 = s0 - sums(en, w, dt, "left")
-            s1 = s1 - sums(en, wx, dt, "left")
-            s2 = s2 - sums(en, wxx, dt, "left")
+            s0, s1, s2 = (s - _tail_sums(en, v, dt) for s, v in zip((s0, s1, s2),
+                                                                     (w, wx, wxx), strict=True))
         j = np.searchsorted(dt, t[e > 0])
         nd = np.bincount(j, minlength=dt.size).astype(float)
         d0 = np.bincount(j, weights=w[e > 0], minlength=dt.size)

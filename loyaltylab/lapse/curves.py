@@ -273,21 +273,29 @@ class RetentionCurves(Result):
                              pairwise=pw, n=len(d))
 
 
-def _km_table(t: np.ndarray, e: np.ndarray, z: float, conf_type: str,
-              entry: np.ndarray | None = None) -> pd.DataFrame:
-    """Kaplan-Meier estimate with Greenwood variance and R-compatible intervals.
+def _risk_sets(t: np.ndarray, event: np.ndarray, entry: np.ndarray | None = None):
+    """The Kaplan-Meier building blocks shared by the curves, the cumulative incidence and the
+    PH test: distinct exit times, each row's time index, lapses and members at risk at each
+    time, and the curve just after each time.
 
     With ``entry`` (delayed entry, left truncation) a member is at risk at time s when
-    entry < s <= exit, as in R's ``survfit(Surv(entry, exit, event))``."""
+    entry < s <= exit, as in R's ``Surv(entry, exit, event)``."""
     times, inv = np.unique(t, return_inverse=True)
-    d = np.bincount(inv, weights=e).astype(float)
-    c = np.bincount(inv).astype(float) - d
-    n = len(t) - np.r_[0, np.cumsum(d + c)[:-1]]
+    d = np.bincount(inv, weights=event, minlength=times.size).astype(float)
+    n = len(t) - np.r_[0, np.cumsum(np.bincount(inv))[:-1]].astype(float)
     if entry is not None:  # minus those not yet under observation at each time
         n = n - (len(entry) - np.searchsorted(np.sort(entry), times, side="left"))
+    # no one at risk and no lapse (e.g. time 0 with delayed entry): the curve stays
+    s = np.cumprod(1 - np.where(n > 0, d / np.where(n > 0, n, 1.0), 0.0))
+    return times, inv, d, n, s
+
+
+def _km_table(t: np.ndarray, e: np.ndarray, z: float, conf_type: str,
+              entry: np.ndarray | None = None) -> pd.DataFrame:
+    """Kaplan-Meier estimate with Greenwood variance and R-compatible intervals."""
+    times, inv, d, n, s = _risk_sets(t, e, entry)
+    c = np.bincount(inv).astype(float) - d
     with np.errstate(divide="ignore", invalid="ignore"):
-        # no one at risk and no lapse (e.g. time 0 with delayed entry): the curve stays
-        s = np.cumprod(1 - np.where(n > 0, d / n, 0.0))
         green = np.cumsum(np.where(n > d, d / (n * (n - d)), np.where(d > 0, np.inf, 0.0)))
         se = np.sqrt(green)
         if conf_type == "log":  # R survfit's default: exp(log S +- z se)

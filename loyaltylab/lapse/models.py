@@ -20,7 +20,7 @@ from lifelines.exceptions import ConvergenceError, ConvergenceWarning
 
 from loyaltylab import _stats, _validate
 from loyaltylab._results import Result
-from loyaltylab.lapse.curves import _durations
+from loyaltylab.lapse.curves import _durations, _entry
 from loyaltylab.schema import EVENT
 
 _MODELS = {"cox": CoxPHFitter, "weibull": WeibullAFTFitter,
@@ -451,8 +451,6 @@ def fit_lapse_model(
     df = pd.concat([x, used[strata]], axis=1)
     df[duration], df[event] = t.to_numpy(), e.astype(int).to_numpy()
     if entry is not None:
-        from loyaltylab.lapse.curves import _entry
-
         df[_ENTRY] = _entry(used, entry, t, "a lapse model").to_numpy()
     fitter = _MODELS[model](penalizer=penalizer)
     with warnings.catch_warnings():

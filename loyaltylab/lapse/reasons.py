@@ -18,6 +18,7 @@ import pandas as pd
 
 from loyaltylab import _stats, _validate
 from loyaltylab._results import Result
+from loyaltylab.lapse.curves import _entry, _risk_sets
 
 __all__ = ["CumulativeIncidence", "cumulative_incidence"]
 
@@ -120,15 +121,7 @@ def _aj(t: np.ndarray, cause: np.ndarray, reasons: Sequence, entry: np.ndarray |
     """Aalen-Johansen estimate of each reason's cumulative incidence with the delta-method
     variance of Aalen (1978) as cmprsk's ``cuminc`` computes it (its correction for tied
     lapses included), and log(-log) intervals."""
-    times, inv = np.unique(t, return_inverse=True)
-    died = cause != 0
-    d = np.bincount(inv, weights=died).astype(float)
-    out_all = np.bincount(inv).astype(float)
-    n = len(t) - np.r_[0, np.cumsum(out_all)[:-1]]
-    if entry is not None:
-        n = n - (len(entry) - np.searchsorted(np.sort(entry), times, side="left"))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s_after = np.cumprod(1 - np.where(n > 0, d / n, 0.0))
+    times, inv, d, n, s_after = _risk_sets(t, cause != 0, entry)
     s_before = np.r_[1.0, s_after[:-1]]
 
     def tie(dk):  # correction for tied lapses
@@ -228,8 +221,6 @@ def cumulative_incidence(
     if by is not None and data[by].isna().any():
         raise ValueError(f"column {by!r} has {int(data[by].isna().sum())} missing group(s); "
                          f"fill them (e.g. 'unknown') or drop those rows")
-    from loyaltylab.lapse.curves import _entry
-
     en = _entry(data, entry, t, "cumulative incidence")
     reasons = tuple(sorted((v for v in why.unique() if v != censored), key=str))
     if not reasons:
