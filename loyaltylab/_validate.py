@@ -79,8 +79,11 @@ def numeric(
     (where a rating is expected, True would silently count as 1).
     """
     s = data[column]
-    if not allow_bool and (s.dtype == bool or pd.api.types.is_bool_dtype(s.dtype) or (
-            s.dtype == object and s.map(lambda v: isinstance(v, bool | np.bool_)).any())):
+    # infer_dtype runs in C: no per-row Python on event logs with millions of rows
+    if not allow_bool and (pd.api.types.is_bool_dtype(s.dtype) or (
+            s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in (
+                "string", "integer", "floating", "mixed-integer-float", "empty")
+            and s.dropna().map(type).isin([bool, np.bool_]).any())):
         raise TypeError(
             f"column {column!r} holds True/False values, not ratings ({len(s)} rows); "
             f"{purpose} needs the numeric answers: pass the rating column, not a yes/no one")
@@ -136,6 +139,10 @@ def _guess_format(values: pd.Series) -> list[str]:
     return ok
 
 
+def _wall_clock(v: object) -> object:
+    return v.replace(tzinfo=None) if isinstance(v, _dt.datetime) else v
+
+
 def naive(s: pd.Series) -> pd.Series:
     """Drop a timezone, keeping each timestamp's local wall-clock time.
 
@@ -160,12 +167,10 @@ def dates(data: pd.DataFrame, column: str, *, allow_missing: bool = True,
         out = s
     else:
         fmt = "ISO8601" if date_format is None else date_format
-        if s.dtype == object and s.map(lambda v: isinstance(v, pd.Timestamp | _dt.datetime)
-                                       ).any():
+        if s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in (
+                "datetime", "datetime64", "mixed"):
             # Python datetimes, possibly with mixed timezones: keep each one's wall time.
-            out = pd.to_datetime(s.map(lambda v: v.replace(tzinfo=None)
-                                       if isinstance(v, _dt.datetime) else v),
-                                 errors="coerce", format="mixed")
+            out = pd.to_datetime(s.map(_wall_clock), errors="coerce", format="mixed")
         else:
             out = pd.to_datetime(s, errors="coerce", format=fmt, utc=False)
         bad = s[out.isna() & s.notna()]
@@ -191,9 +196,8 @@ def dates(data: pd.DataFrame, column: str, *, allow_missing: bool = True,
                 f"column {column!r} has {len(bad)} value(s) that are not dates "
                 f"(e.g. {_example(bad)}); {purpose} needs dates: {how}"
             )
-        if isinstance(out.dtype, pd.DatetimeTZDtype) or out.dtype == object:
-            out = pd.to_datetime(out.map(lambda v: v.replace(tzinfo=None)
-                                         if isinstance(v, _dt.datetime) else v))
+        if out.dtype == object:  # text with mixed UTC offsets: each one's wall time
+            out = pd.to_datetime(out.map(_wall_clock))
     out = naive(out)
     if not allow_missing and out.isna().any():
         raise ValueError(

@@ -379,14 +379,13 @@ def _koha_visits(statistics, members: pd.DataFrame, log: _Log, as_of: pd.Timesta
     st = log.drop("statistics", st, st["_date"].isna(), "no datetime", "borrowernumber")
     st = log.drop("statistics", st, ~st["_id"].isin(members[MEMBER]),
                   "borrowernumber not among the members", "borrowernumber")
+    # membership dates are days: compare each event's day with its member's span
     span = members.set_index(MEMBER)
-    j = span[JOINED].reindex(st["_id"]).to_numpy()
-    end = span[LAPSED].reindex(st["_id"]).fillna(as_of).to_numpy()
-    st = log.drop("statistics", st, st["_date"].dt.normalize().to_numpy() < j,
-                  "before the member enrolled", "borrowernumber")
-    j = span[JOINED].reindex(st["_id"]).to_numpy()
-    end = span[LAPSED].reindex(st["_id"]).fillna(as_of).to_numpy()
-    st = log.drop("statistics", st, st["_date"].dt.normalize().to_numpy() > end,
+    day = st["_date"].dt.normalize().to_numpy()
+    before = day < span[JOINED].reindex(st["_id"]).to_numpy()
+    after = day > span[LAPSED].reindex(st["_id"]).fillna(as_of).to_numpy()
+    st = log.drop("statistics", st, before, "before the member enrolled", "borrowernumber")
+    st = log.drop("statistics", st, after[~before],
                   "after the membership ended (lapse or as_of)", "borrowernumber")
     keep = [c for c in ("itemnumber", "branch") if c in st]
     visits = pd.DataFrame({MEMBER: st["_id"].to_numpy(), DATE: st["_date"].to_numpy(),
@@ -493,8 +492,8 @@ def _range(item: str, rng: object) -> tuple[float, float]:
     return lo, hi
 
 
-def _generic_table(spec: Mapping, name: str, root: Path, log: _Log, required: Sequence[str],
-                   as_of: pd.Timestamp) -> pd.DataFrame:
+def _generic_table(spec: Mapping, name: str, root: Path, log: _Log, required: Sequence[str]
+                   ) -> pd.DataFrame:
     """A table from a spec section: ``file``, ``columns`` (canonical = file column),
     ``date_format``."""
     if "file" not in spec:
@@ -582,16 +581,16 @@ def read_spec(path: str | Path) -> LibraryData:
         if "members" not in spec:
             raise ValueError(f"spec {path.name}: system 'generic' needs a [members] section")
         members = _generic_table(spec["members"], "members", root, log,
-                                 [MEMBER, JOINED, LAPSED], as_of)
+                                 [MEMBER, JOINED, LAPSED])
         membership_end(members, as_of)  # the one rule: errors on impossible dates
         log.add("members", "used", "members", len(members))
-        visits = _generic_table(spec["visits"], "visits", root, log, [MEMBER, DATE], as_of) \
+        visits = _generic_table(spec["visits"], "visits", root, log, [MEMBER, DATE]) \
             if "visits" in spec else pd.DataFrame({MEMBER: [], DATE: pd.Series(
                 dtype="datetime64[ns]")})
         if "visits" in spec:
             log.add("visits", "used", "use events", len(visits))
         complaints = _generic_table(spec["complaints"], "complaints", root, log,
-                                    [MEMBER, DATE, "category"], as_of) \
+                                    [MEMBER, DATE, "category"]) \
             if "complaints" in spec else pd.DataFrame({MEMBER: [], DATE: pd.Series(
                 dtype="datetime64[ns]"), "category": []})
         if "complaints" in spec:
