@@ -367,13 +367,16 @@ def _factor(x: pd.DataFrame, n_factors: int) -> _MLFactor:
         vals, vecs = np.linalg.eigh(sc[:, None] * s * sc[None, :])
         return vals[::-1], vecs[:, ::-1]
 
+    def loadings(psi):
+        vals, vecs = parts(psi)
+        return np.sqrt(psi)[:, None] * vecs[:, :q] * np.sqrt(np.maximum(vals[:q] - 1, 0))
+
     def fn(psi):
         e = parts(psi)[0][q:]
         return -(np.sum(np.log(e) - e) - q + p)
 
     def grad(psi):
-        vals, vecs = parts(psi)
-        load = np.sqrt(psi)[:, None] * vecs[:, :q] * np.sqrt(np.maximum(vals[:q] - 1, 0))
+        load = loadings(psi)
         g = load @ load.T + np.diag(psi) - s
         return np.diag(g) / psi**2
 
@@ -382,8 +385,7 @@ def _factor(x: pd.DataFrame, n_factors: int) -> _MLFactor:
                             bounds=[(_PSI_LOWER, 1.0)] * p,
                             options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000})
     psi = res.x
-    vals, vecs = parts(psi)
-    load = np.sqrt(psi)[:, None] * vecs[:, :q] * np.sqrt(np.maximum(vals[:q] - 1, 0))
+    load = loadings(psi)
     # a stop at the bound is a Heywood case, not a failure; otherwise the gradient must vanish
     free = psi > _PSI_LOWER + 1e-9
     converged = bool(res.success or np.max(np.abs(grad(psi)[free]), initial=0) < 1e-6)
