@@ -18,6 +18,7 @@ from loyaltylab import (
     scales,
     schema,
     simulate,
+    structural,
 )
 from loyaltylab._environment import notebook_setup, show_versions
 
@@ -26,4 +27,4 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "complaints", "datasets", "drivers", "intake", "journeys", "lapse",
            "metrics",
            "notebook_setup", "plots", "recovery", "scales", "schema", "show_versions",
-           "simulate"]
+           "simulate", "structural"]

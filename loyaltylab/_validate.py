@@ -22,7 +22,10 @@ _MISSING_CODES = (99, 98, 97, 999, 998, 9999, -9, -99, -999, -1, 88, 888)
 
 
 def _example(values: pd.Series) -> str:
-    return repr(values.iloc[0]) if len(values) else "?"
+    if not len(values):
+        return "?"
+    v = values.iloc[0]
+    return repr(v.item() if isinstance(v, np.generic) else v)
 
 
 def frame(data: object, name: str = "data", *, allow_empty: bool = False) -> pd.DataFrame:

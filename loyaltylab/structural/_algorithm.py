@@ -58,7 +58,8 @@ def estimate(s: np.ndarray, model: PathModel, scheme: str, w0: np.ndarray, *,
     w = _normalise(np.broadcast_to(w0, s.shape[:1] + w0.shape).copy(), s)
     done = np.zeros(len(s), bool)
     it = 0
-    for it in range(1, max_iter + 1):
+    while it < max_iter:
+        it += 1
         c = np.einsum("bpm,bpq,bqn->bmn", w, s, w)
         e = inner_weights(c, model, scheme)
         u = s @ w @ np.swapaxes(e, 1, 2)  # cov(items, inner proxies)

@@ -96,7 +96,8 @@ def bootstrap(res, *, n_boot: int, ci: float = 0.95, seed: int | None = 0,
     keep: dict[str, list[np.ndarray]] = {k: [] for k in
                                          ("paths", "total", "indirect", "weights", "loadings",
                                           "r_squared")}
-    pair_idx = [(pos[f], pos[t]) for f, t in zip(res.effects["from"], res.effects["to"])]
+    pairs = list(zip(res.effects["from"], res.effects["to"], strict=True))
+    pair_idx = [(pos[f], pos[t]) for f, t in pairs]
     path_idx = [(pos[f], pos[t]) for f, t in model.paths]
     endo = [pos[c] for c in model.endogenous]
     failed = 0
@@ -132,7 +133,7 @@ def bootstrap(res, *, n_boot: int, ci: float = 0.95, seed: int | None = 0,
         bar.update(k)
     bar.close()
     path_keys = [f"{f} -> {t}" for f, t in model.paths]
-    pair_keys = [f"{f} -> {t}" for f, t in zip(res.effects["from"], res.effects["to"])]
+    pair_keys = [f"{f} -> {t}" for f, t in pairs]
     cols = {"paths": path_keys, "total": pair_keys, "indirect": pair_keys,
             "weights": list(model.items), "loadings": list(model.items),
             "r_squared": list(model.endogenous)}

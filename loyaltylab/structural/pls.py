@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,9 @@ from loyaltylab import _validate
 from loyaltylab._results import Result
 from loyaltylab.structural import _algorithm, quality
 from loyaltylab.structural.model import PathModel
+
+if TYPE_CHECKING:
+    from loyaltylab.structural.ipma import IPMA
 
 
 @dataclass(frozen=True, repr=False)
@@ -107,7 +111,7 @@ class PLSResult(Result):
         return self.paths.assign(r_squared_to=self.paths["to"].map(r2))
 
     def ipma(self, target: str, *, scale: tuple[float, float] | Mapping[str, tuple[float, float]]
-             ) -> "IPMA":
+             ) -> IPMA:
         """Importance-performance map of the constructs that drive ``target``.
 
         See :func:`loyaltylab.structural.ipma`.
