@@ -83,3 +83,49 @@ def test_a_figure_without_its_at_risk_table_or_legend_fails(lung, tmp_path):
         plt.close(fig)
     baseline = ROOT / "tests" / "baseline" / "test_retention_curves_figure.png"
     assert compare_images(str(baseline), str(out), tol=2) is not None
+
+
+@pytest.fixture(scope="module")
+def ecsi_fit():
+    from loyaltylab import datasets, structural
+
+    return structural.fit_pls(datasets.load_ecsi("mobi"), structural.ECSI_MOBI, n_boot=200,
+                              seed=1, progress=False)
+
+
+@pytest.mark.mpl_image_compare(**COMPARE)
+def test_path_diagram_figure(ecsi_fit):
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    plots.path_diagram(ecsi_fit, ax=ax)
+    return fig
+
+
+@pytest.mark.mpl_image_compare(**COMPARE)
+def test_ipma_figure(ecsi_fit):
+    fig, ax = plt.subplots(figsize=(6, 4))
+    plots.ipma(ecsi_fit.ipma("Loyalty", scale=(1, 10)), ax=ax)
+    return fig
+
+
+def test_path_diagram_shows_every_path_and_construct(ecsi_fit):
+    fig, ax = plt.subplots()
+    plots.path_diagram(ecsi_fit, ax=ax)
+    texts = [t.get_text() for t in ax.texts]
+    arrows = [c for c in ax.texts if getattr(c, "arrow_patch", None) is not None]
+    assert len(arrows) == len(ecsi_fit.paths)
+    # a dashed arrow is a path whose bootstrap p-value is 0.05 or more
+    dashed = [a for a in arrows if a.arrow_patch.get_linestyle() != "-"]
+    assert len(dashed) == int((ecsi_fit.paths["p_value"] >= 0.05).sum()) > 0
+    for _, row in ecsi_fit.paths.iterrows():
+        assert any(t.startswith(f"{row['coef']:.2f}") for t in texts)
+    for c in ecsi_fit.model.constructs:
+        assert any(t.startswith(c) for t in texts)
+    assert "Satisfaction\nR² = 0.68" in texts
+    # the constructs' ellipses lie inside the axes, so savefig cannot crop them
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    for p in ax.patches:
+        cx, cy = p.center
+        assert x0 < cx - p.width / 2 and cx + p.width / 2 < x1
+        assert y0 < cy - p.height / 2 and cy + p.height / 2 < y1
+    plt.close(fig)

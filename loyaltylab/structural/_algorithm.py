@@ -18,7 +18,7 @@ SCHEMES = ("path", "centroid", "factorial")
 
 def _normalise(w: np.ndarray, s: np.ndarray) -> np.ndarray:
     # scale every latent variable to unit variance
-    var = np.einsum("bpm,bpq,bqm->bm", w, s, w)
+    var = np.einsum("bpm,bpm->bm", w, s @ w)
     return w / np.sqrt(var)[:, None, :]
 
 
@@ -60,7 +60,7 @@ def estimate(s: np.ndarray, model: PathModel, scheme: str, w0: np.ndarray, *,
     it = 0
     while it < max_iter:
         it += 1
-        c = np.einsum("bpm,bpq,bqn->bmn", w, s, w)
+        c = np.swapaxes(w, 1, 2) @ s @ w
         e = inner_weights(c, model, scheme)
         u = s @ w @ np.swapaxes(e, 1, 2)  # cov(items, inner proxies)
         new = u * mask

@@ -111,7 +111,7 @@ def bootstrap(res, *, n_boot: int, ci: float = 0.95, seed: int | None = 0,
         sd = np.sqrt((c ** 2).mean(axis=1, keepdims=True))
         flat = (sd[:, 0, :] == 0).any(axis=1)
         z = c / np.where(sd == 0, 1.0, sd) if res.scaled else c
-        s = np.einsum("bni,bnj->bij", z, z) / n
+        s = np.swapaxes(z, 1, 2) @ z / n
         s[flat] = np.eye(p)  # placeholder, discarded below
         w, _, ok = _algorithm.estimate(s, model, res.scheme, res._weights, tol=tol,
                                        max_iter=max_iter)
