@@ -31,7 +31,7 @@ _DESCRIPTIONS = {
     "ecsi_mobi": "Real ECSI survey of 250 mobile-phone customers: 24 items on 1-10 "
                  "(expectations, quality, value, satisfaction, complaints, image, loyalty).",
     "ecsi_bank": "Real satisfaction survey of 250 customers of a Spanish credit institution: "
-                 "image, expectations, quality, value, satisfaction, loyalty on 1-10.",
+                 "image, expectations, quality, value, satisfaction, loyalty on 0-10.",
 }
 
 

@@ -81,8 +81,6 @@ def _with_intervals(table: pd.DataFrame, keys: list[str], draws: pd.DataFrame, e
 def bootstrap(res, *, n_boot: int, ci: float = 0.95, seed: int | None = 0,
               progress: bool | None = None, tol: float = 1e-10, max_iter: int = 300):
     """Add bootstrap intervals to a :class:`PLSResult` (used by ``fit_pls(n_boot=...)``)."""
-    from tqdm.auto import tqdm
-
     n_boot = _validate.positive_int(n_boot, "n_boot")
     ci = _validate.probability(ci, "ci")
     model = res.model
@@ -102,7 +100,11 @@ def bootstrap(res, *, n_boot: int, ci: float = 0.95, seed: int | None = 0,
     endo = [pos[c] for c in model.endogenous]
     failed = 0
     show = n_boot >= 1000 if progress is None else progress
-    bar = tqdm(total=n_boot, desc="PLS bootstrap", unit="resample", disable=not show)
+    bar = None
+    if show:  # imported only when shown: tqdm.auto warns in notebooks without ipywidgets
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n_boot, desc="PLS bootstrap", unit="resample")
     done = 0
     while done < n_boot:
         k = min(chunk, n_boot - done)
@@ -130,8 +132,10 @@ def bootstrap(res, *, n_boot: int, ci: float = 0.95, seed: int | None = 0,
         keep["loadings"].append((cross * mask).sum(axis=2))
         keep["r_squared"].append(r2[:, endo])
         done += k
-        bar.update(k)
-    bar.close()
+        if bar is not None:
+            bar.update(k)
+    if bar is not None:
+        bar.close()
     path_keys = [f"{f} -> {t}" for f, t in model.paths]
     pair_keys = [f"{f} -> {t}" for f, t in pairs]
     cols = {"paths": path_keys, "total": pair_keys, "indirect": pair_keys,
