@@ -376,6 +376,10 @@ def test_data_checks_at_the_door(mobi):
     assert "7 excluded" in repr(res)
     with pytest.raises(ValueError, match="same answer from all"):
         structural.fit_pls(mobi.assign(CUSCO=5), model)
+    collinear = mobi.assign(PERV2=mobi["PERV1"] * 2 + 1)
+    formative = structural.path_model(model.blocks, model.paths, modes={"Value": "B"})
+    with pytest.raises(ValueError, match="formative construct 'Value'.*collinear"):
+        structural.fit_pls(collinear, formative)
     with pytest.raises(ValueError, match="scheme"):
         structural.fit_pls(mobi, model, scheme="mode A")
     with warnings.catch_warnings(record=True) as w:

@@ -138,6 +138,14 @@ def _prepare(data: pd.DataFrame, model: PathModel) -> tuple[pd.DataFrame, dict[s
     if len(flat):
         raise ValueError(f"item(s) {list(flat)} have the same answer from all {len(x)} "
                          f"respondents; an item without variance measures nothing: drop it")
+    for c, items in model.blocks.items():
+        if model.modes[c] == "B" and len(items) > 1:
+            rank = np.linalg.matrix_rank(np.corrcoef(x[list(items)].to_numpy(), rowvar=False))
+            if rank < len(items):
+                raise ValueError(
+                    f"the items of formative construct {c!r} ({list(items)}) are collinear "
+                    f"(rank {rank} of {len(items)}); mode B regresses on them, so drop an item "
+                    f"that is a combination of the others, or use mode A")
     return x, excluded
 
 
