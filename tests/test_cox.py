@@ -1,0 +1,150 @@
+"""The package's Cox solver (loyaltylab.lapse._cox) against lifelines and R.
+
+R references: R 4.2.2, survival 3.5.3 (Debian packages), on lifelines' rossi data written to
+CSV, with ``d$ent`` from ``_entry()`` below and ``d$id <- seq_len(nrow(d))``:
+    coxph(Surv(week, arrest) ~ fin + age + race + wexp + mar + paro + prio, d, robust = TRUE)
+    coxph(Surv(week, arrest) ~ ..., d, robust = TRUE, ties = "breslow")
+    coxph(Surv(ent, week, arrest) ~ fin + age + wexp + mar + paro + prio + strata(race), d,
+          robust = TRUE, id = id)
+    coxph(Surv(ent, week, arrest) ~ ... + strata(race), d, ties = "breslow")
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines import CoxPHFitter
+from lifelines.datasets import load_lung, load_rossi
+
+from loyaltylab import lapse
+from loyaltylab.lapse._cox import fit_cox
+
+COLS = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
+
+
+@pytest.fixture(scope="module")
+def rossi():
+    return load_rossi()
+
+
+def _entry(rossi):
+    rng = np.random.default_rng(1)
+    ent = np.floor(rng.uniform(0, rossi["week"].to_numpy() - 1))
+    return ent * (rng.uniform(size=len(rossi)) < 0.4)
+
+
+def _fit(r, cols=COLS, **kw):
+    return fit_cox(r[cols].to_numpy(float), r["week"].to_numpy(float),
+                   r["arrest"].to_numpy(bool), **kw)
+
+
+def test_efron_matches_lifelines(rossi):
+    cph = CoxPHFitter().fit(rossi, "week", "arrest")
+    f = _fit(rossi)
+    np.testing.assert_allclose(f.params, cph.params_[COLS], atol=1e-7)
+    np.testing.assert_allclose(f.se, cph.standard_errors_[COLS], atol=1e-8)
+    assert f.loglik == pytest.approx(cph.log_likelihood_, abs=1e-8)
+    assert f.converged and f.ties == "efron"
+
+
+def test_strata_and_entry_match_lifelines(rossi):
+    cols = [c for c in COLS if c != "race"]
+    cph = CoxPHFitter().fit(rossi, "week", "arrest", strata=["race"])
+    f = _fit(rossi, cols, strata=rossi["race"].to_numpy())
+    np.testing.assert_allclose(f.params, cph.params_[cols], atol=1e-7)
+    np.testing.assert_allclose(f.se, cph.standard_errors_[cols], atol=1e-8)
+    ent = _entry(rossi)
+    cph = CoxPHFitter().fit(rossi.assign(ent=ent), "week", "arrest", entry_col="ent")
+    f = _fit(rossi, entry=ent)
+    np.testing.assert_allclose(f.params, cph.params_[COLS], atol=1e-7)
+    np.testing.assert_allclose(f.se, cph.standard_errors_[COLS], atol=1e-8)
+    assert f.loglik == pytest.approx(cph.log_likelihood_, abs=1e-8)
+
+
+def test_robust_and_breslow_match_r(rossi):
+    f = _fit(rossi, robust=True)
+    np.testing.assert_allclose(f.se, [0.1955417789820, 0.0253361462640, 0.2923285553468,
+                                      0.2180603152837, 0.3802444657500, 0.1992008295988,
+                                      0.0289745946316], atol=1e-9)
+    b = _fit(rossi, ties="breslow", robust=True)
+    np.testing.assert_allclose(b.params, [-0.3790218874308, -0.0572459250447, 0.3141297669074,
+                                          -0.1511146000560, -0.4327825737629,
+                                          -0.0849828352673, 0.0911115420916], atol=1e-8)
+    np.testing.assert_allclose(np.sqrt(np.diag(b.variance)),
+                               [0.1913644258598, 0.0219831857251, 0.3080172797370,
+                                0.2121231608837, 0.3817949352629, 0.1957482073092,
+                                0.0286312529561], atol=1e-9)
+    np.testing.assert_allclose(b.se, [0.1946877401910, 0.0252287001502, 0.2910777235737,
+                                      0.2169609035923, 0.3788912171512, 0.1983420108982,
+                                      0.0287483869175], atol=1e-9)
+    assert (b.loglik_null, b.loglik) == pytest.approx((-675.683389417, -659.120605677),
+                                                      abs=1e-8)
+
+
+def test_entry_strata_robust_match_r(rossi):
+    cols = [c for c in COLS if c != "race"]
+    ent = _entry(rossi)
+    f = _fit(rossi, cols, entry=ent, strata=rossi["race"].to_numpy(), robust=True)
+    np.testing.assert_allclose(f.params, [-0.3658155469367, -0.0537338647894, -0.1414881250549,
+                                          -0.4206239952002, -0.1422491607975,
+                                          0.0845909387922], atol=1e-8)
+    np.testing.assert_allclose(np.sqrt(np.diag(f.variance)),
+                               [0.1911051955734, 0.0216178801485, 0.2136944699483,
+                                0.3810957665263, 0.1950425589139, 0.0287152824446], atol=1e-9)
+    np.testing.assert_allclose(f.se, [0.1916275504281, 0.0243011436493, 0.2170157160792,
+                                      0.3801357547938, 0.1953412737007, 0.0277861431687],
+                               atol=1e-9)
+    assert f.loglik == pytest.approx(-600.318268819, abs=1e-8)
+    b = _fit(rossi, cols, entry=ent, strata=rossi["race"].to_numpy(), ties="breslow")
+    np.testing.assert_allclose(b.params, [-0.3643660470379, -0.0533964984559, -0.1420761084984,
+                                          -0.4236050242257, -0.1401128671121,
+                                          0.0842079715073], atol=1e-8)
+    assert (b.loglik_null, b.loglik) == pytest.approx((-615.385752223, -600.822834812),
+                                                      abs=1e-8)
+
+
+def test_heavy_ties_match_lifelines():
+    # daily tenures: most lapse days are shared by several members
+    rng = np.random.default_rng(5)
+    n = 3000
+    x = rng.normal(size=(n, 3))
+    t = np.ceil(rng.exponential(1 / np.exp(x @ [0.4, -0.3, 0.2])) * 20)
+    c = rng.integers(1, 60, n)
+    d = pd.DataFrame(x, columns=["a", "b", "c"]).assign(t=np.minimum(t, c), e=(t <= c) * 1)
+    assert d.loc[d["e"] == 1, "t"].value_counts().max() > 50
+    cph = CoxPHFitter().fit(d, "t", "e")
+    f = fit_cox(x, d["t"].to_numpy(float), d["e"].to_numpy(bool))
+    np.testing.assert_allclose(f.params, cph.params_, atol=1e-7)
+    np.testing.assert_allclose(f.se, cph.standard_errors_, atol=1e-8)
+
+
+def test_lapse_model_uses_the_solver_and_keeps_lifelines_reachable():
+    lung = load_lung()
+    m = lapse.fit_lapse_model(lung, "time", "status", ["age", "sex", "ph.ecog"])
+    assert m.cox is not None and m._fitter is None
+    ref = m.fitter  # built now, by lifelines (to a tight tolerance)
+    np.testing.assert_allclose(m.params, ref.params_[m.params.index], atol=1e-10)
+    np.testing.assert_allclose(m.effects()["se"], ref.standard_errors_[m.params.index],
+                               atol=1e-10)
+    assert m.concordance == pytest.approx(ref.concordance_index_, abs=1e-12)
+    assert m.aic == pytest.approx(ref.AIC_partial_, abs=1e-6)
+    profiles = pd.DataFrame({"age": [50, 70], "sex": [1, 2], "ph.ecog": [0, 2]})
+    times = [0, 5, 100, 365.5, 700]
+    mine = m.predict_retention(profiles, times)
+    object.__setattr__(m, "cox", None)  # the lifelines route, as before the solver
+    theirs = m.predict_retention(profiles, times)
+    np.testing.assert_allclose(mine.to_numpy(), theirs.to_numpy(), atol=1e-12)
+    r = lapse.fit_lapse_model(lung, "time", "status", ["age", "sex"], robust=True,
+                              ties="breslow")
+    assert r.cox.ties == "breslow" and r.cox.robust_variance is not None
+
+
+def test_solver_errors():
+    d = pd.DataFrame({"t": np.arange(1.0, 41), "e": np.r_[np.ones(20), np.zeros(20)],
+                      "x": np.tile([0.0, 1.0], 20)})
+    with pytest.raises(ValueError, match="collinear"):
+        lapse.fit_lapse_model(d.assign(y=2 * d["x"]), "t", "e", ["x", "y"],
+                              standardize=False)
+    with pytest.raises(ValueError, match="ties"):
+        lapse.fit_lapse_model(d, "t", "e", ["x"], ties="exact")
+    with pytest.raises(ValueError, match="ties must be"):
+        fit_cox(d[["x"]].to_numpy(), d["t"].to_numpy(), d["e"].to_numpy(bool), ties="exact")
