@@ -80,6 +80,7 @@ class _Stratum:
         else:
             self.frac = np.zeros(len(ev))
         self.hi = np.searchsorted(self.times, self.t, side="right")
+        self.x_ev_sum = self.x[ev].sum(axis=0)
 
     def _risk_sums(self, a: np.ndarray) -> np.ndarray:
         # sum over each event time's risk set of the rows of a (n x k)
@@ -102,30 +103,36 @@ class _Stratum:
         return np.add.reduceat(a, self.group_start, axis=0)
 
     def values(self, beta: np.ndarray, need_hessian: bool = True):
-        """Log partial likelihood, gradient and Hessian of this stratum at beta."""
+        """Log partial likelihood, gradient and Hessian of this stratum at beta.
+
+        Within a tie group the Efron terms differ only by the fraction f = l/d, so every sum
+        over (time, rank) pairs is a per-time combination of scalar sums of 1/phi, f/phi,
+        1/phi^2, f/phi^2 and f^2/phi^2: no (events x p) array is formed.
+        """
         lp = self.x @ beta
         w = np.exp(lp)
         xw = self.x * w[:, None]
         s0 = self._risk_sums(w[:, None])[:, 0]
         s1 = self._risk_sums(xw)
         g, f = self.group, self.frac
-        ev = self.ev
-        e0 = self._by_time(w[ev])
-        e1 = self._by_time(xw[ev])
-        phi = s0[g] - f * e0[g]
-        num = s1[g] - f[:, None] * e1[g]
-        ll = lp[ev].sum() - np.log(phi).sum()
-        grad = self.x[ev].sum(axis=0) - (num / phi[:, None]).sum(axis=0)
+        e0 = self._by_time(w[self.ev])
+        e1 = self._by_time(xw[self.ev])
+        inv = 1 / (s0[g] - f * e0[g])
+        ll = float(self.x_ev_sum @ beta + np.log(inv).sum())
+        a = self._by_time(inv)
+        b = self._by_time(f * inv)
+        grad = self.x_ev_sum - (s1 * a[:, None] - e1 * b[:, None]).sum(axis=0)
         if not need_hessian:
             return ll, grad, None
-        # sum_j sum_l S2_j / phi_jl = X' diag(w c) X with c the at-risk sum of 1/phi per row
-        a = self._by_time(1 / phi)
-        b = self._by_time(f / phi)
+        # sum_j sum_l S2_j / phi_jl = X' diag(w c) X with c the at-risk sum of 1/phi per row,
+        # less the tie-group correction E2_j weighted by sum_l (l/d) / phi_jl
         c = self._at_risk_weights(a)
-        c[ev] -= b[g]  # the tie-group correction: E2_j weighted by sum_l (l/d) / phi_jl
+        c[self.ev] -= b[g]
         info = (self.x * (w * c)[:, None]).T @ self.x
-        z = num / phi[:, None]
-        info -= z.T @ z
+        inv2 = inv * inv
+        c2, d2, f2 = self._by_time(inv2), self._by_time(f * inv2), self._by_time(f * f * inv2)
+        cross = (s1 * d2[:, None]).T @ e1
+        info -= (s1 * c2[:, None]).T @ s1 - cross - cross.T + (e1 * f2[:, None]).T @ e1
         return ll, grad, -info
 
     def score_residuals(self, beta: np.ndarray) -> np.ndarray:
