@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: lab test lint unit nbval notebooks datasets report baselines test-oldest benchmarks constraints clean
+.PHONY: lab test lint unit nbval notebooks datasets report site baselines test-oldest benchmarks constraints clean
 
 # constraints.txt pins the exact versions the stored notebook outputs were computed with:
 # strict nbval compares every digit, and a new numpy or scipy release can move the last one.
@@ -62,6 +62,11 @@ notebooks: $(STAMP)
 # Regenerate the shipped simulated library data set (datasets/library).
 datasets: $(STAMP)
 	$(BIN)/python -m loyaltylab._make_datasets datasets
+
+# The course site: a static HTML book of every notebook from its stored outputs (no
+# re-execution), README as landing page; open build/site/_build/html/index.html.
+site: $(STAMP)
+	$(BIN)/python -m loyaltylab._site build/site
 
 # The one-command report on the shipped example export (writes report.html).
 report: $(STAMP)
