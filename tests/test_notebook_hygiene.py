@@ -107,3 +107,39 @@ def test_solutions_are_hidden_but_executed(path):
             assert c.metadata.get("jupyter", {}).get("source_hidden"), path.name
             assert "**Exercise" not in c.source and "\n## " not in c.source, (
                 f"{path.name}: a hidden answer must not hide the next exercise or section")
+
+
+_NUMBER = re.compile(r"(?<![\w.$`-])(\d+\.\d+|\d+(?:\.\d+)?%|\d{1,3}(?:,\d{3})+)(?![\w`])")
+_EXEMPT = "<!-- conventions and definitions, not findings: no check cell -->"
+
+
+def _prose(text: str) -> str:
+    # what a reader takes as a statement: not code, formulas, headings or cited years
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    text = re.sub(r"`[^`]*`", "", text)
+    text = re.sub(r"\$\$.*?\$\$", "", text, flags=re.S)
+    text = re.sub(r"\$[^$]*\$", "", text)
+    text = re.sub(r"(?m)^#.*$", "", text)
+    return re.sub(r"\([^()]*\d{4}[^()]*\)", "", text)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_numbers_in_prose_are_checked_right_after(path):
+    """Sentences are claims: a markdown cell that states a decimal number, a percentage or a
+    count with thousands separators is followed, before the next markdown cell, by a code cell
+    with an assert (exercise prompts and cells marked as conventions are exempt)."""
+    cells = nbformat.read(path, as_version=4).cells
+    unchecked = []
+    for i, c in enumerate(cells[1:], 1):
+        if c.cell_type != "markdown" or _EXEMPT in c.source:
+            continue
+        text = _prose(c.source)
+        if text.lstrip().startswith("**Exercise") or not _NUMBER.search(text):
+            continue
+        j, checked = i + 1, False
+        while j < len(cells) and cells[j].cell_type == "code":
+            checked |= "assert" in cells[j].source
+            j += 1
+        if not checked:
+            unchecked.append(f"cell {i}: {c.source[:60]!r}")
+    assert not unchecked, f"{path.name}: numbers without a check cell: {unchecked}"
