@@ -21,10 +21,11 @@ from loyaltylab import (
     structural,
 )
 from loyaltylab._environment import notebook_setup, show_versions
+from loyaltylab.exercises import check_answer
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "complaints", "datasets", "drivers", "intake", "journeys", "lapse",
-           "metrics",
+__all__ = ["__version__", "check_answer", "complaints", "datasets", "drivers", "intake",
+           "journeys", "lapse", "metrics",
            "notebook_setup", "plots", "recovery", "scales", "schema", "show_versions",
            "simulate", "structural"]
