@@ -15,6 +15,9 @@ import yaml
 
 import loyaltylab
 
+#: PyPI name -> conda-forge name, where they differ
+_CONDA_NAMES = {"duckdb": "python-duckdb"}
+
 
 def _name(requirement: str) -> str:
     return re.split(r"[<>=!~ \[;]", requirement.strip(), maxsplit=1)[0].lower()
@@ -22,10 +25,14 @@ def _name(requirement: str) -> str:
 
 def test_environment_yml_matches_pyproject(root):
     project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
-    pip_side = {_name(r): r.replace(" ", "") for r in project["dependencies"]}
+    def conda_form(r: str) -> tuple[str, str]:
+        name = _name(r)
+        alias = _CONDA_NAMES.get(name, name)
+        return alias, r.replace(" ", "").replace(name, alias, 1)
+
+    pip_side = dict(conda_form(r) for r in project["dependencies"])
     for extra in ("lab", "test"):
-        pip_side.update({_name(r): r.replace(" ", "")
-                         for r in project["optional-dependencies"][extra]})
+        pip_side.update(conda_form(r) for r in project["optional-dependencies"][extra])
     env = yaml.safe_load((root / "environment.yml").read_text())
     conda, pip_section = {}, []
     for dep in env["dependencies"]:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from loyaltylab import _stats, _validate
+from loyaltylab import _stats, _validate, eventlog
 from loyaltylab._results import Result, TableResult
 from loyaltylab.schema import DATE, MEMBER
 
@@ -29,7 +29,7 @@ _UNITS = {"days": 1.0, "weeks": 7.0}
 def rfm_summary(events: pd.DataFrame, member: str = MEMBER, date: str = DATE, *,
                 calibration_end: str | pd.Timestamp,
                 holdout_end: str | pd.Timestamp | None = None,
-                unit: str = "weeks") -> TableResult:
+                unit: str = "weeks", con=None) -> TableResult:
     """Frequency / recency / age summary of repeat use, per member.
 
     Use is counted in distinct days; the first day is the start (not a repeat). With
@@ -37,8 +37,9 @@ def rfm_summary(events: pd.DataFrame, member: str = MEMBER, date: str = DATE, *,
 
     Parameters
     ----------
-    events : DataFrame
-        Use events (one row per event).
+    events : DataFrame, path or DuckDB relation
+        Use events (one row per event): a DataFrame, Parquet/CSV file(s) (a path or glob)
+        or a DuckDB relation; the summary runs in DuckDB (see :mod:`loyaltylab.eventlog`).
     member, date : str
         Member-id and date columns.
     calibration_end : date
@@ -47,6 +48,9 @@ def rfm_summary(events: pd.DataFrame, member: str = MEMBER, date: str = DATE, *,
         End of the hold-out period (after ``calibration_end``).
     unit : {"weeks", "days"}
         Unit of recency and T.
+    con : duckdb.DuckDBPyConnection, optional
+        The connection to run on (e.g. :func:`loyaltylab.eventlog.connect` with a memory
+        limit); a relation's own connection for relation inputs.
 
     Returns
     -------
@@ -57,8 +61,9 @@ def rfm_summary(events: pd.DataFrame, member: str = MEMBER, date: str = DATE, *,
         holdout is given. Members whose first use falls after ``calibration_end`` and
         events with no member id are left out and counted in ``.excluded``.
     """
-    events = _validate.frame(events, "events")
-    _validate.columns(events, [member, date], "an RFM summary", "events")
+    if isinstance(events, pd.DataFrame):
+        events = _validate.frame(events, "events")
+        _validate.columns(events, [member, date], "an RFM summary", "events")
     scale = _UNITS[_validate.one_of(unit, "unit", list(_UNITS))]
     cal = _validate.as_of(calibration_end, "calibration_end")
     if holdout_end is not None:
@@ -66,24 +71,26 @@ def rfm_summary(events: pd.DataFrame, member: str = MEMBER, date: str = DATE, *,
         if hold <= cal:
             raise ValueError(f"holdout_end ({hold.date()}) must be after calibration_end "
                              f"({cal.date()}): the hold-out period follows the calibration one")
-    d = _validate.dates(events, date, allow_missing=False, purpose="an RFM summary").dt.floor("D")
-    no_id = events[member].isna().to_numpy()
-    days = pd.DataFrame({"m": events[member].to_numpy()[~no_id],
-                         "d": d.to_numpy()[~no_id]}).drop_duplicates()
-    first = days.groupby("m")["d"].min()
-    cal_days = days[days["d"] <= cal]
-    g = cal_days.groupby("m")["d"]
-    out = pd.DataFrame({"frequency": g.size() - 1,
-                        "recency": (g.max() - first.reindex(g.max().index)).dt.days / scale})
-    out["T"] = (cal - first.reindex(out.index)).dt.days / scale
-    excluded = {"members whose first use is after calibration_end": int((first > cal).sum()),
-                "events with no member id": int(no_id.sum())}
+    log = eventlog._Log(events, member, date, "an RFM summary", con=con)
+    try:
+        agg, no_id = eventlog.rfm_counts(log, cal, hold if holdout_end is not None else None)
+    finally:
+        log.close()
+    late = (agg["n_cal"] == 0).to_numpy()
+    agg = agg[~late]
+    first = pd.to_datetime(agg["first_d"])
+    index = pd.Index(eventlog._as_index(agg["m"].to_numpy(), events[member]
+                                        if isinstance(events, pd.DataFrame) else None),
+                     name=member)
+    out = pd.DataFrame({
+        "frequency": (agg["n_cal"] - 1).to_numpy(np.int64),
+        "recency": ((pd.to_datetime(agg["last_cal"]) - first).dt.days / scale).to_numpy(),
+        "T": ((cal - first).dt.days / scale).to_numpy()}, index=index)
+    excluded = {"members whose first use is after calibration_end": int(late.sum()),
+                "events with no member id": no_id}
     if holdout_end is not None:
-        h = days[(days["d"] > cal) & (days["d"] <= hold)].groupby("m").size()
-        out["holdout_frequency"] = h.reindex(out.index, fill_value=0).astype(np.int64)
+        out["holdout_frequency"] = agg["n_hold"].to_numpy(np.int64)
         out["holdout_T"] = (hold - cal).days / scale
-    out.index.name = member
-    out["frequency"] = out["frequency"].astype(np.int64)
     return TableResult(data=out, n_used=len(out), excluded=excluded)
 
 

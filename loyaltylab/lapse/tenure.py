@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from loyaltylab import _validate
+from loyaltylab import _validate, eventlog
 from loyaltylab._results import TableResult
 from loyaltylab.schema import (
     DATE,
@@ -140,6 +140,7 @@ def inactivity_lapse(
     members: pd.DataFrame | None = None,
     inactive_days: int = 365,
     unit: str = "years",
+    con=None,
 ) -> InactivityTable:
     """Derive lapse from inactivity, for free memberships that nobody cancels.
 
@@ -148,8 +149,9 @@ def inactivity_lapse(
 
     Parameters
     ----------
-    events : DataFrame
-        Use events (one row per event) with member ids and dates.
+    events : DataFrame, path or DuckDB relation
+        Use events (one row per event) with member ids and dates: a DataFrame, Parquet/CSV
+        file(s) or a DuckDB relation (see :mod:`loyaltylab.eventlog`).
     as_of : date
         End of the data; events after it are excluded (and counted).
     member, date : str
@@ -164,6 +166,8 @@ def inactivity_lapse(
         Days without use that count as lapse.
     unit : {"years", "months", "weeks", "days"}
         Unit of ``tenure``.
+    con : duckdb.DuckDBPyConnection, optional
+        The connection to run on (see :func:`loyaltylab.eventlog.connect`).
 
     Returns
     -------
@@ -184,16 +188,22 @@ def inactivity_lapse(
     1          1.163587       False
     2          0.000000        True
     """
-    events = _validate.frame(events, "events")
-    _validate.columns(events, [member, date], "inactivity-based lapse", "events")
+    if isinstance(events, pd.DataFrame):
+        events = _validate.frame(events, "events")
+        _validate.columns(events, [member, date], "inactivity-based lapse", "events")
     inactive_days = _validate.positive_int(inactive_days, "inactive_days")
     as_of = _validate.as_of(as_of)
-    d = _validate.dates(events, date, allow_missing=False, purpose="inactivity-based lapse")
-    keep = d <= as_of
-    ids = events[member].to_numpy()[keep.to_numpy()]
-    grouped = pd.DataFrame({member: ids, "d": d[keep].to_numpy()}).groupby(member)["d"]
-    out = pd.DataFrame({"first_use": grouped.min(), "last_use": grouped.max(),
-                        "n_events": grouped.size()})
+    log = eventlog._Log(events, member, date, "inactivity-based lapse", con=con)
+    try:
+        agg, n_used, n_after = eventlog.activity_span(log, as_of)
+    finally:
+        log.close()
+    index = pd.Index(eventlog._as_index(agg["m"].to_numpy(), events[member]
+                                        if isinstance(events, pd.DataFrame) else None),
+                     name=member)
+    out = pd.DataFrame({"first_use": pd.to_datetime(agg["first_use"]).to_numpy(),
+                        "last_use": pd.to_datetime(agg["last_use"]).to_numpy(),
+                        "n_events": agg["n_events"].to_numpy(np.int64)}, index=index)
     n_never, n_early = 0, 0
     if members is not None:
         members = _validate.frame(members, "members")
@@ -219,8 +229,8 @@ def inactivity_lapse(
     out[END] = last.where(out[EVENT], as_of)
     out["tenure"] = (out[END] - out["start"]).dt.total_seconds() / 86400 / unit_days(unit)
     out.index.name = member
-    return InactivityTable(data=out, n_used=int(keep.sum()),
-                            excluded={"events after as_of": int((~keep).sum())},
+    return InactivityTable(data=out, n_used=n_used,
+                            excluded={"events after as_of": n_after},
                             n_members=len(out), n_lapsed=int(out[EVENT].sum()),
                             n_never_used=n_never, n_use_before_joining=n_early,
                             inactive_days=inactive_days)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from loyaltylab import _stats, _validate
+from loyaltylab import _stats, _validate, eventlog
 from loyaltylab._results import TableResult
 from loyaltylab.schema import DATE, DAYS_PER_YEAR, JOINED, LAPSED, MEMBER, membership_end
 
@@ -105,6 +105,7 @@ def usage_summary(
     *,
     window_days: int | None = 365,
     period: str = "month",
+    con=None,
 ) -> UsageSummary:
     """Per-member repeat use over a window ending at each member's end of membership.
 
@@ -112,8 +113,9 @@ def usage_summary(
     ----------
     members : DataFrame
         One row per member with join and lapse dates.
-    events : DataFrame
-        Use events with member ids and dates.
+    events : DataFrame, path or DuckDB relation
+        Use events with member ids and dates: a DataFrame, Parquet/CSV file(s) or a DuckDB
+        relation (see :mod:`loyaltylab.eventlog`).
     as_of : date
         The date the data end.
     member, date, joined, lapsed : str
@@ -123,6 +125,8 @@ def usage_summary(
         the whole membership.
     period : {"month", "quarter", "year"}
         Period for the share of active periods.
+    con : duckdb.DuckDBPyConnection, optional
+        The connection to run on (see :func:`loyaltylab.eventlog.connect`).
 
     Returns
     -------
@@ -148,9 +152,10 @@ def usage_summary(
     2                  0           NaN            NaN
     """
     _validate.one_of(period, "period", list(_FREQ))
-    checked = check_events(members, events, as_of, member, date, joined, lapsed)
-    clean = checked.data
     members = _validate.frame(members, "members")
+    if isinstance(events, pd.DataFrame):
+        events = _validate.frame(events, "events")
+        _validate.columns(events, [member, date], "usage measures", "events")
     span = membership_end(members, as_of, member, joined, lapsed)
     m_end, m_join = span["end"], span["joined"]
     ids = members[member].to_numpy()
@@ -158,26 +163,29 @@ def usage_summary(
         m_join, m_end - pd.Timedelta(days=_validate.positive_int(window_days, "window_days")))
     info = pd.DataFrame({"start": start.to_numpy(), "end": m_end.to_numpy()}, index=ids)
     info.index.name = member
-    w = clean[clean[date] >= info["start"].reindex(clean[member]).to_numpy()]
-    g = w.groupby(member)[date]
-    days = w.drop_duplicates([member, date]).sort_values([member, date])
-    gaps = days.groupby(member)[date].diff().dt.days
+    spans = pd.DataFrame({"m": ids, "joined": m_join.to_numpy(), "end": m_end.to_numpy(),
+                          "start": start.to_numpy()})
+    log = eventlog._Log(events, member, date, "usage measures", con=con, keep_all=True)
+    try:
+        agg, excluded, n_used = eventlog.usage_counts(
+            log, spans, {"month": 12, "quarter": 4, "year": 1}[period])
+    finally:
+        log.close()
+    agg = agg.set_index(pd.Index(eventlog._as_index(agg["m"].to_numpy(), members[member]),
+                                 name=member))
     out = pd.DataFrame(index=info.index)
-    out["frequency"] = g.size().reindex(out.index, fill_value=0).astype(np.int64)
-    out["use_days"] = days.groupby(member).size().reindex(out.index, fill_value=0)
+    out["frequency"] = agg["frequency"].reindex(out.index, fill_value=0).astype(np.int64)
+    out["use_days"] = agg["use_days"].reindex(out.index, fill_value=0).astype(np.int64)
     span_days = ((info["end"] - info["start"]).dt.days + 1).clip(lower=1)
     out["rate_per_year"] = out["frequency"] / span_days * DAYS_PER_YEAR
-    out["recency_days"] = (info["end"] - g.max().reindex(out.index)).dt.days.astype(float)
+    last = pd.to_datetime(agg["last_use"]).reindex(out.index)
+    out["recency_days"] = (info["end"] - last).dt.days.astype(float)
     out["tenure_days"] = (info["end"] - m_join.set_axis(ids)).dt.days
-    # integer period codes: comparing Period objects in Python is the slow path
-    code = _period_code(w[date], period)
-    active = pd.DataFrame({member: w[member].to_numpy(), "p": code}).drop_duplicates()
-    n_active = active.groupby(member).size().reindex(out.index, fill_value=0)
+    n_active = agg["n_active"].reindex(out.index, fill_value=0)
     n_periods = _period_code(info["end"], period) - _period_code(info["start"], period) + 1
     out["active_share"] = n_active / n_periods
-    out["mean_gap_days"] = gaps.groupby(days[member]).mean().reindex(out.index)
-    return UsageSummary(data=out, n_used=checked.n_used, excluded=dict(checked.excluded),
-                        n_members=len(out))
+    out["mean_gap_days"] = agg["mean_gap_days"].astype(float).reindex(out.index)
+    return UsageSummary(data=out, n_used=n_used, excluded=excluded, n_members=len(out))
 
 
 def _period_code(d: pd.Series, period: str) -> np.ndarray:

@@ -1,0 +1,263 @@
+"""Event logs of any size: the per-member summaries run as DuckDB SQL.
+
+Every event-log summary (:func:`~loyaltylab.lapse.rfm_summary`,
+:func:`~loyaltylab.lapse.inactivity_lapse`, :func:`~loyaltylab.metrics.usage_summary` and
+through it :func:`~loyaltylab.metrics.loyalty_profile`) takes its events as
+
+- a pandas DataFrame (checked at the door as before, then handed to DuckDB without a copy),
+- a path or glob of Parquet or CSV files (``"logs/2024-*.parquet"``), read by DuckDB in
+  streaming fashion, never loaded into pandas, or
+- a DuckDB relation (e.g. ``con.sql("SELECT ... FROM warehouse.loans")``) of the
+  connection passed as ``con=`` (or of DuckDB's default connection).
+
+The summaries are written once, in SQL, so the results are the same whatever the input.
+DuckDB spills to disk when a log does not fit in memory: :func:`connect` sets a memory limit
+and a folder for that. DuckDB is used because it is the maintained embedded engine for this:
+columnar, parallel, out-of-core, reading Parquet directly.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from loyaltylab import _validate
+
+
+def connect(*, memory_limit: str | None = None, temp_directory: str | None = None,
+            threads: int | None = None, progress: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection for large event logs.
+
+    Parameters
+    ----------
+    memory_limit : str, optional
+        E.g. ``"4GB"``: DuckDB keeps to it and spills the rest to ``temp_directory``.
+    temp_directory : str, optional
+        Where to spill (default: DuckDB's, next to the database or in the working folder).
+    threads : int, optional
+        Worker threads (default: all cores).
+    progress : bool
+        Print DuckDB's progress bar for long queries.
+
+    Returns
+    -------
+    duckdb.DuckDBPyConnection
+
+    Examples
+    --------
+    >>> con = connect(memory_limit="2GB")
+    >>> con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    '1.8 GiB'
+    """
+    con = duckdb.connect()
+    if memory_limit is not None:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+    if temp_directory is not None:
+        con.execute(f"SET temp_directory = '{temp_directory}'")
+    if threads is not None:
+        con.execute(f"SET threads = {int(threads)}")
+    con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
+    return con
+
+
+def _default_connection() -> duckdb.DuckDBPyConnection:
+    # an attribute in DuckDB 1.x, a function in 2.x
+    dc = duckdb.default_connection
+    return dc() if callable(dc) else dc
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _ts(value: pd.Timestamp) -> str:
+    return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+
+
+class _Log:
+    """The events as a DuckDB view ``name`` with a TIMESTAMP column ``date``."""
+
+    def __init__(self, events, member: str, date: str, purpose: str, *,
+                 con: duckdb.DuckDBPyConnection | None, keep_all: bool = False):
+        self.con = con if con is not None else (
+            _default_connection() if isinstance(events, duckdb.DuckDBPyRelation)
+            else connect())
+        self.member, self.date = member, date
+        self.name = f"_loyaltylab_events_{id(self)}"
+        if isinstance(events, duckdb.DuckDBPyRelation):
+            rel = events
+        elif isinstance(events, str | os.PathLike):
+            rel = self._read(Path(events))
+        else:
+            frame = _validate.frame(events, "events")
+            _validate.columns(frame, [member, date], purpose, "events")
+            d = _validate.dates(frame, date, allow_missing=False, purpose=purpose)
+            frame = (frame.assign(**{date: d}) if keep_all
+                     else pd.DataFrame({member: frame[member].to_numpy(), date: d.to_numpy()}))
+            rel = self.con.from_df(frame)
+        missing = [c for c in (member, date) if c not in rel.columns]
+        if missing:
+            raise ValueError(f"events has no column {missing[0]!r} ({purpose}); columns "
+                             f"present: {rel.columns}. Rename your column or pass its name.")
+        self.columns = rel.columns
+        rel.create_view(self.name, replace=True)
+        self._check_dates(purpose)
+
+    def _read(self, path: Path) -> duckdb.DuckDBPyRelation:
+        text = str(path)
+        if not any(ch in text for ch in "*?[") and not path.exists():
+            raise ValueError(f"no file {text!r}: give a Parquet or CSV file, or a glob")
+        if text.endswith((".parquet", ".pq")):
+            return self.con.read_parquet(text)
+        if text.endswith((".csv", ".csv.gz", ".tsv", ".txt")):
+            return self.con.read_csv(text)
+        raise ValueError(f"{text!r}: events files must be Parquet (.parquet) or CSV (.csv)")
+
+    def _check_dates(self, purpose: str) -> None:
+        kind = self.one(f"SELECT typeof({_q(self.date)}) FROM {self.name} LIMIT 1")
+        if kind is None:
+            raise ValueError(f"events is empty; {purpose} needs at least one event")
+        if kind[0].startswith(("TIMESTAMP", "DATE")):
+            bad = 0
+        else:
+            bad, example = self.one(
+                f"SELECT count(*), any_value({_q(self.date)}) FROM {self.name} "
+                f"WHERE {_q(self.date)} IS NOT NULL "
+                f"AND try_cast({_q(self.date)} AS TIMESTAMP) IS NULL")
+        missing = self.one(f"SELECT count(*) FROM {self.name} "
+                           f"WHERE {_q(self.date)} IS NULL")[0]
+        if missing:
+            raise ValueError(f"column {self.date!r} has {missing} missing value(s); {purpose} "
+                             f"needs every row: drop or impute them first")
+        if bad:
+            raise TypeError(f"column {self.date!r} has {bad} value(s) that are not dates "
+                            f"(e.g. {example!r}); {purpose} needs ISO dates (YYYY-MM-DD)")
+
+    @property
+    def d(self) -> str:
+        """The date column as a TIMESTAMP expression."""
+        return f"CAST({_q(self.date)} AS TIMESTAMP)"
+
+    @property
+    def m(self) -> str:
+        return _q(self.member)
+
+    def one(self, query: str) -> tuple | None:
+        """The first row of a query (the result is fetched whole, so the connection is free
+        again; DuckDB 2 refuses new work while a result is unfinished)."""
+        rows = self.con.execute(query).fetchall()
+        return rows[0] if rows else None
+
+    def df(self, query: str) -> pd.DataFrame:
+        return self.con.execute(query).df()
+
+    def close(self) -> None:
+        self.con.execute(f"DROP VIEW IF EXISTS {self.name}")
+
+
+def rfm_counts(log: _Log, cal: pd.Timestamp, hold: pd.Timestamp | None
+               ) -> tuple[pd.DataFrame, int]:
+    """Per member: distinct use days up to ``cal`` and in (cal, hold], first and last day."""
+    hold_sql = (f"count(*) FILTER (WHERE d > {_ts(cal)} AND d <= {_ts(hold)})"
+                if hold is not None else "0")
+    q = f"""
+        WITH days AS (
+            SELECT DISTINCT {log.m} AS m, date_trunc('day', {log.d}) AS d
+            FROM {log.name} WHERE {log.m} IS NOT NULL)
+        SELECT m, min(d) AS first_d,
+               count(*) FILTER (WHERE d <= {_ts(cal)}) AS n_cal,
+               max(d) FILTER (WHERE d <= {_ts(cal)}) AS last_cal,
+               {hold_sql} AS n_hold
+        FROM days GROUP BY m ORDER BY m"""
+    out = log.df(q)
+    no_id = log.one(f"SELECT count(*) FROM {log.name} WHERE {log.m} IS NULL")[0]
+    return out, int(no_id)
+
+
+def activity_span(log: _Log, as_of: pd.Timestamp) -> tuple[pd.DataFrame, int, int]:
+    """Per member with an id: first and last use and number of events up to ``as_of``;
+    also the events used (up to as_of, with or without id) and those after it."""
+    q = f"""
+        SELECT {log.m} AS m, min({log.d}) AS first_use, max({log.d}) AS last_use,
+               count(*) AS n_events
+        FROM {log.name} WHERE {log.d} <= {_ts(as_of)} AND {log.m} IS NOT NULL
+        GROUP BY m ORDER BY m"""
+    out = log.df(q)
+    used, after = log.one(
+        f"SELECT count(*) FILTER (WHERE {log.d} <= {_ts(as_of)}), "
+        f"count(*) FILTER (WHERE {log.d} > {_ts(as_of)}) FROM {log.name}")
+    return out, int(used), int(after)
+
+
+def usage_counts(log: _Log, spans: pd.DataFrame, period_len: int | None
+                 ) -> tuple[pd.DataFrame, dict[str, int], int]:
+    """Events checked against each membership and summarised over each member's window.
+
+    ``spans`` has one row per member: ``m``, ``joined``, ``end`` (membership dates) and
+    ``start`` (start of the window). Returns per-member ``frequency``, ``use_days``,
+    ``last_use``, ``n_active`` (distinct periods with use) and ``mean_gap_days``, the
+    excluded-event counts (as :func:`~loyaltylab.metrics.check_events`) and the events used.
+    """
+    view = f"_loyaltylab_spans_{id(spans)}"
+    log.con.register(view, spans)
+    cols = ", ".join(_q(c) for c in log.columns)
+    if period_len == 12:
+        code = "(year(e.d) - 1970) * 12 + month(e.d) - 1"
+    elif period_len == 4:
+        code = "(year(e.d) - 1970) * 4 + (month(e.d) - 1) // 3"
+    else:
+        code = "year(e.d) - 1970"
+    try:
+        q_check = f"""
+            WITH ev AS (SELECT {cols}, count(*) OVER (PARTITION BY {cols}) AS copies,
+                               row_number() OVER (PARTITION BY {cols}) AS copy
+                        FROM {log.name}),
+            j AS (SELECT ev.copy, date_trunc('day', CAST(ev.{_q(log.date)} AS TIMESTAMP))
+                           AS day, s.joined, s."end", s.m IS NOT NULL AS known
+                  FROM ev LEFT JOIN {view} s ON ev.{log.m} = s.m)
+            SELECT count(*) FILTER (WHERE NOT known),
+                   count(*) FILTER (WHERE known AND day < joined),
+                   count(*) FILTER (WHERE known AND day > "end"),
+                   count(*) FILTER (WHERE copy > 1),
+                   count(*) FILTER (WHERE known AND day >= joined AND day <= "end"
+                                    AND copy = 1)
+            FROM j"""
+        unknown, before, after, dup, used = log.one(q_check)
+        q = f"""
+            WITH ev AS (SELECT DISTINCT {cols} FROM {log.name}),
+            e AS (SELECT ev.{log.m} AS m, CAST(ev.{_q(log.date)} AS TIMESTAMP) AS d
+                  FROM ev JOIN {view} s ON ev.{log.m} = s.m
+                  WHERE date_trunc('day', CAST(ev.{_q(log.date)} AS TIMESTAMP)) >= s.joined
+                    AND date_trunc('day', CAST(ev.{_q(log.date)} AS TIMESTAMP)) <= s."end"
+                    AND CAST(ev.{_q(log.date)} AS TIMESTAMP) >= s.start),
+            per AS (SELECT m, count(*) AS frequency, max(d) AS last_use,
+                           count(DISTINCT {code}) AS n_active
+                    FROM e GROUP BY m),
+            days AS (SELECT DISTINCT m, d FROM e),
+            gaps AS (SELECT m, count(*) AS use_days,
+                            avg(gap) AS mean_gap_days
+                     FROM (SELECT m, floor(date_diff('second', lag(d) OVER (PARTITION BY m
+                                   ORDER BY d), d) / 86400.0) AS gap FROM days)
+                     GROUP BY m)
+            SELECT per.m, frequency, last_use, n_active, use_days, mean_gap_days
+            FROM per JOIN gaps USING (m) ORDER BY per.m"""
+        out = log.df(q)
+    finally:
+        log.con.unregister(view)
+    excluded = {"unknown member": int(unknown), "before joining": int(before),
+                "after leaving": int(after), "duplicates": int(dup)}
+    return out, excluded, int(used)
+
+
+def _as_index(values: np.ndarray, like: pd.Series | None) -> np.ndarray:
+    # member ids come back from DuckDB as its types; give them the input's dtype
+    if like is None:
+        return values
+    try:
+        return pd.Series(values).astype(like.dtype).to_numpy()
+    except (TypeError, ValueError):
+        return values
