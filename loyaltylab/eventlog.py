@@ -60,7 +60,12 @@ def connect(*, memory_limit: str | None = None, temp_directory: str | None = Non
         con.execute(f"SET temp_directory = '{temp_directory}'")
     if threads is not None:
         con.execute(f"SET threads = {int(threads)}")
-    con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
+    try:
+        con.execute(f"SET enable_progress_bar = {'true' if progress else 'false'}")
+    except duckdb.Error:
+        # in a Jupyter kernel without ipywidgets DuckDB refuses to touch the setting at all
+        if progress:
+            raise
     return con
 
 
@@ -261,3 +266,35 @@ def _as_index(values: np.ndarray, like: pd.Series | None) -> np.ndarray:
         return pd.Series(values).astype(like.dtype).to_numpy()
     except (TypeError, ValueError):
         return values
+
+
+def period_counts(log: _Log, spans: pd.DataFrame, length: float
+                  ) -> tuple[pd.DataFrame, int, object, int]:
+    """Events per member and membership period, for :func:`~loyaltylab.lapse.person_period`.
+
+    ``spans`` has ``m`` (member), ``t0`` (join date), ``row`` (the member's row) and
+    ``at_risk``. The period of an event is floor(years since joining / length), years of
+    365.25 days computed from nanoseconds as :func:`loyaltylab.schema.years_between` does.
+    Returns the counts (``row``, ``per``, ``n``), the number of events of members not in
+    ``spans`` with an example id, and the number of events of members with no time at risk.
+    """
+    view = f"_loyaltylab_spans_{id(spans)}"
+    log.con.register(view, spans)
+    try:
+        unknown, example = log.one(
+            f"SELECT count(*), any_value(e.{log.m}) FROM {log.name} e "
+            f"ANTI JOIN {view} s ON e.{log.m} = s.m")
+        not_at_risk = log.one(
+            f"SELECT count(*) FROM {log.name} e JOIN {view} s ON e.{log.m} = s.m "
+            f"WHERE NOT s.at_risk")[0]
+        out = log.df(f"""
+            SELECT s."row" AS "row",
+                   CAST(floor(CAST(epoch_ns(CAST(e.{_q(log.date)} AS TIMESTAMP_NS))
+                                   - epoch_ns(s.t0) AS DOUBLE)
+                              / 86400000000000.0 / 365.25 / {length!r}) AS BIGINT) AS per,
+                   count(*) AS n
+            FROM {log.name} e JOIN {view} s ON e.{log.m} = s.m
+            WHERE s.at_risk GROUP BY 1, 2""")
+    finally:
+        log.con.unregister(view)
+    return out, int(unknown), example, int(not_at_risk)

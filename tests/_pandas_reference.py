@@ -72,3 +72,30 @@ def usage(members, events, as_of, member="member_id", date="date", joined="joine
     out["active_share"] = n_active / n_periods
     out["mean_gap_days"] = gaps.groupby(days[member]).mean().reindex(out.index)
     return out, checked.n_used, dict(checked.excluded)
+
+
+def visits_last_period(tenure, events, member="member_id", date="date", period="quarter"):
+    """person_period's visits_last_period, as computed in pandas before DuckDB."""
+    from loyaltylab.schema import years_between
+
+    length = {"month": 1 / 12, "quarter": 0.25, "year": 1.0}[period]
+    t0 = _validate.dates(tenure, "joined", allow_missing=False)
+    years = years_between(t0, _validate.dates(tenure, "end", allow_missing=False))
+    zero = years <= 0
+    tenure, t0, years = tenure[~zero], t0[~zero], years[~zero]
+    n_per = np.maximum(np.ceil(years / length - 1e-12), 1).astype(np.int64)
+    idx = np.repeat(np.arange(len(tenure)), n_per)
+    join_of = pd.Series(t0.to_numpy(), index=tenure[member])
+    row_of = {m: i for i, m in enumerate(tenure[member])}
+    frame = events[events[member].isin(join_of.index)]
+    when = _validate.dates(frame, date, allow_missing=False)
+    yrs = years_between(join_of.loc[frame[member]].to_numpy(), when.to_numpy())
+    rows = frame[member].map(row_of).to_numpy()
+    per = np.floor(yrs / length).astype(np.int64)
+    base = np.cumsum(n_per) - n_per
+    ok = (per >= 0) & (per < n_per[rows])
+    counts = np.zeros(idx.size)
+    np.add.at(counts, base[rows[ok]] + per[ok], 1)
+    last_period = np.r_[0.0, counts[:-1]]
+    last_period[base] = 0
+    return last_period

@@ -100,3 +100,17 @@ def test_bad_files_and_columns(tmp_path, lib):
     bad.to_csv(tmp_path / "bad.csv", index=False)
     with pytest.raises(TypeError, match="3 value"):
         lapse.rfm_summary(tmp_path / "bad.csv", calibration_end="2024-06-30")
+
+
+def test_person_period_visits_equal_pandas(lib, messy, tmp_path):
+    tenure = lapse.tenure_table(lib.members, lib.as_of).data
+    known = messy[messy["member_id"].isin(tenure["member_id"])]
+    for period in ("month", "quarter"):
+        got = lapse.person_period(tenure, events=known, period=period)
+        want = ref.visits_last_period(tenure, known, period=period)
+        np.testing.assert_array_equal(got.data["visits_last_period"].to_numpy(), want)
+    _parquet(known, tmp_path / "known.parquet")
+    from_file = lapse.person_period(tenure, events=tmp_path / "known.parquet", period="quarter")
+    pd.testing.assert_frame_equal(from_file.data, got.data)
+    with pytest.raises(ValueError, match="not in the tenure table"):
+        lapse.person_period(tenure, events=messy.dropna(), period="quarter")

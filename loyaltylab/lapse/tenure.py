@@ -263,6 +263,7 @@ def person_period(
     period: str = "quarter",
     events: pd.DataFrame | None = None,
     complaints: pd.DataFrame | None = None,
+    con=None,
 ) -> TableResult:
     """One row per member and period of membership, for discrete-time and time-varying models.
 
@@ -278,11 +279,15 @@ def person_period(
         Resolution column of ``complaints`` (optional there).
     period : {"month", "quarter", "year"}
         Period length (from each member's own join date).
-    events : DataFrame, optional
-        Use events: adds ``visits_last_period`` (events in the previous period).
+    events : DataFrame, path or DuckDB relation, optional
+        Use events: adds ``visits_last_period`` (events in the previous period). Counted in
+        DuckDB, so a Parquet/CSV file, a glob or a relation works too (see
+        :mod:`loyaltylab.eventlog`).
     complaints : DataFrame, optional
         Complaints: adds ``complaints_to_date`` and ``unresolved_to_date`` (counts before the
         period starts).
+    con : duckdb.DuckDBPyConnection, optional
+        The connection the events are counted on (see :func:`loyaltylab.eventlog.connect`).
 
     Returns
     -------
@@ -314,6 +319,8 @@ def person_period(
     zero = years <= 0
     n_zero = int(zero.sum())
     all_ids = set(tenure[member])
+    all_members, all_t0, zero_all = tenure[member].to_numpy(), t0.to_numpy(), np.asarray(zero)
+    all_rows = np.cumsum(~zero_all) - 1  # a member's row among those at risk
     if n_zero:
         tenure, t0, years = tenure[~zero], t0[~zero], years[~zero]
     n_per = np.maximum(np.ceil(years / length - 1e-12), 1).astype(np.int64)
@@ -351,10 +358,24 @@ def person_period(
 
     base = np.cumsum(n_per) - n_per  # first output row of each member
     if events is not None:
-        rows, per, _ = _period_of(events, "events")
+        # counted in DuckDB: the event log can be a file, a glob or a relation
+        spans = pd.DataFrame({"m": all_members, "t0": all_t0, "row": all_rows,
+                              "at_risk": ~zero_all})
+        log = eventlog._Log(events, member, date, "a person-period table", con=con)
+        try:
+            per_counts, n_unknown, example, n_gone = eventlog.period_counts(log, spans, length)
+        finally:
+            log.close()
+        if n_unknown:
+            raise ValueError(
+                f"events has {n_unknown} row(s) with a {member!r} not in the tenure "
+                f"table (e.g. {example!r}); drop them first")
+        excluded["events of members with no time at risk"] = n_gone
+        rows = per_counts["row"].to_numpy(np.int64)
+        per = per_counts["per"].to_numpy(np.int64)
         ok = (per >= 0) & (per < n_per[rows])
         counts = np.zeros(idx.size)
-        np.add.at(counts, base[rows[ok]] + per[ok], 1)
+        np.add.at(counts, base[rows[ok]] + per[ok], per_counts["n"].to_numpy(float)[ok])
         last_period = np.r_[0.0, counts[:-1]]
         last_period[base] = 0  # nothing before a member's first period
         out["visits_last_period"] = last_period
