@@ -97,7 +97,8 @@ def main() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "log.parquet"
         t0 = time.perf_counter()
-        eventlog.connect().execute(f"""
+        writer = eventlog.connect()
+        writer.execute(f"""
             COPY (SELECT (hash(i) % {big // 20})::BIGINT AS member_id,
                          TIMESTAMP '2020-01-01' + to_days((hash(i * 7) % 1825)::INTEGER) AS date
                   FROM range({big}) t(i)) TO '{path}' (FORMAT parquet)""")

@@ -10,8 +10,11 @@ from tests import _pandas_reference as ref
 
 
 def _parquet(frame, path):
-    # written by DuckDB itself: pandas would need pyarrow
-    eventlog.connect().from_df(frame).write_parquet(str(path))
+    # written by DuckDB itself: pandas would need pyarrow. The connection is kept in a name
+    # until the write is done (DuckDB 1.1 closes an unreferenced one under the relation)
+    con = eventlog.connect()
+    con.from_df(frame).write_parquet(str(path))
+    con.close()
 
 
 @pytest.fixture(scope="module")
