@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: lab test lint unit nbval notebooks datasets report site baselines test-oldest benchmarks constraints clean
+.PHONY: lab test lint unit nbval notebooks datasets report site baselines test-oldest test-spark benchmarks constraints clean
 
 # constraints.txt pins the exact versions the stored notebook outputs were computed with:
 # strict nbval compares every digit, and a new numpy or scipy release can move the last one.
@@ -82,6 +82,14 @@ test-oldest:
 	.venv-tools/bin/uv venv -q -p $(PYTHON) .venv-oldest
 	VIRTUAL_ENV=.venv-oldest .venv-tools/bin/uv pip install --resolution lowest-direct -e ".[test]"
 	.venv-oldest/bin/python -m pytest tests --doctest-modules loyaltylab -m "not slow"
+
+# The event-log summaries on a local Apache Spark session, compared with DuckDB. Installs the
+# spark extra (pyspark, sqlglot, pyarrow) into .venv; needs Java (Debian:
+# apt-get install openjdk-17-jre-headless).
+test-spark: $(STAMP)
+	@command -v java >/dev/null || { echo "test-spark needs Java: apt-get install openjdk-17-jre-headless"; exit 1; }
+	$(BIN)/python -m pip install -c constraints.txt -e ".[spark]"
+	LOYALTYLAB_TEST_SPARK=1 $(BIN)/python -m pytest tests/test_spark.py -v
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/run.py

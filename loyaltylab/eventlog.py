@@ -8,7 +8,10 @@ through it :func:`~loyaltylab.metrics.loyalty_profile`) takes its events as
 - a path or glob of Parquet or CSV files (``"logs/2024-*.parquet"``), read by DuckDB in
   streaming fashion, never loaded into pandas, or
 - a DuckDB relation (e.g. ``con.sql("SELECT ... FROM warehouse.loans")``) of the
-  connection passed as ``con=`` (or of DuckDB's default connection).
+  connection passed as ``con=`` (or of DuckDB's default connection), or
+- a Spark DataFrame (``spark.table("lake.loans")``): the same SQL, translated to Spark SQL by
+  sqlglot, runs on the cluster and only the per-member result comes back (``pip install
+  loyaltylab[spark]``; :func:`~loyaltylab.lapse.person_period` counts on DuckDB only).
 
 The summaries are written once, in SQL, so the results are the same whatever the input.
 DuckDB spills to disk when a log does not fit in memory: :func:`connect` sets a memory limit
@@ -126,7 +129,7 @@ class _Log:
         kind = self.one(f"SELECT typeof({_q(self.date)}) FROM {self.name} LIMIT 1")
         if kind is None:
             raise ValueError(f"events is empty; {purpose} needs at least one event")
-        if kind[0].startswith(("TIMESTAMP", "DATE")):
+        if str(kind[0]).upper().startswith(("TIMESTAMP", "DATE")):
             bad = 0
         else:
             bad, example = self.one(
@@ -160,8 +163,64 @@ class _Log:
     def df(self, query: str) -> pd.DataFrame:
         return self.con.execute(query).df()
 
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        self.con.register(name, frame)
+
+    def unregister(self, name: str) -> None:
+        self.con.unregister(name)
+
     def close(self) -> None:
         self.con.execute(f"DROP VIEW IF EXISTS {self.name}")
+
+
+class _SparkLog(_Log):
+    """The events as a Spark temporary view. The summaries' SQL is written once, for DuckDB,
+    and translated to Spark SQL by sqlglot: one definition, two engines (Ibis would be a second
+    layer of expressions over the same SQL; sqlglot is the translator Ibis itself uses)."""
+
+    def __init__(self, events, member: str, date: str, purpose: str):
+        import sqlglot
+
+        self._sqlglot = sqlglot
+        self.spark = events.sparkSession
+        self.con = None
+        self.member, self.date = member, date
+        self.name = f"_loyaltylab_events_{id(self)}"
+        missing = [c for c in (member, date) if c not in events.columns]
+        if missing:
+            raise ValueError(f"events has no column {missing[0]!r} ({purpose}); columns "
+                             f"present: {events.columns}. Rename your column or pass its name.")
+        self.columns = list(events.columns)
+        events.createOrReplaceTempView(self.name)
+        self._check_dates(purpose)
+
+    def _spark_sql(self, query: str):
+        return self.spark.sql(self._sqlglot.transpile(query, read="duckdb", write="spark")[0])
+
+    def one(self, query: str) -> tuple | None:
+        rows = self._spark_sql(query).collect()
+        return tuple(rows[0]) if rows else None
+
+    def df(self, query: str) -> pd.DataFrame:
+        return self._spark_sql(query).toPandas()
+
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        self.spark.createDataFrame(frame).createOrReplaceTempView(name)
+
+    def unregister(self, name: str) -> None:
+        self.spark.catalog.dropTempView(name)
+
+    def close(self) -> None:
+        self.spark.catalog.dropTempView(self.name)
+
+
+def open_log(events, member: str, date: str, purpose: str, *, con=None,
+             keep_all: bool = False) -> _Log:
+    """The events as a view to run the summaries' SQL on: DuckDB for DataFrames, files and
+    DuckDB relations, Spark for a Spark DataFrame (e.g. ``spark.table("lake.loans")``)."""
+    if type(events).__module__.startswith("pyspark"):
+        return _SparkLog(events, member, date, purpose)
+    return _Log(events, member, date, purpose, con=con, keep_all=keep_all)
 
 
 def rfm_counts(log: _Log, cal: pd.Timestamp, hold: pd.Timestamp | None
@@ -208,7 +267,7 @@ def usage_counts(log: _Log, spans: pd.DataFrame, period_len: int | None
     excluded-event counts (as :func:`~loyaltylab.metrics.check_events`) and the events used.
     """
     view = f"_loyaltylab_spans_{id(spans)}"
-    log.con.register(view, spans)
+    log.register(view, spans)
     cols = ", ".join(_q(c) for c in log.columns)
     if period_len == 12:
         code = "(year(e.d) - 1970) * 12 + month(e.d) - 1"
@@ -219,7 +278,8 @@ def usage_counts(log: _Log, spans: pd.DataFrame, period_len: int | None
     try:
         q_check = f"""
             WITH ev AS (SELECT {cols}, count(*) OVER (PARTITION BY {cols}) AS copies,
-                               row_number() OVER (PARTITION BY {cols}) AS copy
+                               row_number() OVER (PARTITION BY {cols}
+                                                  ORDER BY {_q(log.member)}) AS copy
                         FROM {log.name}),
             j AS (SELECT ev.copy, date_trunc('day', CAST(ev.{_q(log.date)} AS TIMESTAMP))
                            AS day, s.joined, s."end", s.m IS NOT NULL AS known
@@ -246,13 +306,14 @@ def usage_counts(log: _Log, spans: pd.DataFrame, period_len: int | None
             gaps AS (SELECT m, count(*) AS use_days,
                             avg(gap) AS mean_gap_days
                      FROM (SELECT m, floor(date_diff('second', lag(d) OVER (PARTITION BY m
-                                   ORDER BY d), d) / 86400.0) AS gap FROM days)
+                                   ORDER BY d), d) / CAST(86400 AS DOUBLE)) AS gap
+                           FROM days)
                      GROUP BY m)
             SELECT per.m, frequency, last_use, n_active, use_days, mean_gap_days
             FROM per JOIN gaps USING (m) ORDER BY per.m"""
         out = log.df(q)
     finally:
-        log.con.unregister(view)
+        log.unregister(view)
     excluded = {"unknown member": int(unknown), "before joining": int(before),
                 "after leaving": int(after), "duplicates": int(dup)}
     return out, excluded, int(used)
@@ -278,8 +339,13 @@ def period_counts(log: _Log, spans: pd.DataFrame, length: float
     Returns the counts (``row``, ``per``, ``n``), the number of events of members not in
     ``spans`` with an example id, and the number of events of members with no time at risk.
     """
+    if isinstance(log, _SparkLog):
+        # the period needs nanosecond arithmetic that Spark SQL lacks; count on DuckDB
+        raise TypeError("person_period counts events with DuckDB: pass the events as a "
+                        "DataFrame, Parquet/CSV files or a DuckDB relation, not a Spark "
+                        "DataFrame (write the Spark table to Parquet first)")
     view = f"_loyaltylab_spans_{id(spans)}"
-    log.con.register(view, spans)
+    log.register(view, spans)
     try:
         unknown, example = log.one(
             f"SELECT count(*), any_value(e.{log.m}) FROM {log.name} e "
@@ -291,10 +357,11 @@ def period_counts(log: _Log, spans: pd.DataFrame, length: float
             SELECT s."row" AS "row",
                    CAST(floor(CAST(epoch_ns(CAST(e.{_q(log.date)} AS TIMESTAMP_NS))
                                    - epoch_ns(s.t0) AS DOUBLE)
-                              / 86400000000000.0 / 365.25 / {length!r}) AS BIGINT) AS per,
+                              / CAST(86400000000000 AS DOUBLE) / CAST(365.25 AS DOUBLE)
+                              / CAST({length!r} AS DOUBLE)) AS BIGINT) AS per,
                    count(*) AS n
             FROM {log.name} e JOIN {view} s ON e.{log.m} = s.m
             WHERE s.at_risk GROUP BY 1, 2""")
     finally:
-        log.con.unregister(view)
+        log.unregister(view)
     return out, int(unknown), example, int(not_at_risk)

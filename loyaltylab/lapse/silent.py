@@ -71,7 +71,7 @@ def rfm_summary(events: pd.DataFrame, member: str = MEMBER, date: str = DATE, *,
         if hold <= cal:
             raise ValueError(f"holdout_end ({hold.date()}) must be after calibration_end "
                              f"({cal.date()}): the hold-out period follows the calibration one")
-    log = eventlog._Log(events, member, date, "an RFM summary", con=con)
+    log = eventlog.open_log(events, member, date, "an RFM summary", con=con)
     try:
         agg, no_id = eventlog.rfm_counts(log, cal, hold if holdout_end is not None else None)
     finally:

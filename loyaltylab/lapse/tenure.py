@@ -193,7 +193,7 @@ def inactivity_lapse(
         _validate.columns(events, [member, date], "inactivity-based lapse", "events")
     inactive_days = _validate.positive_int(inactive_days, "inactive_days")
     as_of = _validate.as_of(as_of)
-    log = eventlog._Log(events, member, date, "inactivity-based lapse", con=con)
+    log = eventlog.open_log(events, member, date, "inactivity-based lapse", con=con)
     try:
         agg, n_used, n_after = eventlog.activity_span(log, as_of)
     finally:
@@ -201,8 +201,8 @@ def inactivity_lapse(
     index = pd.Index(eventlog._as_index(agg["m"].to_numpy(), events[member]
                                         if isinstance(events, pd.DataFrame) else None),
                      name=member)
-    out = pd.DataFrame({"first_use": pd.to_datetime(agg["first_use"]).to_numpy(),
-                        "last_use": pd.to_datetime(agg["last_use"]).to_numpy(),
+    out = pd.DataFrame({"first_use": agg["first_use"].to_numpy("datetime64[ns]"),
+                        "last_use": agg["last_use"].to_numpy("datetime64[ns]"),
                         "n_events": agg["n_events"].to_numpy(np.int64)}, index=index)
     n_never, n_early = 0, 0
     if members is not None:
@@ -361,7 +361,7 @@ def person_period(
         # counted in DuckDB: the event log can be a file, a glob or a relation
         spans = pd.DataFrame({"m": all_members, "t0": all_t0, "row": all_rows,
                               "at_risk": ~zero_all})
-        log = eventlog._Log(events, member, date, "a person-period table", con=con)
+        log = eventlog.open_log(events, member, date, "a person-period table", con=con)
         try:
             per_counts, n_unknown, example, n_gone = eventlog.period_counts(log, spans, length)
         finally:

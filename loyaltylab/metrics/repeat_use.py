@@ -165,7 +165,7 @@ def usage_summary(
     info.index.name = member
     spans = pd.DataFrame({"m": ids, "joined": m_join.to_numpy(), "end": m_end.to_numpy(),
                           "start": start.to_numpy()})
-    log = eventlog._Log(events, member, date, "usage measures", con=con, keep_all=True)
+    log = eventlog.open_log(events, member, date, "usage measures", con=con, keep_all=True)
     try:
         agg, excluded, n_used = eventlog.usage_counts(
             log, spans, {"month": 12, "quarter": 4, "year": 1}[period])
