@@ -84,12 +84,14 @@ test-oldest:
 	.venv-oldest/bin/python -m pytest tests --doctest-modules loyaltylab -m "not slow"
 
 # The event-log summaries on a local Apache Spark session, compared with DuckDB. Installs the
-# spark extra (pyspark, sqlglot, pyarrow) into .venv; needs Java (Debian:
+# spark extra (pyspark, sqlglot, pyarrow); needs Java (Debian:
 # apt-get install openjdk-17-jre-headless).
-test-spark: $(STAMP)
+# A venv of its own (.venv-spark), so that pyspark and pyarrow do not slow down `make test`.
+test-spark:
 	@command -v java >/dev/null || { echo "test-spark needs Java: apt-get install openjdk-17-jre-headless"; exit 1; }
-	$(BIN)/python -m pip install -c constraints.txt -e ".[spark]"
-	LOYALTYLAB_TEST_SPARK=1 $(BIN)/python -m pytest tests/test_spark.py -v
+	@if [ ! -x .venv-spark/bin/python ]; then $(PYTHON) -m venv .venv-spark; fi
+	.venv-spark/bin/python -m pip install -q -c constraints.txt -e ".[spark,test]"
+	LOYALTYLAB_TEST_SPARK=1 .venv-spark/bin/python -m pytest tests/test_spark.py -v
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/run.py
@@ -98,4 +100,4 @@ constraints: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^loyaltylab' > constraints.txt
 
 clean:
-	rm -rf $(VENV) .venv-oldest .venv-tools .pytest_cache .ruff_cache dist build
+	rm -rf $(VENV) .venv-oldest .venv-tools .venv-spark .pytest_cache .ruff_cache dist build

@@ -257,6 +257,43 @@ def activity_span(log: _Log, as_of: pd.Timestamp) -> tuple[pd.DataFrame, int, in
     return out, int(used), int(after)
 
 
+def _period_code(period_len: int | None, col: str = "e.d") -> str:
+    # calendar period as an integer, as metrics.repeat_use._period_code
+    if period_len == 12:
+        return f"(year({col}) - 1970) * 12 + month({col}) - 1"
+    if period_len == 4:
+        return f"(year({col}) - 1970) * 4 + (month({col}) - 1) // 3"
+    return f"year({col}) - 1970"
+
+
+def _checked(log: _Log, view: str) -> tuple[dict[str, int], int, str]:
+    """The check of :func:`~loyaltylab.metrics.check_events` in SQL: the excluded counts,
+    the events used, and a CTE ``e`` (member ``m``, time ``d``, window start ``start``) of
+    the events used (one copy of identical rows, inside the membership)."""
+    cols = ", ".join(_q(c) for c in log.columns)
+    day = f"date_trunc('day', CAST(ev.{_q(log.date)} AS TIMESTAMP))"
+    q_check = f"""
+        WITH ev AS (SELECT {cols}, row_number() OVER (PARTITION BY {cols}
+                                                     ORDER BY {_q(log.member)}) AS copy
+                    FROM {log.name}),
+        j AS (SELECT ev.copy, {day} AS day, s.joined, s."end", s.m IS NOT NULL AS known
+              FROM ev LEFT JOIN {view} s ON ev.{log.m} = s.m)
+        SELECT count(*) FILTER (WHERE NOT known),
+               count(*) FILTER (WHERE known AND day < joined),
+               count(*) FILTER (WHERE known AND day > "end"),
+               count(*) FILTER (WHERE copy > 1),
+               count(*) FILTER (WHERE known AND day >= joined AND day <= "end" AND copy = 1)
+        FROM j"""
+    unknown, before, after, dup, used = log.one(q_check)
+    cte = f"""ev AS (SELECT DISTINCT {cols} FROM {log.name}),
+        e AS (SELECT ev.{log.m} AS m, CAST(ev.{_q(log.date)} AS TIMESTAMP) AS d, s.start
+              FROM ev JOIN {view} s ON ev.{log.m} = s.m
+              WHERE {day} >= s.joined AND {day} <= s."end")"""
+    excluded = {"unknown member": int(unknown), "before joining": int(before),
+                "after leaving": int(after), "duplicates": int(dup)}
+    return excluded, int(used), cte
+
+
 def usage_counts(log: _Log, spans: pd.DataFrame, period_len: int | None
                  ) -> tuple[pd.DataFrame, dict[str, int], int]:
     """Events checked against each membership and summarised over each member's window.
@@ -268,41 +305,15 @@ def usage_counts(log: _Log, spans: pd.DataFrame, period_len: int | None
     """
     view = f"_loyaltylab_spans_{id(spans)}"
     log.register(view, spans)
-    cols = ", ".join(_q(c) for c in log.columns)
-    if period_len == 12:
-        code = "(year(e.d) - 1970) * 12 + month(e.d) - 1"
-    elif period_len == 4:
-        code = "(year(e.d) - 1970) * 4 + (month(e.d) - 1) // 3"
-    else:
-        code = "year(e.d) - 1970"
     try:
-        q_check = f"""
-            WITH ev AS (SELECT {cols}, count(*) OVER (PARTITION BY {cols}) AS copies,
-                               row_number() OVER (PARTITION BY {cols}
-                                                  ORDER BY {_q(log.member)}) AS copy
-                        FROM {log.name}),
-            j AS (SELECT ev.copy, date_trunc('day', CAST(ev.{_q(log.date)} AS TIMESTAMP))
-                           AS day, s.joined, s."end", s.m IS NOT NULL AS known
-                  FROM ev LEFT JOIN {view} s ON ev.{log.m} = s.m)
-            SELECT count(*) FILTER (WHERE NOT known),
-                   count(*) FILTER (WHERE known AND day < joined),
-                   count(*) FILTER (WHERE known AND day > "end"),
-                   count(*) FILTER (WHERE copy > 1),
-                   count(*) FILTER (WHERE known AND day >= joined AND day <= "end"
-                                    AND copy = 1)
-            FROM j"""
-        unknown, before, after, dup, used = log.one(q_check)
+        excluded, used, cte = _checked(log, view)
         q = f"""
-            WITH ev AS (SELECT DISTINCT {cols} FROM {log.name}),
-            e AS (SELECT ev.{log.m} AS m, CAST(ev.{_q(log.date)} AS TIMESTAMP) AS d
-                  FROM ev JOIN {view} s ON ev.{log.m} = s.m
-                  WHERE date_trunc('day', CAST(ev.{_q(log.date)} AS TIMESTAMP)) >= s.joined
-                    AND date_trunc('day', CAST(ev.{_q(log.date)} AS TIMESTAMP)) <= s."end"
-                    AND CAST(ev.{_q(log.date)} AS TIMESTAMP) >= s.start),
+            WITH {cte},
+            w AS (SELECT m, d FROM e WHERE d >= start),
             per AS (SELECT m, count(*) AS frequency, max(d) AS last_use,
-                           count(DISTINCT {code}) AS n_active
-                    FROM e GROUP BY m),
-            days AS (SELECT DISTINCT m, d FROM e),
+                           count(DISTINCT {_period_code(period_len, "w.d")}) AS n_active
+                    FROM w GROUP BY m),
+            days AS (SELECT DISTINCT m, d FROM w),
             gaps AS (SELECT m, count(*) AS use_days,
                             avg(gap) AS mean_gap_days
                      FROM (SELECT m, floor(date_diff('second', lag(d) OVER (PARTITION BY m
@@ -314,9 +325,21 @@ def usage_counts(log: _Log, spans: pd.DataFrame, period_len: int | None
         out = log.df(q)
     finally:
         log.unregister(view)
-    excluded = {"unknown member": int(unknown), "before joining": int(before),
-                "after leaving": int(after), "duplicates": int(dup)}
-    return out, excluded, int(used)
+    return out, excluded, used
+
+
+def active_periods(log: _Log, spans: pd.DataFrame, period_len: int
+                   ) -> tuple[pd.DataFrame, dict[str, int], int]:
+    """Distinct (member ``m``, calendar period code ``p``) pairs with a use event inside the
+    membership, for the activity-based retention rate; with the check's counts."""
+    view = f"_loyaltylab_spans_{id(spans)}"
+    log.register(view, spans)
+    try:
+        excluded, used, cte = _checked(log, view)
+        out = log.df(f"WITH {cte} SELECT DISTINCT m, {_period_code(period_len)} AS p FROM e")
+    finally:
+        log.unregister(view)
+    return out, excluded, used
 
 
 def _as_index(values: np.ndarray, like: pd.Series | None) -> np.ndarray:

@@ -117,3 +117,27 @@ def test_person_period_visits_equal_pandas(lib, messy, tmp_path):
     pd.testing.assert_frame_equal(from_file.data, got.data)
     with pytest.raises(ValueError, match="not in the tenure table"):
         lapse.person_period(tenure, events=messy.dropna(), period="quarter")
+
+
+def test_activity_retention_equals_pandas_and_reads_files(lib, messy, tmp_path):
+    from loyaltylab.metrics.repeat_use import _period_code, check_events
+
+    got = metrics.retention_rate(lib.members, lib.as_of, period="quarter", basis="activity",
+                                 events=messy)
+    # the active (member, quarter) pairs as the pandas code built them
+    checked = check_events(lib.members, messy, lib.as_of)
+    pairs = set(zip(checked.data["member_id"], _period_code(checked.data["date"], "quarter"),
+                    strict=True))
+    span = lapse.tenure_table(lib.members, lib.as_of).data
+    log = eventlog.open_log(messy, "member_id", "date", "test", keep_all=True)
+    spans = pd.DataFrame({"m": span["member_id"], "joined": span["joined"],
+                          "end": span["end"], "start": span["joined"]})
+    act, excluded, _ = eventlog.active_periods(log, spans, 4)
+    log.close()
+    assert set(zip(act["m"], act["p"], strict=True)) == pairs
+    assert excluded == checked.excluded
+    assert got.excluded == {f"events: {k}": v for k, v in checked.excluded.items()}
+    _parquet(messy, tmp_path / "m.parquet")
+    again = metrics.retention_rate(lib.members, lib.as_of, period="quarter", basis="activity",
+                                   events=tmp_path / "m.parquet")
+    pd.testing.assert_frame_equal(again.data, got.data)

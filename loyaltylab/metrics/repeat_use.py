@@ -188,6 +188,14 @@ def usage_summary(
     return UsageSummary(data=out, n_used=n_used, excluded=excluded, n_members=len(out))
 
 
+def _code_of(p: pd.Period, period: str) -> int:
+    """The integer code of one calendar period (as :func:`_period_code`)."""
+    y = p.year - 1970
+    if period == "year":
+        return y
+    return y * 12 + p.month - 1 if period == "month" else y * 4 + (p.month - 1) // 3
+
+
 def _period_code(d: pd.Series, period: str) -> np.ndarray:
     """Calendar period of each date as an integer (months, quarters or years since 1970)."""
     y = d.dt.year.to_numpy(dtype=np.int64) - 1970
@@ -220,6 +228,7 @@ def retention_rate(
     basis: str = "membership",
     events: pd.DataFrame | None = None,
     ci: float = 0.95,
+    con=None,
 ) -> RetentionRates:
     """The retention rate per period: the share of members present in period t who are still
     there in period t + 1 (the share of readers who renew, as library CRM guidance defines
@@ -249,6 +258,10 @@ def retention_rate(
         Use events (for ``basis="activity"``).
     ci : float
         Confidence level of the Wilson intervals.
+    con : duckdb.DuckDBPyConnection, optional
+        For ``basis="activity"``: the connection the events are checked on; the events can
+        then be a DataFrame, Parquet/CSV file(s), a DuckDB relation or a Spark DataFrame
+        (see :mod:`loyaltylab.eventlog`).
 
     Returns
     -------
@@ -280,16 +293,25 @@ def retention_rate(
     # a period counts only if it has ended by as_of
     periods = [p for p in periods if p.end_time.normalize() <= as_of]
     excluded: dict[str, int] = {}
+    gone = span["has_lapsed"].to_numpy()
+    end = span["end"]
     if basis == "activity":
         if events is None:
             raise ValueError("basis='activity' needs the use events: pass events=")
-        checked = check_events(members, events, as_of, member, date, joined, lapsed)
-        excluded = {f"events: {k}": v for k, v in checked.excluded.items()}
-        act = pd.DataFrame({member: checked.data[member].to_numpy(),
-                            "p": checked.data[date].dt.to_period(_FREQ[period]).to_numpy()})
-        act = act.drop_duplicates()
-    gone = span["has_lapsed"].to_numpy()
-    end = span["end"]
+        if isinstance(events, pd.DataFrame):
+            events = _validate.frame(events, "events")
+            _validate.columns(events, [member, date], "usage measures", "events")
+        spans = pd.DataFrame({"m": members[member].to_numpy(), "joined": joined_d.to_numpy(),
+                              "end": end.to_numpy(), "start": joined_d.to_numpy()})
+        log = eventlog.open_log(events, member, date, "usage measures", con=con,
+                                keep_all=True)
+        try:
+            act, checked_excluded, _ = eventlog.active_periods(
+                log, spans, {"month": 12, "quarter": 4, "year": 1}[period])
+        finally:
+            log.close()
+        excluded = {f"events: {k}": v for k, v in checked_excluded.items()}
+        act = act.rename(columns={"m": member})
     rows = []
     for t, nxt in zip(periods[:-1], periods[1:], strict=True):
         if basis == "membership":
@@ -297,8 +319,8 @@ def retention_rate(
             present = (joined_d <= e_t) & (~gone | (end > e_t))
             again = present & (~gone | (end > e_n))
         else:
-            ids_t = set(act.loc[act["p"] == t, member])
-            ids_n = set(act.loc[act["p"] == nxt, member])
+            ids_t = set(act.loc[act["p"] == _code_of(t, period), member])
+            ids_n = set(act.loc[act["p"] == _code_of(nxt, period), member])
             present = members[member].isin(ids_t)
             again = present & members[member].isin(ids_n)
             base = (joined_d <= t.end_time) & (~gone | (end > t.start_time))
