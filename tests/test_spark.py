@@ -64,3 +64,12 @@ def test_person_period_refuses_spark_with_advice(spark, events, lib):
     tenure = lapse.tenure_table(lib.members, lib.as_of).data
     with pytest.raises(TypeError, match="write the Spark table to Parquet first"):
         lapse.person_period(tenure, events=spark.createDataFrame(events))
+
+
+def test_activity_retention_on_spark_equals_duckdb(spark, events, lib):
+    members = lib.members[lib.members["member_id"] <= 400]
+    kw = {"period": "quarter", "basis": "activity"}
+    got = metrics.retention_rate(members, lib.as_of, events=spark.createDataFrame(events), **kw)
+    want = metrics.retention_rate(members, lib.as_of, events=events, **kw)
+    pd.testing.assert_frame_equal(got.data, want.data)
+    assert got.excluded == want.excluded
