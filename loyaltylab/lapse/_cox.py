@@ -102,6 +102,17 @@ class _Stratum:
         # sums of the event rows' values per tie group (contiguous runs)
         return np.add.reduceat(a, self.group_start, axis=0)
 
+    def _sums(self, beta: np.ndarray):
+        """Risk weights w, risk-set sums S1 and tie sums E1 per event time, and 1/phi per
+        (time, rank) pair, phi = S0 - (l/d) E0 (Efron; l = 0 for Breslow)."""
+        w = np.exp(self.x @ beta)
+        xw = self.x * w[:, None]
+        s0 = self._risk_sums(w[:, None])[:, 0]
+        s1 = self._risk_sums(xw)
+        e0 = self._by_time(w[self.ev])
+        e1 = self._by_time(xw[self.ev])
+        return w, s1, e1, 1 / (s0[self.group] - self.frac * e0[self.group])
+
     def values(self, beta: np.ndarray, need_hessian: bool = True):
         """Log partial likelihood, gradient and Hessian of this stratum at beta.
 
@@ -109,16 +120,9 @@ class _Stratum:
         over (time, rank) pairs is a per-time combination of scalar sums of 1/phi, f/phi,
         1/phi^2, f/phi^2 and f^2/phi^2: no (events x p) array is formed.
         """
-        lp = self.x @ beta
-        w = np.exp(lp)
-        xw = self.x * w[:, None]
-        s0 = self._risk_sums(w[:, None])[:, 0]
-        s1 = self._risk_sums(xw)
+        w, s1, e1, inv = self._sums(beta)
         g, f = self.group, self.frac
-        e0 = self._by_time(w[self.ev])
-        e1 = self._by_time(xw[self.ev])
-        inv = 1 / (s0[g] - f * e0[g])
-        ll = float(self.x_ev_sum @ beta + np.log(inv).sum())
+        ll = float(self.x_ev_sum @ beta + np.log(inv).sum())  # sum lp over events - log phi
         a = self._by_time(inv)
         b = self._by_time(f * inv)
         grad = self.x_ev_sum - (s1 * a[:, None] - e1 * b[:, None]).sum(axis=0)
@@ -137,15 +141,9 @@ class _Stratum:
 
     def score_residuals(self, beta: np.ndarray) -> np.ndarray:
         """Per-row score residuals (for the robust variance), in sorted order."""
-        lp = self.x @ beta
-        w = np.exp(lp)
-        xw = self.x * w[:, None]
-        s0 = self._risk_sums(w[:, None])[:, 0]
-        s1 = self._risk_sums(xw)
+        w, s1, e1, inv = self._sums(beta)
         g, f, ev = self.group, self.frac, self.ev
-        e0 = self._by_time(w[ev])
-        e1 = self._by_time(xw[ev])
-        phi = s0[g] - f * e0[g]
+        phi = 1 / inv
         xbar = (s1[g] - f[:, None] * e1[g]) / phi[:, None]
         # each (time, rank) pair spreads 1/d of its event over the tied events (Efron) and
         # the full hazard increment over the others at risk (as R's coxph residuals)
