@@ -7,6 +7,8 @@ Reference values from R 4.2.2 with cmprsk 2.2 and survival 3.5.3 (Debian package
     coxph(Surv(t, why == 1) ~ x + grp, data = d)
     coxph(Surv(entry, t, why == 2) ~ x + grp, data = d)
     summary(survfit(Surv(entry, t, factor(why)) ~ 1, data = d, id = id), times = ...)$pstate
+Gray's test, on the same data with two more columns (``_with_grp3_and_stratum``):
+    cuminc(d$t, d$why, group = d$grp3, strata = d$st, cencode = 0, rho = ...)$Tests
 """
 
 import numpy as np
@@ -91,6 +93,137 @@ def test_incidences_and_retention_add_up(d):
     # the naive 1 - KM treating the other reason as censoring overstates the reason
     naive = lapse.retention_curves(d.assign(one=d["why"] == 1), "t", "one", horizons=(100,))
     assert 1 - naive.at_horizons["retention"].iloc[0] > res.at([100])["incidence"].iloc[0]
+
+
+def _with_grp3_and_stratum(d: pd.DataFrame) -> pd.DataFrame:
+    return d.assign(grp3=np.where(d["x"] > 0.5, "C", d["grp"]),
+                    st=np.where(d["x"] < 0, "low", "high"))
+
+
+def test_gray_test_matches_cmprsk(d):
+    # R: cuminc(d$t, d$why, group = d$grp, cencode = 0)$Tests
+    #      stat 2.93298919431 1.42651794233; pv 0.086786667440 0.232333553784; df 1
+    res = lapse.cumulative_incidence(d, "t", "why", by="grp").compare()
+    np.testing.assert_allclose(res.table["statistic"], [2.93298919431, 1.42651794233],
+                               rtol=1e-10)
+    np.testing.assert_allclose(res.table["p_value"], [0.086786667440, 0.232333553784],
+                               rtol=1e-10)
+    assert res.table["df"].tolist() == [1, 1] and res.pairwise.empty
+    assert res.n == len(d) and not res.stratified and res.rho == 0
+    assert "Gray" in repr(res) and "chi2=2.933" in repr(res)
+
+
+@pytest.mark.parametrize(("rho", "strata", "expected"), [
+    # R: cuminc(d$t, d$why, group = d$grp3, cencode = 0)$Tests
+    (0, None, [28.6767567837, 13.9629510825]),
+    # R: cuminc(d$t, d$why, group = d$grp3, cencode = 0, rho = 1)$Tests
+    (1, None, [26.3260658329, 12.6802901384]),
+    # R: cuminc(d$t, d$why, group = d$grp3, strata = d$st, cencode = 0)$Tests
+    (0, "st", [12.91929112052, 7.39111769401]),
+    # R: cuminc(d$t, d$why, group = d$grp3, strata = d$st, cencode = 0, rho = -0.5)$Tests
+    (-0.5, "st", [12.00456721242, 7.70611157554]),
+])
+def test_gray_test_three_groups_weights_and_strata_match_cmprsk(d, rho, strata, expected):
+    d3 = _with_grp3_and_stratum(d)
+    res = lapse.cumulative_incidence(d3, "t", "why", by="grp3", strata=strata).compare(rho=rho)
+    np.testing.assert_allclose(res.table["statistic"], expected, rtol=1e-10)
+    assert res.table["df"].tolist() == [2, 2] and res.stratified == (strata is not None)
+    # the curves themselves do not depend on the strata
+    plain = lapse.cumulative_incidence(d3, "t", "why", by="grp3")
+    pd.testing.assert_frame_equal(
+        lapse.cumulative_incidence(d3, "t", "why", by="grp3", strata=strata).table,
+        plain.table)
+
+
+def test_gray_test_pairwise_matches_cmprsk_on_the_pair(d):
+    # R: s <- d$grp3 != "A"; cuminc(d$t[s], d$why[s], group = d$grp3[s])$Tests
+    #      stat 18.78595363559 7.62923594838
+    from statsmodels.stats.multitest import multipletests
+
+    d3 = _with_grp3_and_stratum(d)
+    res = lapse.cumulative_incidence(d3, "t", "why", by="grp3").compare()
+    pw = res.pairwise.set_index(["reason", "group_a", "group_b"])
+    np.testing.assert_allclose(pw.loc[[(1, "B", "C"), (2, "B", "C")], "statistic"],
+                               [18.78595363559, 7.62923594838], rtol=1e-10)
+    assert len(pw) == 6 and (res.pairwise.groupby("reason").size() == 3).all()
+    for _, part in res.pairwise.groupby("reason"):
+        np.testing.assert_allclose(part["p_holm"],
+                                   multipletests(part["p_value"], method="holm")[1])
+    summary = res.summary()
+    assert summary["groups"].tolist()[:2] == ["all", "all"] and len(summary) == 8
+
+
+def test_gray_test_does_not_depend_on_group_order_or_row_order(d):
+    base = lapse.cumulative_incidence(d, "t", "why", by="grp").compare().table
+    shuffled = d.sample(frac=1, random_state=1).assign(
+        grp=lambda x: pd.Categorical(x["grp"], categories=["B", "A"]))
+    other = lapse.cumulative_incidence(shuffled, "t", "why", by="grp").compare().table
+    np.testing.assert_allclose(other["statistic"], base["statistic"], rtol=1e-12)
+
+
+def test_gray_test_edge_cases_match_cmprsk():
+    # a group that is emptied by tied lapses at the first time
+    # R: cuminc(t, why, g)$Tests: stat 19.3333333333 0.666666666667
+    t = [1, 3, 1, 3, 4, 1, 1, 3, 1, 1, 3, 1, 1, 2, 1, 1, 4, 2, 1, 3, 3, 4, 2, 2, 3, 1, 1, 1,
+         1, 1]
+    why = [1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 2, 1, 2, 2, 1, 1, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+           1, 1]
+    g = list("baaaabbabbaaaabbaabaaaaaaabbbb")
+    res = lapse.cumulative_incidence(pd.DataFrame({"t": t, "why": why, "g": g}), "t", "why",
+                                     by="g").compare()
+    np.testing.assert_allclose(res.table["statistic"], [19.3333333333, 0.666666666667],
+                               rtol=1e-10)
+    # a group with no lapse for reason 1: R reports stat -1 (singular variance)
+    # R: cuminc(c(2, 1, 1, 2, 2, 2), c(2, 2, 2, 1, 1, 2), c("c","a","a","c","b","b"))$Tests:
+    #    stat -1 5
+    small = pd.DataFrame({"t": [2, 1, 1, 2, 2, 2], "why": [2, 2, 2, 1, 1, 2],
+                          "g": list("caacbb")})
+    with pytest.warns(RuntimeWarning, match="undefined for reason.* 1"):
+        res = lapse.cumulative_incidence(small, "t", "why", by="g").compare()
+    assert np.isnan(res.table["statistic"].iloc[0]) and np.isnan(res.table["p_value"].iloc[0])
+    np.testing.assert_allclose(res.table["statistic"].iloc[1], 5.0, rtol=1e-12)
+
+
+def test_gray_test_holds_its_level_and_finds_a_difference():
+    # simulated truth: under equal cumulative incidences about 5% of tests reject at 5%;
+    # with a real difference in one reason (and none in the other) that reason is found
+    rng = np.random.default_rng(11)
+
+    def sample(n, h1_b):
+        grp = rng.choice(["A", "B"], n)
+        h1 = np.where(grp == "B", h1_b, 0.1)
+        t1, t2, c = rng.exponential(1 / h1), rng.exponential(10, n), rng.uniform(2, 12, n)
+        t = np.round(np.minimum.reduce([t1, t2, c]), 1)
+        why = np.where(c < np.minimum(t1, t2), 0, np.where(t1 < t2, 1, 2))
+        return pd.DataFrame({"t": t, "why": why, "grp": grp})
+
+    from scipy import stats
+
+    from loyaltylab.lapse._gray import gray_statistic
+
+    def p_values(x):  # the statistic alone: the curves are not needed 300 times
+        g = (x["grp"] == "B").to_numpy(int)
+        return [stats.chi2.sf(gray_statistic(x["t"].to_numpy(), np.where(
+            x["why"] == k, 1, np.where(x["why"] == 0, 0, 2)), g, 2)[0], 1) for k in (1, 2)]
+
+    p = np.array([p_values(sample(150, 0.1)) for _ in range(300)])
+    rejected = (p < 0.05).mean(axis=0)
+    # 300 draws: a binomial(300, 0.05) share lies in [0.02, 0.09] with probability > 0.99
+    assert ((rejected > 0.02) & (rejected < 0.09)).all(), rejected
+    big = lapse.cumulative_incidence(sample(2000, 0.2), "t", "why", by="grp").compare()
+    assert big.table["p_value"].iloc[0] < 1e-6
+
+
+def test_gray_test_refuses_what_it_cannot_test(d):
+    with pytest.raises(ValueError, match="needs at least two groups"):
+        lapse.cumulative_incidence(d, "t", "why").compare()
+    with pytest.raises(ValueError, match="no delayed entry.*cause=reason, entry="):
+        lapse.cumulative_incidence(d, "t", "why", by="grp", entry="entry").compare()
+    with pytest.raises(ValueError, match="column 'st' has 1 missing stratum"):
+        lapse.cumulative_incidence(_with_grp3_and_stratum(d).assign(
+            st=lambda x: x["st"].where(x.index > 0)), "t", "why", by="grp", strata="st")
+    with pytest.raises(ValueError, match="rho must be a finite number"):
+        lapse.cumulative_incidence(d, "t", "why", by="grp").compare(rho=float("nan"))
 
 
 def test_cause_specific_cox_matches_r(d):

@@ -9,7 +9,7 @@ from loyaltylab.lapse.models import (
     fit_lapse_model,
     fit_time_varying_lapse_model,
 )
-from loyaltylab.lapse.reasons import CumulativeIncidence, cumulative_incidence
+from loyaltylab.lapse.reasons import CumulativeIncidence, GrayTestResult, cumulative_incidence
 from loyaltylab.lapse.renewals import SBGResult, fit_sbg, fit_sbg_records, simulate_renewals
 from loyaltylab.lapse.silent import (
     BGBBResult,
@@ -32,7 +32,8 @@ from loyaltylab.lapse.tenure import (
 )
 
 __all__ = [
-    "BGBBResult", "BGNBDResult", "CumulativeIncidence", "InactivityTable", "LapseModel",
+    "BGBBResult", "BGNBDResult", "CumulativeIncidence", "GrayTestResult", "InactivityTable",
+    "LapseModel",
     "LogRankResult", "RetentionCurves", "SBGResult", "TenureTable", "TimeVaryingLapseModel",
     "calibration_histogram", "cohort_table", "compare_models", "cumulative_incidence",
     "expected_cumulative", "fit_bgbb", "fit_bgnbd", "fit_lapse_model", "fit_sbg",
