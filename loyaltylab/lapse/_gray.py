@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from loyaltylab.lapse.curves import _distinct
+
 
 def _score_and_variance(time: np.ndarray, cause: np.ndarray, group: np.ndarray, ng: int,
                         rho: float) -> tuple[np.ndarray, np.ndarray]:
@@ -33,7 +35,7 @@ def _score_and_variance(time: np.ndarray, cause: np.ndarray, group: np.ndarray, 
     ``cause`` is 1 for the reason tested, 2 for any other reason, 0 for still a member;
     ``group`` holds integer codes ``0 .. ng-1``.
     """
-    times, inv = np.unique(time, return_inverse=True)
+    times, inv = _distinct(time)
     nt = times.size
 
     def per_time(mask: np.ndarray) -> np.ndarray:

@@ -3,6 +3,7 @@ retention tables."""
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -96,7 +97,9 @@ class RetentionCurves(Result):
     at_horizons : DataFrame
         Retention with its interval at each horizon, per group.
     fitters : dict
-        The lifelines ``KaplanMeierFitter`` of each group.
+        The lifelines ``KaplanMeierFitter`` of each group, fitted on first access (the curves
+        come from the package's own table; fitting lifelines for every call cost two thirds of
+        the time).
     conf_type : str
         Scale of the intervals ("log", "log-log" or "plain").
     ci : float
@@ -114,7 +117,6 @@ class RetentionCurves(Result):
     median_tenure: pd.Series
     medians: pd.DataFrame
     at_horizons: pd.DataFrame
-    fitters: dict
     conf_type: str
     ci: float
     durations: pd.DataFrame
@@ -124,12 +126,24 @@ class RetentionCurves(Result):
 
     def __repr__(self) -> str:
         meds = ", ".join(f"{g}: {m:.3g}" for g, m in self.median_tenure.items())
-        return (f"RetentionCurves({len(self.fitters)} group(s), n={self.n}, "
+        return (f"RetentionCurves({len(self.medians)} group(s), n={self.n}, "
                 f"median tenure {meds})")
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy curve table (``table``)."""
         return self.table
+
+    @functools.cached_property
+    def fitters(self) -> dict:
+        """The lifelines ``KaplanMeierFitter`` of each group (fitted on first access)."""
+        d = self.durations
+        out = {}
+        for level in self.medians.index:
+            sub = d[d["group"] == level]
+            out[level] = KaplanMeierFitter(alpha=1 - self.ci).fit(
+                sub["time"], sub["event"], entry=sub["entry"] if self.delayed_entry else None,
+                label=str(level))
+        return out
 
     def summary(self) -> pd.DataFrame:
         """Per group: members, lapses and median tenure with its interval."""
@@ -273,6 +287,35 @@ class RetentionCurves(Result):
                              pairwise=pw, n=len(d))
 
 
+def _group_rows(g: pd.Series) -> list[tuple[object, np.ndarray]]:
+    """Each group's level and row positions, in the order of its categories (else sorted),
+    found in one pass: comparing a column of ten million labels with each level in turn
+    took more time than the curves."""
+    codes, uniques = pd.factorize(g, sort=not isinstance(g.dtype, pd.CategoricalDtype))
+    if isinstance(g.dtype, pd.CategoricalDtype):  # keep the categories' order
+        rank = {c: i for i, c in enumerate(g.cat.categories)}
+        order = np.argsort([rank[u] for u in uniques], kind="stable")
+        remap = np.empty(len(uniques), int)
+        remap[order] = np.arange(len(uniques))
+        codes, uniques = remap[codes], uniques[order]
+    if len(uniques) <= 64:  # a pass per group over integer codes beats a stable sort
+        return [(uniques[k], np.flatnonzero(codes == k)) for k in range(len(uniques))]
+    rows = np.argsort(codes, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=len(uniques)))]
+    return [(uniques[k], rows[bounds[k]:bounds[k + 1]]) for k in range(len(uniques))]
+
+
+def _distinct(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(t, return_inverse=True)`` by hashing, then sorting only the distinct
+    values: tenures in days have a few thousand distinct values among millions of members,
+    and sorting all of them was most of the time of a curve."""
+    codes, uniq = pd.factorize(t)
+    order = np.argsort(uniq, kind="stable")
+    rank = np.empty(order.size, np.intp)
+    rank[order] = np.arange(order.size)
+    return np.asarray(uniq)[order], rank[codes]
+
+
 def _risk_sets(t: np.ndarray, event: np.ndarray, entry: np.ndarray | None = None):
     """The Kaplan-Meier building blocks shared by the curves, the cumulative incidence and the
     PH test: distinct exit times, each row's time index, lapses and members at risk at each
@@ -280,7 +323,7 @@ def _risk_sets(t: np.ndarray, event: np.ndarray, entry: np.ndarray | None = None
 
     With ``entry`` (delayed entry, left truncation) a member is at risk at time s when
     entry < s <= exit, as in R's ``Surv(entry, exit, event)``."""
-    times, inv = np.unique(t, return_inverse=True)
+    times, inv = _distinct(t)
     d = np.bincount(inv, weights=event, minlength=times.size).astype(float)
     n = len(t) - np.r_[0, np.cumsum(np.bincount(inv))[:-1]].astype(float)
     if entry is not None:  # minus those not yet under observation at each time
@@ -419,33 +462,27 @@ def retention_curves(
     z = _stats.z_value(ci)
     df = pd.DataFrame({"t": t.to_numpy(), "e": e.to_numpy(), "group": g.to_numpy(),
                        "entry": en.to_numpy()})
-    levels = g.cat.categories if isinstance(g.dtype, pd.CategoricalDtype) else sorted(g.unique())
-    tables, rows, hz, fitters = [], [], [], {}
-    for level in levels:
-        sub = df[df["group"] == level]
-        if sub.empty:
-            continue
-        if not sub["e"].any():
+    tables, rows, hz = [], [], []
+    t_all, e_all, en_all = t.to_numpy(float), e.to_numpy(bool), en.to_numpy(float)
+    for level, idx in _group_rows(g):
+        st, se, sen = t_all[idx], e_all[idx], en_all[idx]
+        if not se.any():
             warnings.warn(f"group {level!r} has no lapses: its curve stays at 1 and its median "
                           f"tenure is undefined", UserWarning, stacklevel=2)
-        tab = _km_table(sub["t"].to_numpy(), sub["e"].to_numpy(), z, conf_type,
-                        sub["entry"].to_numpy() if entry is not None else None)
-        fitters[level] = KaplanMeierFitter(alpha=1 - ci).fit(
-            sub["t"], sub["e"], entry=sub["entry"] if entry is not None else None,
-            label=str(level))
+        tab = _km_table(st, se, z, conf_type, sen if entry is not None else None)
         tm, s = tab["time"].to_numpy(), tab["retention"].to_numpy()
-        rows.append({"group": level, "n": len(sub), "lapsed": int(sub["e"].sum()),
+        rows.append({"group": level, "n": len(idx), "lapsed": int(se.sum()),
                      "median": _quantile_time(tm, s),
                      "median_ci_low": _quantile_time(tm, tab["ci_low"].to_numpy()),
                      "median_ci_high": _quantile_time(tm, tab["ci_high"].to_numpy())})
         for h in horizons:
             i = np.searchsorted(tm, h, side="right") - 1
-            beyond = h > sub["t"].max()
+            beyond = h > st.max()
             hz.append({"group": level, "horizon": h,
                        "retention": np.nan if beyond else s[i],
                        "ci_low": np.nan if beyond else tab["ci_low"].iloc[i],
                        "ci_high": np.nan if beyond else tab["ci_high"].iloc[i],
-                       "at_risk": int(((sub["t"] >= h) & (sub["entry"] < h)).sum())})
+                       "at_risk": int(((st >= h) & (sen < h)).sum())})
         tables.append(tab.assign(group=level))
     table = pd.concat(tables, ignore_index=True)
     table = table[["group", *[c for c in table.columns if c != "group"]]]
@@ -453,7 +490,7 @@ def retention_curves(
     durations = df.rename(columns={"t": "time", "e": "event"})[["group", "time", "event",
                                                                 "entry"]]
     return RetentionCurves(table=table, median_tenure=summary["median"].rename("median_tenure"),
-                           medians=summary, at_horizons=pd.DataFrame(hz), fitters=fitters,
+                           medians=summary, at_horizons=pd.DataFrame(hz),
                            conf_type=conf_type, ci=ci, durations=durations, n=len(df),
                            delayed_entry=entry is not None)
 

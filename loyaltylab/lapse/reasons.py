@@ -10,6 +10,7 @@ jitter (records dated to the day are full of ties) and has no delayed entry.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -162,17 +163,25 @@ class CumulativeIncidence(Result):
         if len(levels) < 2:
             raise ValueError("Gray's test needs at least two groups; pass by=<column> with "
                              "two or more groups to cumulative_incidence")
+        # integer codes once: comparing object columns per reason and pair cost most of
+        # the time at a million members
+        group = pd.Categorical(d["group"], categories=levels).codes
+        why = pd.Categorical(d["reason"], categories=list(self.reasons)).codes + 1
+        time = d["time"].to_numpy(float)
+        stratum = pd.factorize(d["stratum"])[0]
         rows, pairs = [], []
-        for r in self.reasons:
-            stat, df = _gray(d, levels, r, rho)
+        for k, r in enumerate(self.reasons, start=1):
+            cause = np.where(why == 0, 0, np.where(why == k, 1, 2))
+            stat = gray_statistic(time, cause, group, len(levels), stratum, rho)[0]
+            df = len(levels) - 1
             rows.append({"reason": r, "statistic": stat, "df": df,
                          "p_value": float(stats.chi2.sf(stat, df))})
-            if len(levels) > 2:
-                for i, a in enumerate(levels):
-                    for b in levels[i + 1:]:
-                        st, _ = _gray(d[d["group"].isin([a, b])], [a, b], r, rho)
-                        pairs.append({"reason": r, "group_a": a, "group_b": b,
-                                      "statistic": st, "p_value": float(stats.chi2.sf(st, 1))})
+            for i, j in itertools.combinations(range(len(levels)) if df > 1 else [], 2):
+                m = (group == i) | (group == j)
+                st = gray_statistic(time[m], cause[m], (group[m] == j).astype(int), 2,
+                                    stratum[m], rho)[0]
+                pairs.append({"reason": r, "group_a": levels[i], "group_b": levels[j],
+                              "statistic": st, "p_value": float(stats.chi2.sf(st, 1))})
         pw = pd.DataFrame(pairs, columns=["reason", "group_a", "group_b", "statistic",
                                           "p_value"])
         pw["p_holm"] = pw.groupby("reason", sort=False)["p_value"].transform(_holm)
@@ -197,15 +206,6 @@ def _holm(p: pd.Series) -> np.ndarray:
     if ok.any():
         out[ok] = multipletests(p.to_numpy()[ok], method="holm")[1]
     return out
-
-
-def _gray(d: pd.DataFrame, levels: list, reason: object, rho: float) -> tuple[float, int]:
-    code = d["group"].map({g: i for i, g in enumerate(levels)}).to_numpy(int)
-    why = d["reason"]
-    cause = np.where(why.isna(), 0, np.where(why == reason, 1, 2))
-    stat, _, _ = gray_statistic(d["time"].to_numpy(float), cause, code, len(levels),
-                                d["stratum"].to_numpy(), rho)
-    return stat, len(levels) - 1
 
 
 @dataclass(frozen=True, repr=False)
