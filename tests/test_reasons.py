@@ -111,6 +111,9 @@ def test_gray_test_matches_cmprsk(d):
     assert res.table["df"].tolist() == [1, 1] and res.pairwise.empty
     assert res.n == len(d) and not res.stratified and res.rho == 0
     assert "Gray" in repr(res) and "chi2=2.933" in repr(res)
+    assert "<table" in res._repr_html_() and res.counts == {"n": len(d)}
+    with pytest.raises(AttributeError):
+        res.rho = 1.0  # frozen
 
 
 @pytest.mark.parametrize(("rho", "strata", "expected"), [

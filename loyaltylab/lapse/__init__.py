@@ -22,6 +22,7 @@ from loyaltylab.lapse.silent import (
     simulate_bgbb,
     simulate_bgnbd,
 )
+from loyaltylab.lapse.subdistribution import SubdistributionModel, fit_subdistribution_model
 from loyaltylab.lapse.tenure import (
     InactivityTable,
     TenureTable,
@@ -33,11 +34,11 @@ from loyaltylab.lapse.tenure import (
 
 __all__ = [
     "BGBBResult", "BGNBDResult", "CumulativeIncidence", "GrayTestResult", "InactivityTable",
-    "LapseModel",
-    "LogRankResult", "RetentionCurves", "SBGResult", "TenureTable", "TimeVaryingLapseModel",
-    "calibration_histogram", "cohort_table", "compare_models", "cumulative_incidence",
-    "expected_cumulative", "fit_bgbb", "fit_bgnbd", "fit_lapse_model", "fit_sbg",
-    "fit_sbg_records", "fit_time_varying_lapse_model", "inactivity_lapse", "person_period",
-    "retention_curves", "rfm_summary", "simulate_bgbb", "simulate_bgnbd", "simulate_renewals",
-    "tenure_from_years", "tenure_table",
+    "LapseModel", "LogRankResult", "RetentionCurves", "SBGResult", "SubdistributionModel",
+    "TenureTable", "TimeVaryingLapseModel", "calibration_histogram", "cohort_table",
+    "compare_models", "cumulative_incidence", "expected_cumulative", "fit_bgbb", "fit_bgnbd",
+    "fit_lapse_model", "fit_sbg", "fit_sbg_records", "fit_subdistribution_model",
+    "fit_time_varying_lapse_model", "inactivity_lapse", "person_period", "retention_curves",
+    "rfm_summary", "simulate_bgbb", "simulate_bgnbd", "simulate_renewals", "tenure_from_years",
+    "tenure_table",
 ]

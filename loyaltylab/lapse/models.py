@@ -391,21 +391,31 @@ class LapseModel(Result):
                          name=f"remaining_tenure_to_{horizon:g}")
 
     def _profile_design(self, profiles: pd.DataFrame) -> pd.DataFrame:
-        x = pd.DataFrame(index=profiles.index)
-        for name, row in self.scales.iterrows():
-            if row["kind"] == "indicator" and "[" in name:
-                col, lev = name[:-1].split("[", 1)
-                x[name] = (profiles[col].astype(str) == lev).astype(float)
-            elif row["kind"] == "continuous" and row["scale"].startswith("per SD"):
-                mean = self._means[name]
-                x[name] = (profiles[name] - mean) / row["sd"]
-            else:
-                x[name] = profiles[name].astype(float)
-        return x
+        return _profile_design(self.scales, profiles)
 
-    @property
-    def _means(self) -> pd.Series:
-        return self.scales["mean"]
+
+def _profile_design(scales: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
+    """The design row of each member profile (covariates on their original scale), coded as
+    the model's design was."""
+    x = pd.DataFrame(index=profiles.index)
+    for name, row in scales.iterrows():
+        if row["kind"] == "indicator" and "[" in name:
+            col, lev = name[:-1].split("[", 1)
+            x[name] = (profiles[col].astype(str) == lev).astype(float)
+        elif row["kind"] == "continuous" and row["scale"].startswith("per SD"):
+            x[name] = (profiles[name] - row["mean"]) / row["sd"]
+        else:
+            x[name] = profiles[name].astype(float)
+    return x
+
+
+def _scale_frame(used: pd.DataFrame, scales: dict) -> pd.DataFrame:
+    """What one unit of each design column is: kind, scale, SD and mean."""
+    out = pd.DataFrame(scales, index=["kind", "scale", "sd"]).T
+    out["sd"] = out["sd"].astype(float)
+    out["mean"] = [float(used[c].mean()) if scales[c][0] == "continuous" else 0.0
+                   for c in out.index]
+    return out
 
 
 def _scale_param(fitter) -> str:
@@ -518,10 +528,7 @@ def fit_lapse_model(
         raise ValueError("every lapse happens at the same time; a parametric model cannot "
                          "estimate a shape from that")
     x, scales = _design(used, covariates, standardize)
-    scale_df = pd.DataFrame(scales, index=["kind", "scale", "sd"]).T
-    scale_df["sd"] = scale_df["sd"].astype(float)
-    scale_df["mean"] = [float(used[c].mean()) if scales[c][0] == "continuous" else 0.0
-                        for c in scale_df.index]
+    scale_df = _scale_frame(used, scales)
     df = pd.concat([x, used[strata]], axis=1)
     df[duration], df[event] = t.to_numpy(), e.astype(int).to_numpy()
     if entry is not None:
