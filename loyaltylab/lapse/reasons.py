@@ -252,7 +252,8 @@ class GrayTestResult(Result):
             + self.pairwise["group_b"].astype(str), df=1)
         overall = self.table.assign(groups="all")
         cols = ["reason", "groups", "statistic", "df", "p_value", "p_holm"]
-        return pd.concat([overall, pw], ignore_index=True).reindex(columns=cols)
+        parts = [overall, pw] if len(pw) else [overall]
+        return pd.concat(parts, ignore_index=True).reindex(columns=cols)
 
 
 def _loglog(f: np.ndarray, se: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
