@@ -23,7 +23,7 @@ from statsmodels.stats.multitest import multipletests
 from loyaltylab import _stats, _validate
 from loyaltylab._results import Result
 from loyaltylab.lapse._gray import gray_statistic
-from loyaltylab.lapse.curves import _entry, _risk_sets
+from loyaltylab.lapse.curves import _entry, _group_rows, _risk_sets
 
 __all__ = ["CumulativeIncidence", "GrayTestResult", "cumulative_incidence"]
 
@@ -381,20 +381,16 @@ def cumulative_incidence(
         raise ValueError(f"column {reason!r} has no lapses (every value is {censored!r})")
     code = why.map({r: i + 1 for i, r in enumerate(reasons)}).fillna(0).to_numpy(int)
     g = data[by] if by is not None else pd.Series(_ALL, index=data.index)
-    levels = g.cat.categories if isinstance(g.dtype, pd.CategoricalDtype) else sorted(
-        g.unique())
     z = _stats.z_value(ci)
     tables, counts = [], []
-    for level in levels:
-        m = (g == level).to_numpy()
-        if not m.any():
-            continue
-        curves = _aj(t.to_numpy()[m], code[m], range(1, len(reasons) + 1),
-                     en.to_numpy()[m] if entry is not None else None, z)
+    t_all, en_all = t.to_numpy(float), en.to_numpy(float)
+    for level, m in _group_rows(g):
+        curves = _aj(t_all[m], code[m], range(1, len(reasons) + 1),
+                     en_all[m] if entry is not None else None, z)
         for c in curves:
             c["reason"] = reasons[int(c["reason"].iloc[0]) - 1]
             tables.append(c.assign(group=level))
-        row = {"group": level, "n": int(m.sum()), "last_time": float(t.to_numpy()[m].max())}
+        row = {"group": level, "n": len(m), "last_time": float(t_all[m].max())}
         row.update({f"lapsed: {r}": int((code[m] == i + 1).sum())
                     for i, r in enumerate(reasons)})
         counts.append(row)
