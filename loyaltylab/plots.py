@@ -212,8 +212,8 @@ def forest(effects: pd.DataFrame, ax=None, estimate: str | None = None,
     Parameters
     ----------
     effects : DataFrame
-        :meth:`LapseModel.effects` output (``covariate``, ratio column, ``ci_low``,
-        ``ci_high``).
+        :meth:`LapseModel.effects` or :meth:`SubdistributionModel.effects` output
+        (``covariate``, a ``*_ratio`` column, ``ci_low``, ``ci_high``).
     ax : matplotlib Axes, optional
         Where to draw.
     estimate : str, optional
@@ -228,7 +228,13 @@ def forest(effects: pd.DataFrame, ax=None, estimate: str | None = None,
     matplotlib Axes
     """
     ax = _ax(ax)
-    est = estimate or ("hazard_ratio" if "hazard_ratio" in effects else "time_ratio")
+    if estimate is None:
+        found = [c for c in effects.columns if str(c).endswith("_ratio")]
+        if not found:
+            raise ValueError(f"no ratio column in the effects ({list(effects.columns)}); "
+                             f"name it with estimate=")
+        estimate = found[0]
+    est = estimate
     e = effects.reset_index(drop=True)
     y = np.arange(len(e))[::-1]
     ax.errorbar(e[est], y, xerr=[e[est] - e["ci_low"], e["ci_high"] - e[est]], fmt="o",

@@ -154,3 +154,20 @@ def test_fine_gray_refuses_bad_input(d):
     with pytest.raises(ValueError, match="collinear"):
         lapse.fit_subdistribution_model(d.assign(x2=2 * d["x"]), "t", "why", ["x", "x2"],
                                         cause=1, standardize=False)
+
+
+def test_forest_plot_of_subdistribution_hazard_ratios(d):
+    import matplotlib.pyplot as plt
+
+    from loyaltylab import plots
+
+    m = lapse.fit_subdistribution_model(d, "t", "why", ["x", "grp"], cause=1)
+    fig, ax = plt.subplots()
+    out = plots.forest(m.effects(), ax=ax)
+    assert out is ax and ax.get_xlabel() == "subdistribution hazard ratio (log scale)"
+    # one row per covariate, the first on top
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["x", "grp[B]"]
+    assert list(ax.get_yticks()) == [1, 0]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="no ratio column"):
+        plots.forest(m.effects().drop(columns="subdistribution_hazard_ratio"))
