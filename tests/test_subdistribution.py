@@ -171,3 +171,17 @@ def test_forest_plot_of_subdistribution_hazard_ratios(d):
     plt.close(fig)
     with pytest.raises(ValueError, match="no ratio column"):
         plots.forest(m.effects().drop(columns="subdistribution_hazard_ratio"))
+
+
+def test_fine_gray_refuses_records_that_begin_at_a_migration(lib):
+    from loyaltylab import simulate
+
+    mig = simulate.migrate(simulate.lapse_reasons(lib, seed=3), "2021-01-01")
+    t = lapse.tenure_table(mig.members, mig.as_of, observed_from="2021-01-01")
+    with pytest.raises(ValueError, match="only from 2021-01-01 .*fit_lapse_model"):
+        lapse.fit_subdistribution_model(t, "tenure", "reason", ["member_type"],
+                                        cause="moved away", censored="member")
+    # the same members as a plain frame: the caller has decided
+    m = lapse.fit_subdistribution_model(t.data, "tenure", "reason", ["member_type"],
+                                        cause="moved away", censored="member")
+    assert m.n == len(t.data)

@@ -171,9 +171,9 @@ def fit_subdistribution_model(
     Fine, J. P. & Gray, R. J. (1999). A proportional hazards model for the subdistribution
     of a competing risk. J. Amer. Statist. Assoc. 94, 496-509. Estimates, sandwich variance
     and predictions equal R's ``cmprsk::crr`` (Breslow ties, one censoring distribution).
-    Delayed entry is not supported (nor by ``crr``): with records that begin at a
-    migration, compare reasons with cause-specific models (``fit_lapse_model(...,
-    cause=k, entry=...)``).
+    Delayed entry is not supported (nor by ``crr``), and a tenure table made with
+    ``observed_from=`` is refused: with records that begin at a migration, compare reasons
+    with cause-specific models (``fit_lapse_model(..., cause=k, entry=...)``).
 
     Examples
     --------
@@ -185,6 +185,13 @@ def fit_subdistribution_model(
            covariate  subdistribution_hazard_ratio      se
     0  type[student]                        0.3963  0.7969
     """
+    start = getattr(data, "observed_from", None)
+    if start is not None:
+        raise ValueError(
+            f"this tenure table observes members only from {start.date()} (delayed entry); "
+            f"the Fine-Gray model here, as R's crr, has no delayed entry and would overstate "
+            f"who stays: model the reason's cause-specific hazard with "
+            f"fit_lapse_model(..., cause=..., entry='entry') instead")
     data = _validate.frame(data)
     covariates = list(covariates)
     if not covariates:
