@@ -11,7 +11,7 @@ through it :func:`~loyaltylab.metrics.loyalty_profile`) takes its events as
   connection passed as ``con=`` (or of DuckDB's default connection), or
 - a Spark DataFrame (``spark.table("lake.loans")``): the same SQL, translated to Spark SQL by
   sqlglot, runs on the cluster and only the per-member result comes back (``pip install
-  loyaltylab[spark]``; :func:`~loyaltylab.lapse.person_period` counts on DuckDB only).
+  loyaltylab[spark]``; also the event counts of :func:`~loyaltylab.lapse.person_period`).
 
 The summaries are written once, in SQL, so the results are the same whatever the input.
 DuckDB spills to disk when a log does not fit in memory: :func:`connect` sets a memory limit
@@ -363,10 +363,13 @@ def period_counts(log: _Log, spans: pd.DataFrame, length: float
     ``spans`` with an example id, and the number of events of members with no time at risk.
     """
     if isinstance(log, _SparkLog):
-        # the period needs nanosecond arithmetic that Spark SQL lacks; count on DuckDB
-        raise TypeError("person_period counts events with DuckDB: pass the events as a "
-                        "DataFrame, Parquet/CSV files or a DuckDB relation, not a Spark "
-                        "DataFrame (write the Spark table to Parquet first)")
+        # Spark timestamps are microseconds (unix_micros passes through sqlglot unchanged);
+        # a microsecond difference is exact in a double, so the periods agree with DuckDB's
+        days = (f"CAST(unix_micros(CAST(e.{_q(log.date)} AS TIMESTAMP)) - unix_micros(s.t0) "
+                f"AS DOUBLE) / CAST(86400000000 AS DOUBLE)")
+    else:
+        days = (f"CAST(epoch_ns(CAST(e.{_q(log.date)} AS TIMESTAMP_NS)) - epoch_ns(s.t0) "
+                f"AS DOUBLE) / CAST(86400000000000 AS DOUBLE)")
     view = f"_loyaltylab_spans_{id(spans)}"
     log.register(view, spans)
     try:
@@ -378,9 +381,7 @@ def period_counts(log: _Log, spans: pd.DataFrame, length: float
             f"WHERE NOT s.at_risk")[0]
         out = log.df(f"""
             SELECT s."row" AS "row",
-                   CAST(floor(CAST(epoch_ns(CAST(e.{_q(log.date)} AS TIMESTAMP_NS))
-                                   - epoch_ns(s.t0) AS DOUBLE)
-                              / CAST(86400000000000 AS DOUBLE) / CAST(365.25 AS DOUBLE)
+                   CAST(floor({days} / CAST(365.25 AS DOUBLE)
                               / CAST({length!r} AS DOUBLE)) AS BIGINT) AS per,
                    count(*) AS n
             FROM {log.name} e JOIN {view} s ON e.{log.m} = s.m

@@ -60,9 +60,16 @@ def test_inactivity_and_usage_on_spark_equal_duckdb(spark, events, lib):
     assert (got.n_used, got.excluded) == (want.n_used, want.excluded)
 
 
-def test_person_period_refuses_spark_with_advice(spark, events, lib):
-    tenure = lapse.tenure_table(lib.members, lib.as_of).data
-    with pytest.raises(TypeError, match="write the Spark table to Parquet first"):
+def test_person_period_on_spark_equals_duckdb(spark, events, lib):
+    tenure = lapse.tenure_table(lib.members[lib.members["member_id"] <= 400], lib.as_of)
+    known = events[events["member_id"] != 999_999]
+    for period in ("year", "month"):
+        got = lapse.person_period(tenure, period=period, events=spark.createDataFrame(known))
+        want = lapse.person_period(tenure, period=period, events=known)
+        pd.testing.assert_frame_equal(got.data, want.data)
+        assert got.excluded == want.excluded and got.data["visits_last_period"].sum() > 0
+    # an unknown member is refused on both engines, with the same message
+    with pytest.raises(ValueError, match="1 row.* not in the tenure table .*999999"):
         lapse.person_period(tenure, events=spark.createDataFrame(events))
 
 

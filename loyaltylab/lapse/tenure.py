@@ -279,10 +279,10 @@ def person_period(
         Resolution column of ``complaints`` (optional there).
     period : {"month", "quarter", "year"}
         Period length (from each member's own join date).
-    events : DataFrame, path or DuckDB relation, optional
+    events : DataFrame, path, DuckDB relation or Spark DataFrame, optional
         Use events: adds ``visits_last_period`` (events in the previous period). Counted in
-        DuckDB, so a Parquet/CSV file, a glob or a relation works too (see
-        :mod:`loyaltylab.eventlog`).
+        DuckDB, so a Parquet/CSV file, a glob or a relation works too, or on Spark for a
+        Spark DataFrame (see :mod:`loyaltylab.eventlog`).
     complaints : DataFrame, optional
         Complaints: adds ``complaints_to_date`` and ``unresolved_to_date`` (counts before the
         period starts).
