@@ -610,3 +610,19 @@ def test_tenure_from_years_on_the_lending_library():
     d = t.data
     s1 = 1 - (d["has_lapsed"] & (d["tenure"] == 1)).sum() / len(d)
     assert rc.at_horizons["retention"].iloc[0] == pytest.approx(s1, rel=1e-12)
+
+
+def test_holm_adjustment_equals_statsmodels():
+    # second implementation: statsmodels' multipletests (the package's own avoids its
+    # garbage collection per call)
+    from statsmodels.stats.multitest import multipletests
+
+    from loyaltylab import _stats
+
+    p = np.random.default_rng(5).uniform(size=40) ** 3
+    p[:12] = p[0]  # ties
+    np.testing.assert_allclose(_stats.holm(p), multipletests(p, method="holm")[1], rtol=1e-15)
+    np.testing.assert_allclose(_stats.holm(np.array([0.2])), [0.2])
+    with_gap = np.array([0.01, np.nan, 0.04, 0.03])
+    np.testing.assert_allclose(_stats.holm(with_gap), [0.03, np.nan, 0.06, 0.06])
+    assert _stats.holm(np.array([])).size == 0

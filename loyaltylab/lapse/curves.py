@@ -239,8 +239,6 @@ class RetentionCurves(Result):
             ``group_a``, ``group_b``, ``difference`` (a minus b), ``se``, ``ci_low``,
             ``ci_high``, ``p_value``, ``p_holm``.
         """
-        from statsmodels.stats.multitest import multipletests
-
         rm = self.restricted_mean(horizon, ci=ci)
         if len(rm) < 2:
             raise ValueError("a difference needs at least two groups; pass by=<column> to "
@@ -256,7 +254,7 @@ class RetentionCurves(Result):
                              "ci_low": diff - z * se, "ci_high": diff + z * se,
                              "p_value": float(2 * stats.norm.sf(abs(diff) / se))})
         out = pd.DataFrame(rows)
-        out["p_holm"] = multipletests(out["p_value"], method="holm")[1]
+        out["p_holm"] = _stats.holm(out["p_value"])
         return out
 
     def compare(self) -> LogRankResult:
@@ -279,9 +277,7 @@ class RetentionCurves(Result):
         pw = pw.reset_index().rename(columns={"level_0": "group_a", "level_1": "group_b",
                                               "test_statistic": "statistic", "p": "p_value"})
         pw = pw[["group_a", "group_b", "statistic", "p_value"]]
-        from statsmodels.stats.multitest import multipletests
-
-        pw["p_holm"] = multipletests(pw["p_value"], method="holm")[1]
+        pw["p_holm"] = _stats.holm(pw["p_value"])
         return LogRankResult(statistic=float(res.test_statistic),
                              df=int(res.degrees_of_freedom), p_value=float(res.p_value),
                              pairwise=pw, n=len(d))

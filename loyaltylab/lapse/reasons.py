@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from loyaltylab import _stats, _validate
 from loyaltylab._results import Result
@@ -184,7 +183,7 @@ class CumulativeIncidence(Result):
                               "statistic": st, "p_value": float(stats.chi2.sf(st, 1))})
         pw = pd.DataFrame(pairs, columns=["reason", "group_a", "group_b", "statistic",
                                           "p_value"])
-        pw["p_holm"] = pw.groupby("reason", sort=False)["p_value"].transform(_holm)
+        pw["p_holm"] = pw.groupby("reason", sort=False)["p_value"].transform(_stats.holm)
         table = pd.DataFrame(rows)
         undefined = tuple(table.loc[table["statistic"].isna(), "reason"])
         if undefined:
@@ -198,14 +197,6 @@ class CumulativeIncidence(Result):
     @property
     def _last(self) -> dict:
         return self.counts_by_reason["last_time"].to_dict()
-
-
-def _holm(p: pd.Series) -> np.ndarray:
-    ok = p.notna().to_numpy()
-    out = np.full(len(p), np.nan)
-    if ok.any():
-        out[ok] = multipletests(p.to_numpy()[ok], method="holm")[1]
-    return out
 
 
 @dataclass(frozen=True, repr=False)
