@@ -274,9 +274,10 @@ def fit_complaint_model(
     excluded = {"missing covariate": int(data.loc[~keep, member].nunique()), **ep.excluded}
     tv = fit_time_varying_lapse_model(data[keep], member, [*_EFFECTS, *extra], "start", "stop",
                                       EVENT, penalizer=penalizer)
-    return ComplaintModel(fitter=tv.fitter, params=tv.params, episodes=tv.episodes,
+    return ComplaintModel(_fitter=tv._fitter, params=tv.params, episodes=tv.episodes,
                           n_members=tv.n_members, n_lapsed=tv.n_lapsed,
-                          n_excluded=int(sum(excluded.values())), excluded=excluded)
+                          n_excluded=int(sum(excluded.values())), excluded=excluded,
+                          cox=tv.cox, _columns=tv._columns, _penalizer=tv._penalizer)
 
 
 def recovery_curves(

@@ -633,10 +633,16 @@ def compare_models(models: dict[str, LapseModel]) -> pd.DataFrame:
 class TimeVaryingLapseModel(Result):
     """A Cox model with time-varying covariates on (start, stop] episodes.
 
+    Fitted by the package's Cox solver (:mod:`loyaltylab.lapse._cox`; an episode is a row
+    that enters the risk sets at ``start``, Efron ties, as lifelines' and R's
+    ``coxph(Surv(start, stop, event) ~ ...)``); penalized fits go to lifelines.
+
     Attributes
     ----------
     fitter : lifelines.CoxTimeVaryingFitter
-        The fitted lifelines object.
+        The lifelines object (fitted on first use, then kept).
+    cox : CoxFit or None
+        The Cox solver's result; None for penalized fits.
     params : Series
         Log hazard ratios.
     episodes : DataFrame
@@ -645,13 +651,33 @@ class TimeVaryingLapseModel(Result):
         Members, lapses and members left out (``excluded`` says why).
     """
 
-    fitter: CoxTimeVaryingFitter
+    _fitter: object
     params: pd.Series
     episodes: pd.DataFrame
     n_members: int
     n_lapsed: int
     n_excluded: int
     excluded: dict
+    cox: CoxFit | None = None
+    _columns: tuple[str, str, str, str] = ("", "", "", "")  # member, start, stop, event
+    _penalizer: float = 0.0
+
+    @property
+    def fitter(self):
+        """lifelines' ``CoxTimeVaryingFitter`` on the same episodes (fitted on first use)."""
+        if self._fitter is None:
+            member, start, stop, event = self._columns
+            f = CoxTimeVaryingFitter(penalizer=self._penalizer).fit(
+                self.episodes, id_col=member, event_col=event, start_col=start,
+                stop_col=stop, fit_options={"precision": 1e-12})
+            object.__setattr__(self, "_fitter", f)
+        return self._fitter
+
+    @property
+    def _variance(self) -> np.ndarray:
+        if self.cox is not None:
+            return self.cox.variance
+        return self.fitter.variance_matrix_.to_numpy()
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(members={self.n_members}, lapses={self.n_lapsed}, "
@@ -672,8 +698,8 @@ class TimeVaryingLapseModel(Result):
             ``p_value``, ``ci``.
         """
         ci = _validate.probability(ci, "ci")
-        return _stats.ratio_table(self.params, self.fitter.standard_errors_, ci,
-                                  "hazard_ratio").assign(ci=ci)
+        se = pd.Series(np.sqrt(np.diag(self._variance)), index=self.params.index)
+        return _stats.ratio_table(self.params, se, ci, "hazard_ratio").assign(ci=ci)
 
     def to_frame(self) -> pd.DataFrame:
         """The effects table at 95%."""
@@ -686,7 +712,7 @@ class TimeVaryingLapseModel(Result):
         for k, val in weights.items():
             w[k] = val
         est = float(w @ b)
-        se = float(np.sqrt(w @ self.fitter.variance_matrix_.to_numpy() @ w))
+        se = float(np.sqrt(w @ self._variance @ w))
         z = _stats.z_value(ci)
         return np.exp(est), np.exp(est - z * se), np.exp(est + z * se)
 
@@ -734,8 +760,27 @@ def fit_time_varying_lapse_model(
     if bad.any():
         raise ValueError(f"{int(bad.sum())} row(s) have {stop!r} <= {start!r}; every interval "
                          f"must have positive length")
-    fitter = CoxTimeVaryingFitter(penalizer=penalizer).fit(
-        df, id_col=member, event_col=event, start_col=start, stop_col=stop)
-    return TimeVaryingLapseModel(fitter=fitter, params=fitter.params_.rename("coef"),
-                                 episodes=df, n_members=int(df[member].nunique()),
-                                 n_lapsed=int(df[event].sum()), n_excluded=0, excluded={})
+    common = {"episodes": df, "n_members": int(df[member].nunique()),
+              "n_lapsed": int(df[event].sum()), "n_excluded": 0, "excluded": {},
+              "_columns": (member, start, stop, event), "_penalizer": penalizer}
+    if penalizer:
+        fitter = CoxTimeVaryingFitter(penalizer=penalizer).fit(
+            df, id_col=member, event_col=event, start_col=start, stop_col=stop)
+        return TimeVaryingLapseModel(_fitter=fitter, params=fitter.params_.rename("coef"),
+                                     **common)
+    from loyaltylab.lapse._cox import fit_cox
+
+    e = _validate.numeric(df, event, lo=0, hi=1, integer=True, allow_missing=False,
+                          purpose="a time-varying model (event must be 0/1)")
+    try:
+        res = fit_cox(df[covariates].to_numpy(float), df[stop].to_numpy(float),
+                      e.to_numpy(bool), entry=df[start].to_numpy(float))
+    except np.linalg.LinAlgError as exc:
+        raise ValueError("the time-varying model cannot be estimated: the covariates are "
+                         f"collinear; drop or merge one ({exc})") from exc
+    if not res.converged or not np.isfinite(res.params).all():
+        raise ValueError("the time-varying model did not converge (a covariate that alone "
+                         "predicts who lapses?); check the effects one at a time, or use "
+                         "penalizer=0.1")
+    params = pd.Series(res.params, index=pd.Index(covariates, name="covariate"), name="coef")
+    return TimeVaryingLapseModel(_fitter=None, params=params, cox=res, **common)
