@@ -728,7 +728,9 @@ def fit_time_varying_lapse_model(
     penalizer: float = 0.0,
 ) -> TimeVaryingLapseModel:
     """Cox model with time-varying covariates on a person-period table
-    (:func:`~loyaltylab.lapse.person_period`), via lifelines' ``CoxTimeVaryingFitter``.
+    (:func:`~loyaltylab.lapse.person_period`), fitted by the package's Cox solver (the
+    estimates of lifelines' ``CoxTimeVaryingFitter`` and R's ``coxph(Surv(start, stop,
+    event) ~ ...)``, Efron ties; penalized fits by lifelines).
 
     Parameters
     ----------
@@ -746,7 +748,8 @@ def fit_time_varying_lapse_model(
     Returns
     -------
     TimeVaryingLapseModel
-        ``.effects()`` has hazard ratios; ``.fitter`` is the lifelines object.
+        ``.effects()`` has hazard ratios; ``.cox`` the solver's result; ``.fitter`` the
+        lifelines object (fitted on first use).
     """
     data = _validate.frame(data)
     covariates = list(covariates)
