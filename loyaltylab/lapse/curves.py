@@ -287,13 +287,8 @@ def _group_rows(g: pd.Series) -> list[tuple[object, np.ndarray]]:
     """Each group's level and row positions, in the order of its categories (else sorted),
     found in one pass: comparing a column of ten million labels with each level in turn
     took more time than the curves."""
-    codes, uniques = pd.factorize(g, sort=not isinstance(g.dtype, pd.CategoricalDtype))
-    if isinstance(g.dtype, pd.CategoricalDtype):  # keep the categories' order
-        rank = {c: i for i, c in enumerate(g.cat.categories)}
-        order = np.argsort([rank[u] for u in uniques], kind="stable")
-        remap = np.empty(len(uniques), int)
-        remap[order] = np.arange(len(uniques))
-        codes, uniques = remap[codes], uniques[order]
+    # sorting a categorical follows its categories (unused ones are left out)
+    codes, uniques = pd.factorize(g, sort=True)
     if len(uniques) <= 64:  # a pass per group over integer codes beats a stable sort
         return [(uniques[k], np.flatnonzero(codes == k)) for k in range(len(uniques))]
     rows = np.argsort(codes, kind="stable")
