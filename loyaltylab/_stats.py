@@ -69,6 +69,19 @@ def holm(p: np.ndarray | pd.Series) -> np.ndarray:
     return out
 
 
+def linear_predictor(x: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """``x @ beta`` computed once per distinct row, so that members with the same covariates
+    get bit-identical scores on every machine.
+
+    A BLAS product may sum a row in a different order depending on its position in the
+    matrix and on the SIMD kernel, so two equal rows can differ in the last bit; ranks, AUC
+    and concordance then split a tie that should count one half, and a printed digit moves.
+    """
+    x = np.asarray(x, dtype=float)
+    rows, inverse = np.unique(x, axis=0, return_inverse=True)
+    return (rows @ np.asarray(beta, dtype=float))[inverse.ravel()]
+
+
 def ratio_table(coef: pd.Series, se: pd.Series, ci: float, ratio: str,
                 name: str = "covariate") -> pd.DataFrame:
     """Effects table on the ratio scale: coefficient, SE, exp(coef) with a Wald interval on

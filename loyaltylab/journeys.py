@@ -146,8 +146,11 @@ def journey_vs_touchpoints(
                     scores[name].append(model.score(test))
                 else:
                     res = sm.Logit(train[outcome], sm.add_constant(train[xs])).fit(disp=0)
-                    p = res.predict(sm.add_constant(test[xs], has_constant="add"))
-                    scores[name].append(_auc(test[outcome].to_numpy(), p.to_numpy()))
+                    # ranks need only the linear predictor; equal ratings must tie exactly
+                    lp = _stats.linear_predictor(
+                        sm.add_constant(test[xs], has_constant="add").to_numpy(float),
+                        res.params.to_numpy())
+                    scores[name].append(_auc(test[outcome].to_numpy(), lp))
     base = np.array(scores["touchpoints"])
     n_test = n / n_splits
     corr = 1 / (n_splits * repeats) + n_test / (n - n_test)

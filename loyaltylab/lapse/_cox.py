@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from loyaltylab._newton import invert, maximize
+
 
 @dataclass(frozen=True)
 class CoxFit:
@@ -31,6 +33,8 @@ class CoxFit:
     converged: bool
     ties: str
     robust_variance: np.ndarray | None
+    infinite: tuple[int, ...] = ()  # coefficients running to infinity (separation)
+    evaluations: int = 0  # of the log-likelihood, step halvings included
 
     @property
     def se(self) -> np.ndarray:
@@ -113,8 +117,8 @@ class _Stratum:
         e1 = self._by_time(xw[self.ev])
         return w, s1, e1, 1 / (s0[self.group] - self.frac * e0[self.group])
 
-    def values(self, beta: np.ndarray, need_hessian: bool = True):
-        """Log partial likelihood, gradient and Hessian of this stratum at beta.
+    def values(self, beta: np.ndarray):
+        """Log partial likelihood, score and information (minus the Hessian) at beta.
 
         Within a tie group the Efron terms differ only by the fraction f = l/d, so every sum
         over (time, rank) pairs is a per-time combination of scalar sums of 1/phi, f/phi,
@@ -126,8 +130,6 @@ class _Stratum:
         a = self._by_time(inv)
         b = self._by_time(f * inv)
         grad = self.x_ev_sum - (s1 * a[:, None] - e1 * b[:, None]).sum(axis=0)
-        if not need_hessian:
-            return ll, grad, None
         # sum_j sum_l S2_j / phi_jl = X' diag(w c) X with c the at-risk sum of 1/phi per row,
         # less the tie-group correction E2_j weighted by sum_l (l/d) / phi_jl
         c = self._at_risk_weights(a)
@@ -137,7 +139,7 @@ class _Stratum:
         c2, d2, f2 = self._by_time(inv2), self._by_time(f * inv2), self._by_time(f * f * inv2)
         cross = (s1 * d2[:, None]).T @ e1
         info -= (s1 * c2[:, None]).T @ s1 - cross - cross.T + (e1 * f2[:, None]).T @ e1
-        return ll, grad, -info
+        return ll, grad, info
 
     def score_residuals(self, beta: np.ndarray) -> np.ndarray:
         """Per-row score residuals (for the robust variance), in sorted order."""
@@ -169,8 +171,9 @@ class _Stratum:
 
 def fit_cox(x: np.ndarray, t: np.ndarray, e: np.ndarray, *, entry: np.ndarray | None = None,
             strata: np.ndarray | None = None, ties: str = "efron", robust: bool = False,
-            tol: float = 1e-10, max_iter: int = 50) -> CoxFit:
-    """Fit a Cox model by Newton-Raphson with step halving.
+            rtol: float = 1e-10, max_iter: int = 50) -> CoxFit:
+    """Fit a Cox model by Newton-Raphson with step halving (:func:`loyaltylab._newton.maximize`:
+    relative convergence, a polishing step, R's check for infinite coefficients).
 
     Parameters
     ----------
@@ -185,9 +188,14 @@ def fit_cox(x: np.ndarray, t: np.ndarray, e: np.ndarray, *, entry: np.ndarray | 
     ties : {"efron", "breslow"}
     robust : bool
         Also compute the sandwich (Lin-Wei) variance from score residuals.
-    tol : float
-        Convergence: largest change of a coefficient.
+    rtol : float
+        Convergence: relative change of the log partial likelihood.
     max_iter : int
+
+    Raises
+    ------
+    SingularInformation
+        Collinear covariates (``columns`` names them).
     """
     if ties not in ("efron", "breslow"):
         raise ValueError(f"ties must be 'efron' or 'breslow', got {ties!r}")
@@ -206,48 +214,18 @@ def fit_cox(x: np.ndarray, t: np.ndarray, e: np.ndarray, *, entry: np.ndarray | 
                                                       None if entry is None else entry[m],
                                                       ties)))
 
-    def total(beta, hess=True):
-        ll, grad, h = 0.0, np.zeros(x.shape[1]), np.zeros((x.shape[1],) * 2)
+    def total(beta):
+        ll, grad, info = 0.0, np.zeros(x.shape[1]), np.zeros((x.shape[1],) * 2)
         for _, st in parts:
-            a, b, c = st.values(beta, hess)
+            a, b, c = st.values(beta)
             ll += a
             grad += b
-            if hess:
-                h += c
-        return ll, grad, h
+            info += c
+        return ll, grad, info
 
-    beta = np.zeros(x.shape[1])
-    ll, grad, hess = total(beta)
-    ll_null = ll
-    converged = False
-    it = 0
-    while it < max_iter:
-        it += 1
-        try:
-            step = np.linalg.solve(-hess, grad)
-        except np.linalg.LinAlgError:
-            if it == 1:
-                raise  # singular at the start: collinear covariates
-            break  # the information vanished on the way: diverging (separated) estimates
-        new = beta + step
-        ll_new, grad_new, hess_new = total(new)
-        halvings = 0
-        while not np.isfinite(ll_new) or ll_new < ll - 1e-12:
-            step /= 2
-            new = beta + step
-            ll_new, grad_new, hess_new = total(new)
-            halvings += 1
-            if halvings > 30:
-                break
-        beta, ll, grad, hess = new, ll_new, grad_new, hess_new
-        if np.abs(step).max() < tol:
-            converged = True
-            break
-    try:
-        variance = np.linalg.inv(-hess)
-    except np.linalg.LinAlgError:
-        variance = np.full_like(hess, np.nan)
-        converged = False
+    fit = maximize(total, x.shape[1], rtol=rtol, max_iter=max_iter)
+    beta = fit.params
+    variance = invert(fit.information)
     robust_var = None
     if robust:
         r = np.zeros_like(x)
@@ -255,8 +233,10 @@ def fit_cox(x: np.ndarray, t: np.ndarray, e: np.ndarray, *, entry: np.ndarray | 
             r[rows[st.idx]] = st.score_residuals(beta)
         dfbeta = r @ variance
         robust_var = dfbeta.T @ dfbeta
-    return CoxFit(params=beta, variance=variance, loglik=float(ll), loglik_null=float(ll_null),
-                  iterations=it, converged=converged, ties=ties, robust_variance=robust_var)
+    return CoxFit(params=beta, variance=variance, loglik=fit.loglik, loglik_null=fit.loglik_null,
+                  iterations=fit.iterations, converged=fit.converged, ties=ties,
+                  robust_variance=robust_var, infinite=fit.infinite,
+                  evaluations=fit.evaluations)
 
 
 def breslow_baseline(x: np.ndarray, t: np.ndarray, e: np.ndarray, beta: np.ndarray, *,

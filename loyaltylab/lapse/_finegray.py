@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from loyaltylab._newton import invert, maximize
 from loyaltylab.lapse.curves import _risk_sets
 
 
@@ -34,6 +35,7 @@ class FineGrayFit:
     converged: bool
     times: np.ndarray  # distinct lapse times for the reason
     baseline: np.ndarray  # cumulative baseline subdistribution hazard there (covariates 0)
+    infinite: tuple[int, ...] = ()  # coefficients running to infinity (separation)
 
 
 class _Data:
@@ -145,30 +147,18 @@ class _Data:
         return np.cumsum(self.d / s0) * np.exp(-center @ beta)
 
 
-def fit_fine_gray(x: np.ndarray, t: np.ndarray, cause: np.ndarray, *, tol: float = 1e-10,
+def fit_fine_gray(x: np.ndarray, t: np.ndarray, cause: np.ndarray, *, rtol: float = 1e-10,
                   max_iter: int = 50) -> FineGrayFit:
-    """Newton-Raphson with step halving; ``cause`` is 1 for the reason modelled, 2 for any
-    other reason and 0 for still a member (censored)."""
+    """Newton-Raphson with step halving (:func:`loyaltylab._newton.maximize`); ``cause`` is 1
+    for the reason modelled, 2 for any other reason and 0 for still a member (censored)."""
     x = np.asarray(x, float)
     center = x.mean(axis=0)
     data = _Data(x - center, np.asarray(t, float), np.asarray(cause, int))
-    beta = np.zeros(x.shape[1])
-    ll, score, info = data.values(beta)
-    ll0, converged, it = ll, False, 0
-    for it in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-        step = np.linalg.solve(info, score)
-        for _ in range(30):
-            new = data.values(beta + step)
-            if np.isfinite(new[0]) and new[0] >= ll - 1e-12:
-                break
-            step = step / 2
-        beta = beta + step
-        ll, score, info = new
-        if np.abs(step).max() < tol:
-            converged = True
-            break
-    inv = np.linalg.inv(info)
+    fit = maximize(data.values, x.shape[1], rtol=rtol, max_iter=max_iter)
+    beta, info = fit.params, fit.information
+    inv = invert(info)
     variance = inv @ data.sandwich_middle(beta) @ inv
-    return FineGrayFit(params=beta, information=info, variance=variance, loglik=ll,
-                       loglik_null=ll0, iterations=it, converged=converged,
-                       times=data.ftimes, baseline=data.baseline(beta, center))
+    return FineGrayFit(params=beta, information=info, variance=variance, loglik=fit.loglik,
+                       loglik_null=fit.loglik_null, iterations=fit.iterations,
+                       converged=fit.converged, times=data.ftimes,
+                       baseline=data.baseline(beta, center), infinite=fit.infinite)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -150,7 +151,8 @@ class LapseModel(Result):
 
     def _lp(self) -> np.ndarray:
         names = list(self.params.index)
-        return self._design[names].to_numpy(float) @ self.params.to_numpy()
+        return _stats.linear_predictor(self._design[names].to_numpy(float),
+                                       self.params.to_numpy())
 
     def __repr__(self) -> str:
         return (f"LapseModel({self.model}, n={self.n}, lapsed={self.n_lapsed}, "
@@ -228,7 +230,7 @@ class LapseModel(Result):
         cols = [*self._covariates, self._duration, self._event]
         _validate.columns(data, cols, "scoring a lapse model")
         x = self._profile_design(data)
-        lp = x.to_numpy() @ self.params.loc[x.columns].to_numpy()
+        lp = _stats.linear_predictor(x.to_numpy(float), self.params.loc[x.columns].to_numpy())
         # higher risk, shorter tenure (Cox); AFT coefficients lengthen tenure
         pred = -lp if self.model == "cox" else lp
         return float(concordance_index(data[self._duration], pred, data[self._event]))
@@ -569,28 +571,48 @@ def fit_lapse_model(
                       _robust=robust)
 
 
+@contextmanager
+def _solver_errors(what: str, names: Sequence[str]):
+    """A singular information matrix at the start, as a ValueError naming the covariates."""
+    from loyaltylab._newton import SingularInformation
+
+    try:
+        yield
+    except SingularInformation as exc:
+        cols = ", ".join(repr(names[k]) for k in exc.columns)
+        raise ValueError(
+            f"{what} cannot be estimated: the covariates {cols} are collinear (one is a "
+            "combination of others) or one never varies among members at risk; drop or merge "
+            "one of them") from exc
+
+
+def _check_fit(res, what: str, names: Sequence[str], penalized: bool = True) -> None:
+    """Refuse a fit whose coefficients run to infinity or that did not converge."""
+    or_penalize = ", or use penalizer=0.1" if penalized else ""
+    if res.infinite:
+        cols = ", ".join(repr(names[k]) for k in res.infinite)
+        raise ValueError(
+            f"{what} cannot be estimated: the coefficient of {cols} runs to infinity (perfect "
+            "separation: the covariate alone tells who lapses, or a level in which no one "
+            f"lapses). Merge that level with another or drop the covariate{or_penalize}")
+    if not res.converged or not np.isfinite(res.params).all():
+        raise ValueError(
+            f"{what} did not converge in {res.iterations} Newton iterations; check the "
+            f"effects one at a time, drop or merge a covariate{or_penalize}")
+
+
 def _fit_cox(df, x, used, duration, event, strata, has_entry, ties, robust, scale_df,
              excluded, n_excluded, e) -> LapseModel:
     from loyaltylab.lapse._cox import fit_cox
 
     names = list(x.columns)
     labels = (df[strata].astype(str).agg("|".join, axis=1).to_numpy() if strata else None)
-    try:
+    with _solver_errors("the lapse model", names):
         res = fit_cox(df[names].to_numpy(float), df[duration].to_numpy(float),
                       df[event].to_numpy(bool),
                       entry=df[_ENTRY].to_numpy(float) if has_entry else None,
                       strata=labels, ties=ties, robust=robust)
-    except np.linalg.LinAlgError as exc:
-        raise ValueError(
-            "the lapse model cannot be estimated: the covariates are collinear (one is a "
-            "combination of others) or one never varies among members at risk; drop or "
-            f"merge that covariate ({exc})") from exc
-    if not res.converged or not np.isfinite(res.params).all():
-        raise ValueError(
-            "the lapse model did not converge; this usually means perfect separation (a "
-            "covariate that alone predicts who lapses) or a covariate that is nearly "
-            "constant within lapsed members. Check the effects one at a time, drop or "
-            "merge that covariate, or use penalizer=0.1.")
+    _check_fit(res, "the lapse model", names)
     params = pd.Series(res.params, index=pd.Index(names, name="covariate"), name="coef")
     return LapseModel(_fitter=None, params=params, model="cox", scales=scale_df, n=len(used),
                       n_lapsed=int(e.sum()), n_excluded=n_excluded, excluded=excluded,
@@ -775,15 +797,9 @@ def fit_time_varying_lapse_model(
 
     e = _validate.numeric(df, event, lo=0, hi=1, integer=True, allow_missing=False,
                           purpose="a time-varying model (event must be 0/1)")
-    try:
+    with _solver_errors("the time-varying model", covariates):
         res = fit_cox(df[covariates].to_numpy(float), df[stop].to_numpy(float),
                       e.to_numpy(bool), entry=df[start].to_numpy(float))
-    except np.linalg.LinAlgError as exc:
-        raise ValueError("the time-varying model cannot be estimated: the covariates are "
-                         f"collinear; drop or merge one ({exc})") from exc
-    if not res.converged or not np.isfinite(res.params).all():
-        raise ValueError("the time-varying model did not converge (a covariate that alone "
-                         "predicts who lapses?); check the effects one at a time, or use "
-                         "penalizer=0.1")
+    _check_fit(res, "the time-varying model", covariates)
     params = pd.Series(res.params, index=pd.Index(covariates, name="covariate"), name="coef")
     return TimeVaryingLapseModel(_fitter=None, params=params, cox=res, **common)

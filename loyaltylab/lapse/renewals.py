@@ -12,6 +12,7 @@ maximum likelihood on scipy and standard errors from the observed information.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from loyaltylab import _stats, _validate
+from loyaltylab import _newton, _stats, _validate
 from loyaltylab._results import Result
 
 
@@ -39,6 +40,35 @@ def _loglik(a: float, b: float, lapsed_at: np.ndarray, n_lapsed: np.ndarray,
                  + np.sum(n_alive * _log_sf(a, b, alive_at)))
 
 
+def _betaln_sum(a: float, b: float, ca: np.ndarray, cb: np.ndarray, w: np.ndarray):
+    """sum w log B(a + ca, b + cb), with its gradient and Hessian in (a, b) (digamma and
+    trigamma: d log B(x, y) / dx = psi(x) - psi(x + y))."""
+    x, y = np.broadcast_arrays(a + ca, b + cb)
+    s = x + y
+    ps, ts = special.digamma(s), special.polygamma(1, s)
+    grad = np.array([w @ (special.digamma(x) - ps), w @ (special.digamma(y) - ps)])
+    cross = -float(w @ ts)
+    hess = np.array([[w @ special.polygamma(1, x) + cross, cross],
+                     [cross, w @ special.polygamma(1, y) + cross]])
+    return float(w @ special.betaln(x, y)), grad, hess
+
+
+def _nll_log_scale(theta, lapsed_at, n_lapsed, alive_at, n_alive):
+    """Negative log-likelihood of (log alpha, log beta) with its exact gradient and Hessian:
+    sum over lapses of log B(a + 1, b + t - 1), over members still present of log B(a, b + t),
+    less everyone's log B(a, b)."""
+    a, b = np.exp(theta)
+    n = n_lapsed.sum() + n_alive.sum()
+    terms = [_betaln_sum(a, b, 1.0, lapsed_at - 1.0, n_lapsed),
+             _betaln_sum(a, b, 0.0, alive_at, n_alive),
+             _betaln_sum(a, b, 0.0, np.zeros(1), -n * np.ones(1))]
+    ll = sum(t[0] for t in terms)
+    g = sum(t[1] for t in terms)
+    h = sum(t[2] for t in terms)
+    d = np.array([a, b])
+    return -ll, -d * g, -(h * np.outer(d, d) + np.diag(d * g))
+
+
 @dataclass(frozen=True, repr=False)
 class SBGResult(Result):
     """A fitted shifted-beta-geometric model.
@@ -53,6 +83,9 @@ class SBGResult(Result):
         Maximised log-likelihood.
     n : int
         Members in the fit.
+    converged, iterations : bool, int
+        Whether the Newton steps that end the fit reached the optimum to 1e-10 (relative),
+        and how many were taken.
     """
 
     alpha: float
@@ -62,6 +95,8 @@ class SBGResult(Result):
     loglik: float
     n: int
     observed: pd.DataFrame | None = None
+    converged: bool = True
+    iterations: int = 0
 
     def __repr__(self) -> str:
         return (f"SBGResult(alpha={self.alpha:.4g} (se {self.alpha_se:.2g}), "
@@ -245,26 +280,30 @@ def _fit(lapsed_at, n_lapsed, alive_at, n_alive, observed=None) -> SBGResult:
         raise ValueError("every member lapsed at the same renewal; alpha and beta are not "
                          "identified")
 
-    def nll(theta):
-        return -_loglik(np.exp(theta[0]), np.exp(theta[1]), lapsed_at, n_lapsed, alive_at,
-                        n_alive)
+    def fgh(theta):
+        return _nll_log_scale(theta, lapsed_at, n_lapsed, alive_at, n_alive)
 
     best = None
     for start in ([0.0, 0.0], [-1.0, 1.0], [1.0, 2.0]):
-        res = optimize.minimize(nll, start, method="L-BFGS-B",
+        res = optimize.minimize(lambda th: fgh(th)[:2], start, jac=True, method="L-BFGS-B",
                                 bounds=[(-12, 12), (-12, 12)])
         if best is None or res.fun < best.fun:
             best = res
-    res = optimize.minimize(nll, best.x, method="Nelder-Mead",
-                            options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000})
-    if np.any(np.abs(res.x) > 11.5):
+    # L-BFGS-B stops where the last bits of the function values send it; Newton steps on the
+    # exact derivatives reach the optimum to 1e-10 from wherever it stopped
+    theta, fun, hess, converged, iterations = _newton.polish(fgh, best.x, xtol=1e-10)
+    if np.any(np.abs(theta) > 11.5):
         raise ValueError("the sBG fit ran to the edge of the parameter space (no "
                          "heterogeneity or no lapses to speak of); check the data")
-    a, b = np.exp(res.x)
-    se = _stats.se_from_hessian(_stats.numerical_hessian(nll, res.x), np.array([a, b]))
+    if not converged:
+        warnings.warn(f"the sBG fit did not reach its optimum in {iterations} Newton steps; "
+                      "the estimates may be imprecise (converged=False)", RuntimeWarning,
+                      stacklevel=3)
+    a, b = np.exp(theta)
+    se = _stats.se_from_hessian(hess, np.array([a, b]))
     return SBGResult(alpha=float(a), beta=float(b), alpha_se=float(se[0]), beta_se=float(se[1]),
-                     loglik=float(-res.fun), n=int(n_lapsed.sum() + n_alive.sum()),
-                     observed=observed)
+                     loglik=float(-fun), n=int(n_lapsed.sum() + n_alive.sum()),
+                     observed=observed, converged=converged, iterations=iterations)
 
 
 def fit_sbg(survivors: Sequence[float]) -> SBGResult:

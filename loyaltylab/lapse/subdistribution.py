@@ -18,7 +18,13 @@ import pandas as pd
 from loyaltylab import _stats, _validate
 from loyaltylab._results import Result
 from loyaltylab.lapse._finegray import FineGrayFit, fit_fine_gray
-from loyaltylab.lapse.models import _design, _profile_design, _scale_frame
+from loyaltylab.lapse.models import (
+    _check_fit,
+    _design,
+    _profile_design,
+    _scale_frame,
+    _solver_errors,
+)
 
 __all__ = ["SubdistributionModel", "fit_subdistribution_model"]
 
@@ -216,18 +222,9 @@ def fit_subdistribution_model(
     if not (code == 1).any():
         raise ValueError(f"no member among the {len(used)} rows used lapsed for {cause!r}")
     x, scales = _design(used, covariates, standardize)
-    try:
+    with _solver_errors("the subdistribution model", list(x.columns)):
         res = fit_fine_gray(x.to_numpy(float), t.to_numpy(float), code)
-    except np.linalg.LinAlgError as exc:
-        raise ValueError(
-            "the subdistribution model cannot be estimated: the covariates are collinear or "
-            f"one never varies among members at risk; drop or merge that covariate ({exc})"
-        ) from exc
-    if not res.converged or not np.isfinite(res.params).all():
-        raise ValueError(
-            "the subdistribution model did not converge; a covariate probably predicts the "
-            "reason perfectly (e.g. a category in which no one leaves for it): merge or drop "
-            "that covariate")
+    _check_fit(res, "the subdistribution model", list(x.columns), penalized=False)
     names = pd.Index(x.columns, name="covariate")
     return SubdistributionModel(
         params=pd.Series(res.params, index=names, name="coef"),
