@@ -13,13 +13,14 @@ in seconds), maximised with scipy, standard errors from the observed information
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from loyaltylab import _stats, _validate, eventlog
+from loyaltylab import _newton, _stats, _validate, eventlog
 from loyaltylab._results import Result, TableResult
 from loyaltylab.schema import DATE, MEMBER
 
@@ -122,6 +123,8 @@ class BGNBDResult(Result):
     loglik: float
     n: int
     se: pd.Series
+    converged: bool = True  # the closing Newton steps reached the optimum (1e-9 relative)
+    iterations: int = 0  # Newton steps after the quasi-Newton optimiser
 
     def __repr__(self) -> str:
         return (f"BGNBDResult(r={self.r:.4g}, alpha={self.alpha:.4g}, a={self.a:.4g}, "
@@ -331,25 +334,18 @@ def fit_bgnbd(summary: pd.DataFrame, frequency: str = "frequency", recency: str 
     # leaves the flat direction (b) about 1e-5 from the optimum: polish with Newton steps on
     # the observed information (central differences of the analytic gradient, 8
     # evaluations), which also gives the standard errors
-    theta, fun = best.x, best.fun
-    for _ in range(4):
-        hess = _stats.hessian_from_gradient(lambda th: f(th)[1], theta)
-        try:
-            step = np.linalg.solve(hess, f(theta)[1])
-        except np.linalg.LinAlgError:
-            break
-        trial = np.clip(theta - step, -10, 10)
-        new_fun = f(trial)[0]
-        if not np.isfinite(new_fun) or new_fun > fun:
-            break
-        theta, fun = trial, new_fun
-        if np.abs(step).max() < 1e-9:
-            break
+    def fgh(th):
+        val, grad = f(th)
+        return val, grad, _stats.hessian_from_gradient(lambda v: f(v)[1], th)
+
+    theta, fun, hess, converged, iterations = _newton.polish(fgh, best.x)
     est = np.exp(theta)
-    se = _stats.se_from_hessian(_stats.hessian_from_gradient(lambda th: f(th)[1], theta), est)
+    se = _stats.se_from_hessian(hess, est)
+    _warn_unconverged("BG/NBD", converged, iterations)
     return BGNBDResult(r=float(est[0]), alpha=float(est[1]), a=float(est[2]), b=float(est[3]),
                        loglik=float(-fun), n=n_members,
-                       se=pd.Series(se, index=["r", "alpha", "a", "b"], name="se"))
+                       se=pd.Series(se, index=["r", "alpha", "a", "b"], name="se"),
+                       converged=converged, iterations=iterations)
 
 
 def simulate_bgnbd(r: float, alpha: float, a: float, b: float, T: np.ndarray, *,
@@ -399,6 +395,8 @@ class BGBBResult(Result):
     loglik: float
     n: int
     se: pd.Series
+    converged: bool = True  # the closing Newton steps reached the optimum (1e-9 relative)
+    iterations: int = 0  # Newton steps after the quasi-Newton optimiser
 
     def __repr__(self) -> str:
         return (f"BGBBResult(alpha={self.alpha:.4g}, beta={self.beta:.4g}, "
@@ -430,17 +428,57 @@ class BGBBResult(Result):
         return np.exp(alive - _bgbb_loglik_rows(al, be, ga, de, x, tx, n))
 
 
+class _BGBBTerms:
+    """The terms of the BG/BB likelihood (FHS 2010, eq. 5) for a set of patterns: per
+    pattern, "alive through n" and "dropped after t_x + i" for i < n - t_x, each a sum of
+    log B(alpha + c1, beta + c2) + log B(gamma + c3, delta + c4) less the two normalisers.
+    All (pattern, term) pairs sit in flat arrays, so the log-sum-exp per pattern and its
+    exact gradient (softmax-weighted digamma differences) are a few vector operations."""
+
+    def __init__(self, x, tx, n):
+        x, tx, n = (np.asarray(v, dtype=float).ravel() for v in (x, tx, n))
+        m = (n - tx).astype(int)  # dropout terms per pattern
+        self.k = len(x)
+        self.group = np.repeat(np.arange(self.k), m + 1)
+        self.start = np.r_[0, np.cumsum(m + 1)[:-1]]
+        i = np.arange(len(self.group)) - self.start[self.group] - 1  # -1: the alive term
+        g = self.group
+        alive = i < 0
+        self.c1 = x[g]
+        self.c2 = np.where(alive, n[g] - x[g], tx[g] - x[g] + i)
+        self.c3 = np.where(alive, 0.0, 1.0)
+        self.c4 = np.where(alive, n[g], tx[g] + i)
+
+    def loglik_rows(self, al, be, ga, de, grad: bool = False):
+        t = (special.betaln(al + self.c1, be + self.c2) + special.betaln(ga + self.c3,
+                                                                         de + self.c4)
+             - special.betaln(al, be) - special.betaln(ga, de))
+        top = np.maximum.reduceat(t, self.start)
+        e = np.exp(t - top[self.group])
+        total = np.bincount(self.group, weights=e, minlength=self.k)
+        rows = top + np.log(total)
+        if not grad:
+            return rows
+        share = e / total[self.group]  # softmax within each pattern
+        ab, gd = al + be, ga + de
+        s1 = al + be + self.c1 + self.c2
+        s2 = ga + de + self.c3 + self.c4
+        d = np.stack([special.digamma(al + self.c1) - special.digamma(s1)
+                      - special.digamma(al) + special.digamma(ab),
+                      special.digamma(be + self.c2) - special.digamma(s1)
+                      - special.digamma(be) + special.digamma(ab),
+                      special.digamma(ga + self.c3) - special.digamma(s2)
+                      - special.digamma(ga) + special.digamma(gd),
+                      special.digamma(de + self.c4) - special.digamma(s2)
+                      - special.digamma(de) + special.digamma(gd)], axis=1)
+        g = np.stack([np.bincount(self.group, weights=share * d[:, j], minlength=self.k)
+                      for j in range(4)], axis=1)
+        return rows, g
+
+
 def _bgbb_loglik_rows(al, be, ga, de, x, tx, n):
     """log L per pattern (FHS 2010, eq. 5): alive through n, or dropped after t_x + i."""
-    base = (special.betaln(al + x, be + n - x) - special.betaln(al, be)
-            + special.betaln(ga, de + n) - special.betaln(ga, de))
-    out = np.empty_like(x, dtype=float)
-    for k in range(x.size):  # patterns are few (at most (n + 1)(n + 2) / 2)
-        i = np.arange(int(n[k] - tx[k]))
-        terms = (special.betaln(al + x[k], be + tx[k] - x[k] + i) - special.betaln(al, be)
-                 + special.betaln(ga + 1, de + tx[k] + i) - special.betaln(ga, de))
-        out[k] = special.logsumexp(np.r_[base[k], terms])
-    return out
+    return _BGBBTerms(x, tx, n).loglik_rows(al, be, ga, de)
 
 
 def fit_bgbb(summary: pd.DataFrame, frequency: str = "frequency", recency: str = "recency",
@@ -491,18 +529,37 @@ def fit_bgbb(summary: pd.DataFrame, frequency: str = "frequency", recency: str =
         ["x", "tx", "n"], as_index=False)["w"].sum()
     px, ptx, pn, pw = (pat[c].to_numpy(float) for c in ("x", "tx", "n", "w"))
 
-    def nll(theta):
-        al, be, ga, de = np.exp(theta)
-        return -float((pw * _bgbb_loglik_rows(al, be, ga, de, px, ptx, pn)).sum())
+    terms = _BGBBTerms(px, ptx, pn)
 
-    res = optimize.minimize(nll, np.zeros(4), method="L-BFGS-B", bounds=[(-10, 10)] * 4)
-    res = optimize.minimize(nll, res.x, method="Nelder-Mead",
-                            options={"xatol": 1e-9, "fatol": 1e-10, "maxiter": 8000})
-    est = np.exp(res.x)
-    se = _stats.se_from_hessian(_stats.numerical_hessian(nll, res.x), est)
+    def f(theta):
+        est = np.exp(theta)
+        rows, g = terms.loglik_rows(*est, grad=True)
+        return -float(pw @ rows), -(pw @ g) * est  # the gradient on the log scale
+
+    res = optimize.minimize(f, np.zeros(4), jac=True, method="L-BFGS-B",
+                            bounds=[(-10, 10)] * 4)
+
+    def fgh(th):
+        # Newton steps on the exact gradient (Hessian by its central differences) pin the
+        # optimum far below the printed digits, wherever L-BFGS-B stopped
+        val, grad = f(th)
+        return val, grad, _stats.hessian_from_gradient(lambda v: f(v)[1], th)
+
+    theta, fun, hess, converged, iterations = _newton.polish(fgh, res.x)
+    _warn_unconverged("BG/BB", converged, iterations)
+    est = np.exp(theta)
+    se = _stats.se_from_hessian(hess, est)
     return BGBBResult(alpha=float(est[0]), beta=float(est[1]), gamma=float(est[2]),
-                      delta=float(est[3]), loglik=float(-res.fun), n=int(pw.sum()),
-                      se=pd.Series(se, index=["alpha", "beta", "gamma", "delta"], name="se"))
+                      delta=float(est[3]), loglik=float(-fun), n=int(pw.sum()),
+                      se=pd.Series(se, index=["alpha", "beta", "gamma", "delta"], name="se"),
+                      converged=converged, iterations=iterations)
+
+
+def _warn_unconverged(model: str, converged: bool, iterations: int) -> None:
+    if not converged:
+        warnings.warn(f"the {model} fit did not reach its optimum in {iterations} Newton "
+                      "steps; the estimates may be imprecise (converged=False)",
+                      RuntimeWarning, stacklevel=3)
 
 
 def calibration_histogram(result: BGNBDResult, summary: pd.DataFrame,
