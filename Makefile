@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: lab test lint unit nbval notebooks datasets report site baselines test-oldest test-spark benchmarks constraints clean
+.PHONY: lab test check lint unit nbval test-portable notebooks datasets report site baselines test-oldest test-spark benchmarks constraints clean
 
 # constraints.txt pins the exact versions the stored notebook outputs were computed with:
 # strict nbval compares every digit, and a new numpy or scipy release can move the last one.
@@ -35,15 +35,34 @@ lab: $(STAMP)
 	MPLBACKEND= $(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS) \
 		notebooks/00_start_here.ipynb
 
-test: lint unit nbval
+test: lint check
 
 lint: $(STAMP)
 	@echo ">> ruff"
 	$(BIN)/ruff check .
 
+# Every core works (pytest-xdist, JOBS workers); each notebook stays in one worker and one
+# kernel (--dist loadfile), as strict nbval needs.
+JOBS ?= auto
+PARALLEL := -n $(JOBS) --dist loadfile
+# (the report template is a notebook inside the package, executed by the report, not by nbval)
+UNIT_ARGS := tests --doctest-modules loyaltylab --mpl --ignore-glob="loyaltylab/*.ipynb"
+NBVAL_ARGS := --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=300
+
+# The unit tests and strict nbval in one parallel run.
+check: $(STAMP)
+	@echo ">> unit, reference, property and hygiene tests and strict nbval on every notebook"
+	$(BIN)/python -m pytest $(UNIT_ARGS) $(NBVAL_ARGS) $(PARALLEL)
+
 unit: $(STAMP)
 	@echo ">> unit, reference, property and hygiene tests"
-	$(BIN)/python -m pytest tests --doctest-modules loyaltylab --mpl
+	$(BIN)/python -m pytest $(UNIT_ARGS) $(PARALLEL)
+
+# The unit tests and strict nbval again under other BLAS and SIMD code paths (OpenBLAS
+# Haswell, Sandybridge, Nehalem with numpy's SSE4.2 loops): no stored digit may move. Run it
+# after a numerical change and before a release; make test leaves the machine's choice alone.
+test-portable: $(STAMP)
+	$(BIN)/python tests/run_portable.py $(UNIT_ARGS) $(NBVAL_ARGS) $(PARALLEL)
 
 # Regenerate the stored images of the figure tests (tests/baseline) after an intended change
 # to a figure; look at the new images before committing them.
@@ -52,8 +71,7 @@ baselines: $(STAMP)
 
 nbval: $(STAMP)
 	@echo ">> strict nbval on every notebook (stored outputs are re-computed and compared)"
-	$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg \
-		--nbval-cell-timeout=300
+	$(BIN)/python -m pytest $(NBVAL_ARGS) $(PARALLEL)
 
 # Re-execute every notebook in place, top to bottom in a fresh kernel, after changing the library.
 notebooks: $(STAMP)

@@ -6,8 +6,9 @@ _TIMES: dict[str, float] = defaultdict(float)
 
 
 def pytest_runtest_logreport(report):
-    if report.when == "call":
-        _TIMES[report.nodeid.split("::")[0]] += report.duration
+    path = report.nodeid.split("::")[0]
+    if report.when == "call" and path.endswith(".ipynb"):
+        _TIMES[path] += report.duration
 
 
 def pytest_terminal_summary(terminalreporter):
