@@ -351,7 +351,8 @@ def delay_and_satisfaction(
     s = pd.DataFrame({member: survey[member].to_numpy(),
                       "s_date": _validate.dates(survey, date).to_numpy(),
                       "score": np.asarray(score, dtype=float), "row": np.arange(len(survey))})
-    merged = pd.merge_asof(s.sort_values("s_date"), c.sort_values("c_date"),
+    merged = pd.merge_asof(s.sort_values("s_date", kind="stable"),
+                           c.sort_values("c_date", kind="stable"),
                            left_on="s_date", right_on="c_date", by=member,
                            allow_exact_matches=False)
     has = merged["c_date"].notna()

@@ -52,7 +52,7 @@ class KeyDrivers(Result):
 
     def __repr__(self) -> str:
         col = "relative_weight" if "relative_weight" in self.table else "importance"
-        top = self.table.sort_values(col, ascending=False)["driver"].iloc[0]
+        top = self.table.sort_values(col, ascending=False, kind="stable")["driver"].iloc[0]
         return (f"{type(self).__name__}(outcome={self.outcome!r}, R²={self.r_squared:.3f}, "
                 f"top driver {top!r}, n={self.n}, excluded={self.n_excluded})")
 

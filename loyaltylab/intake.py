@@ -301,7 +301,7 @@ def read_koha(
         if src in both:
             members[dst] = pd.Categorical(both[src].to_numpy())
     members["deleted"] = both["_deleted"].to_numpy()
-    members = members.sort_values(MEMBER, ignore_index=True)
+    members = members.sort_values(MEMBER, ignore_index=True, kind="stable")
     for name in ("borrowers", "deletedborrowers"):
         if any(n == name for n, _ in parts):
             log.add(name, "used", "members", int((members["deleted"] ==

@@ -478,7 +478,7 @@ def driver_importance(result, ax=None, title: str | None = None):
     matplotlib Axes
     """
     ax = _ax(ax)
-    d = result.table.sort_values("relative_weight")
+    d = result.table.sort_values("relative_weight", kind="stable")
     y = np.arange(len(d))
     ax.barh(y, d["relative_weight"], color="C0", alpha=0.8)
     ax.errorbar(d["relative_weight"], y, xerr=[d["relative_weight"] - d["rw_ci_low"],
@@ -667,7 +667,7 @@ def response_times(table: pd.DataFrame, threshold: str = "within_24h", ax=None,
     matplotlib Axes
     """
     ax = _ax(ax)
-    d = table.sort_values(threshold)
+    d = table.sort_values(threshold, kind="stable")
     y = np.arange(len(d))
     ax.barh(y, 100 * d[threshold], color="C0", alpha=0.8)
     ax.errorbar(100 * d[threshold], y, xerr=[100 * (d[threshold] - d[f"{threshold}_ci_low"]),

@@ -225,7 +225,7 @@ class ComplaintModel(TimeVaryingLapseModel):
                          "from_category": float(mask.sum() * (1 - np.exp(-b[f"complaint_{cat}"]))),
                          "net": float(net[mask].sum())})
         return pd.DataFrame(rows).sort_values("from_category", ascending=False,
-                                              ignore_index=True)
+                                              ignore_index=True, kind="stable")
 
 
 def fit_complaint_model(
@@ -332,7 +332,7 @@ def recovery_curves(
                          f"smaller landmark")
     c = c[c[member].isin(at_risk.index)]
     years_in = years_between(at_risk.loc[c[member], joined].to_numpy(), c[date].to_numpy())
-    first = c[years_in <= landmark].sort_values(date)
+    first = c[years_in <= landmark].sort_values(date, kind="stable")
     first = first.drop_duplicates(member).set_index(member)
     group = pd.Series("never complained", index=at_risk.index)
     if len(first):

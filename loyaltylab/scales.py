@@ -525,7 +525,7 @@ def efa(data: pd.DataFrame, items: Sequence[str], n_factors: int, *,
 
             lam = np.asarray(rotate_factors(lam, rotation)[0])
     # order factors by explained variance and make each factor's largest loading positive
-    order = np.argsort(-(lam**2).sum(axis=0))
+    order = np.argsort(-(lam**2).sum(axis=0), kind="stable")
     lam = lam[:, order]
     signs = np.sign(lam[np.abs(lam).argmax(axis=0), np.arange(lam.shape[1])])
     lam = lam * signs

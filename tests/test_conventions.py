@@ -115,6 +115,42 @@ def test_no_results_in_dataframe_attrs():
     assert hits == []
 
 
+def _unstable_sorts(source: str, where: str) -> list[str]:
+    import ast
+
+    hits = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("sort_values", "argsort")):
+            continue
+        if any(k.arg == "kind" for k in node.keywords):
+            continue
+        key = node.args[0] if node.args else next(
+            (k.value for k in node.keywords if k.arg == "by"), None)
+        if isinstance(key, ast.List | ast.Tuple) and len(key.elts) > 1:
+            continue  # several keys: pandas sorts them with a stable lexsort
+        hits.append(f"{where}:{node.lineno}")
+    return hits
+
+
+def test_sorts_that_can_meet_ties_are_stable():
+    """numpy's default quicksort dispatches to SIMD code (AVX2, AVX-512) that orders tied keys
+    differently on different CPUs; a tie order that reaches a result or a printed table
+    then depends on the machine. Every single-key sort says kind="stable"."""
+    import json
+
+    root = pathlib.Path(loyaltylab.__file__).parent
+    hits = [h for p in root.rglob("*.py") for h in _unstable_sorts(p.read_text(), p.name)]
+    for nb in sorted((root.parent / "notebooks").glob("*.ipynb")):
+        for i, cell in enumerate(json.loads(nb.read_text())["cells"]):
+            if cell["cell_type"] == "code":
+                src = "".join(cell["source"])
+                src = "\n".join(line for line in src.splitlines()
+                                if not line.lstrip().startswith(("%", "!")))
+                hits += _unstable_sorts(src, f"{nb.name} cell {i}")
+    assert hits == []
+
+
 def _frames_in(obj):
     if isinstance(obj, pd.DataFrame | pd.Series):
         yield obj

@@ -285,12 +285,14 @@ def test_sbg_exact_derivatives_and_standard_errors():
     f, g, h = _nll_log_scale(th, lapsed_at, n_lapsed, alive_at, n_alive)
     assert f == pytest.approx(nll(th), rel=1e-13)
     np.testing.assert_allclose(g, approx_fprime(th, nll, centered=True), rtol=1e-7)
-    np.testing.assert_allclose(h, approx_hess3(th, nll), rtol=1e-6)
+    np.testing.assert_allclose(h, approx_hess3(th, nll), rtol=1e-5)
     res = lapse.fit_sbg(surv)
     ab = np.array([res.alpha, res.beta])
+    # second differences of function values carry rounding noise of about 1e-5 (it moves
+    # with the BLAS kernel), hence the tolerance; the former implementation printed that noise
     cov = np.linalg.inv(approx_hess3(ab, lambda v: -_loglik(*v, lapsed_at, n_lapsed,
                                                              alive_at, n_alive)))
-    np.testing.assert_allclose([res.alpha_se, res.beta_se], np.sqrt(np.diag(cov)), rtol=1e-6)
+    np.testing.assert_allclose([res.alpha_se, res.beta_se], np.sqrt(np.diag(cov)), rtol=1e-4)
 
 
 def test_sbg_bad_input():

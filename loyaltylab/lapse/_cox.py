@@ -83,6 +83,10 @@ class _Stratum:
             self.frac = rank / self.d[self.group]
         else:
             self.frac = np.zeros(len(ev))
+        # one event per lapse time (continuous tenures): tie sums are the event rows
+        # themselves, and with no tie ranks (or Breslow) the Efron terms vanish
+        self.untied = len(self.times) == len(ev)
+        self.plain = not self.frac.any()
         self.hi = np.searchsorted(self.times, self.t, side="right")
         self.x_ev_sum = self.x[ev].sum(axis=0)
 
@@ -104,17 +108,24 @@ class _Stratum:
 
     def _by_time(self, a: np.ndarray) -> np.ndarray:
         # sums of the event rows' values per tie group (contiguous runs)
+        if self.untied:
+            return a
         return np.add.reduceat(a, self.group_start, axis=0)
 
     def _sums(self, beta: np.ndarray):
         """Risk weights w, risk-set sums S1 and tie sums E1 per event time, and 1/phi per
         (time, rank) pair, phi = S0 - (l/d) E0 (Efron; l = 0 for Breslow)."""
-        w = np.exp(self.x @ beta)
-        xw = self.x * w[:, None]
-        s0 = self._risk_sums(w[:, None])[:, 0]
-        s1 = self._risk_sums(xw)
-        e0 = self._by_time(w[self.ev])
-        e1 = self._by_time(xw[self.ev])
+        n, p = self.x.shape
+        # w and x * w side by side, so that one pass of suffix sums gives S0 and S1
+        wx = np.empty((n, p + 1))
+        w = np.exp(self.x @ beta, out=wx[:, 0])
+        np.multiply(self.x, w[:, None], out=wx[:, 1:])
+        s = self._risk_sums(wx)
+        s0, s1 = s[:, 0], s[:, 1:]
+        if self.plain:
+            return w, s1, None, 1 / s0[self.group]
+        e = self._by_time(wx[self.ev])
+        e0, e1 = e[:, 0], e[:, 1:]
         return w, s1, e1, 1 / (s0[self.group] - self.frac * e0[self.group])
 
     def values(self, beta: np.ndarray):
@@ -128,6 +139,14 @@ class _Stratum:
         g, f = self.group, self.frac
         ll = float(self.x_ev_sum @ beta + np.log(inv).sum())  # sum lp over events - log phi
         a = self._by_time(inv)
+        inv2 = inv * inv
+        c2 = self._by_time(inv2)
+        if self.plain:
+            # Breslow, or Efron with no tied lapses: no tie-group terms
+            grad = self.x_ev_sum - a @ s1
+            c = self._at_risk_weights(a)
+            info = (self.x * (w * c)[:, None]).T @ self.x - (s1 * c2[:, None]).T @ s1
+            return ll, grad, info
         b = self._by_time(f * inv)
         grad = self.x_ev_sum - (s1 * a[:, None] - e1 * b[:, None]).sum(axis=0)
         # sum_j sum_l S2_j / phi_jl = X' diag(w c) X with c the at-risk sum of 1/phi per row,
@@ -135,8 +154,7 @@ class _Stratum:
         c = self._at_risk_weights(a)
         c[self.ev] -= b[g]
         info = (self.x * (w * c)[:, None]).T @ self.x
-        inv2 = inv * inv
-        c2, d2, f2 = self._by_time(inv2), self._by_time(f * inv2), self._by_time(f * f * inv2)
+        d2, f2 = self._by_time(f * inv2), self._by_time(f * f * inv2)
         cross = (s1 * d2[:, None]).T @ e1
         info -= (s1 * c2[:, None]).T @ s1 - cross - cross.T + (e1 * f2[:, None]).T @ e1
         return ll, grad, info
@@ -145,6 +163,8 @@ class _Stratum:
         """Per-row score residuals (for the robust variance), in sorted order."""
         w, s1, e1, inv = self._sums(beta)
         g, f, ev = self.group, self.frac, self.ev
+        if e1 is None:  # no tie-group terms (f is zero)
+            e1 = np.zeros_like(s1)
         phi = 1 / inv
         xbar = (s1[g] - f[:, None] * e1[g]) / phi[:, None]
         # each (time, rank) pair spreads 1/d of its event over the tied events (Efron) and
@@ -204,15 +224,17 @@ def fit_cox(x: np.ndarray, t: np.ndarray, e: np.ndarray, *, entry: np.ndarray | 
     xc = x - center
     t = np.asarray(t, float)
     e = np.asarray(e, bool)
-    labels = np.zeros(len(t), int) if strata is None else np.unique(strata,
-                                                                   return_inverse=True)[1]
-    parts = []
-    for s in np.unique(labels):
-        m = labels == s
-        if e[m].any():
-            parts.append((np.flatnonzero(m), _Stratum(xc[m], t[m], e[m],
-                                                      None if entry is None else entry[m],
-                                                      ties)))
+    if strata is None:
+        parts = [(np.arange(len(t)), _Stratum(xc, t, e, entry, ties))]
+    else:
+        labels = np.unique(strata, return_inverse=True)[1].ravel()
+        parts = []
+        for s in np.unique(labels):
+            m = labels == s
+            if e[m].any():
+                parts.append((np.flatnonzero(m), _Stratum(xc[m], t[m], e[m],
+                                                          None if entry is None else entry[m],
+                                                          ties)))
 
     def total(beta):
         ll, grad, info = 0.0, np.zeros(x.shape[1]), np.zeros((x.shape[1],) * 2)

@@ -72,7 +72,8 @@ def _design(data: pd.DataFrame, covariates: Sequence[str], standardize: bool):
         if not np.isfinite(sd) or sd == 0:
             raise ValueError(f"column {c!r} is constant (every row {x.iloc[0]!r}); a lapse "
                              f"model cannot estimate its effect: drop it from the covariates")
-        if x.nunique() <= 2:
+        lo, hi = x.min(), x.max()
+        if ((x == lo) | (x == hi)).all():  # two values: an indicator (no hashing of 1M floats)
             cols[c] = x.to_numpy()
             scales[c] = ("indicator", "per unit", 1.0)
         elif standardize:
@@ -511,7 +512,8 @@ def fit_lapse_model(
     used = data[[duration, event, *covariates, *strata, *extra]]
     complete = used.notna().all(axis=1)
     excluded = {"missing covariate": int((~complete).sum())}
-    used = used[complete]
+    if excluded["missing covariate"]:  # (a boolean index copies every column)
+        used = used[complete]
     if used.empty:
         raise ValueError("no row has every covariate; check the columns for missing values")
     if model != "cox" or entry is not None:

@@ -100,7 +100,7 @@ def loyalty_profile(
     _validate.columns(survey, [member], "a loyalty profile", "survey")
     s = survey
     if wave is not None and wave in s:
-        s = s.sort_values(wave).drop_duplicates(member, keep="last")
+        s = s.sort_values(wave, kind="stable").drop_duplicates(member, keep="last")
     else:
         _validate.unique(s, member, "member")
     att = pd.DataFrame({name: score(s, scales[name]).to_numpy()
