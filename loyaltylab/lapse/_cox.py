@@ -42,11 +42,34 @@ class CoxFit:
         return np.sqrt(np.diag(v))
 
 
-def _suffix_sums(a: np.ndarray) -> np.ndarray:
-    # out[k] = a[k:].sum(axis=0), with a zero row appended (an empty risk set)
-    out = np.zeros((len(a) + 1,) + a.shape[1:])
-    np.cumsum(a[::-1], axis=0, out=out[-2::-1])
-    return out
+class _SuffixAt:
+    """Sums of a[pos:] for a fixed sorted set of positions, from segment sums.
+
+    Only the rows from each position to the next matter, so one ``reduceat`` pass over the
+    rows and a cumulative sum over the (few, with daily tenures) segments replace a
+    cumulative sum over every row; positions may repeat or equal len(a) (an empty sum).
+    """
+
+    def __init__(self, pos: np.ndarray, n: int):
+        self.pos = pos
+        new = np.r_[True, pos[1:] != pos[:-1]] if len(pos) else np.zeros(0, bool)
+        self.inv = np.cumsum(new) - 1
+        u = pos[new]
+        self.n_empty = int((u >= n).sum())  # positions past the end: nothing left
+        self.u = u[u < n]
+        # with about one position per few rows (continuous tenures) a cumulative sum over
+        # all rows is cheaper than segment sums (measured: 35 vs 52 ms at 1M x 6)
+        self.dense = len(self.u) > n / 8
+
+    def __call__(self, a: np.ndarray) -> np.ndarray:
+        if self.dense:
+            out = np.zeros((len(a) + 1,) + a.shape[1:])
+            np.cumsum(a[::-1], axis=0, out=out[-2::-1])
+            return out[self.pos]
+        seg = np.add.reduceat(a, self.u, axis=0) if len(self.u) else a[:0]
+        out = np.zeros((len(self.u) + self.n_empty,) + a.shape[1:])
+        np.cumsum(seg[::-1], axis=0, out=out[len(self.u) - 1::-1] if len(self.u) else out[:0])
+        return out[self.inv]
 
 
 class _Stratum:
@@ -59,16 +82,18 @@ class _Stratum:
         self.x = x[order]
         self.t = t[order]
         self.e = e[order]
-        self.times = np.unique(self.t[self.e])
         ev = np.flatnonzero(self.e)
+        t_ev = self.t[ev]  # sorted: tie groups are runs
+        first = np.r_[True, t_ev[1:] != t_ev[:-1]]
+        self.times = t_ev[first]
         # tie groups: event rows grouped by their (sorted) time
         self.ev = ev
-        self.group = np.searchsorted(self.times, self.t[ev])
-        self.d = np.bincount(self.group, minlength=len(self.times)).astype(float)
-        # event rows are sorted by time, so each tie group is a contiguous run
-        self.group_start = np.searchsorted(self.group, np.arange(len(self.times)))
+        self.group = np.cumsum(first) - 1
+        self.group_start = np.flatnonzero(first)  # each tie group is a contiguous run
+        self.d = np.diff(np.r_[self.group_start, len(ev)]).astype(float)
         # position of each event time among exit times: risk set = rows from there on
         self.start = np.searchsorted(self.t, self.times, side="left")
+        self._suffix = _SuffixAt(self.start, len(self.t))
         self.entry = None
         if entry is not None:
             entry = entry[order]
@@ -76,10 +101,11 @@ class _Stratum:
             self.entry = entry
             # rows whose entry is at or after the event time are not yet at risk
             self.enter_pos = np.searchsorted(entry[self.entry_order], self.times, side="left")
+            self._entered = _SuffixAt(self.enter_pos, len(entry))
             self.lo = np.searchsorted(self.times, entry, side="right")
         # Efron: one (event time, tie rank l) pair per event, fraction l / d
         if ties == "efron":
-            rank = np.arange(len(ev)) - np.searchsorted(self.group, self.group, side="left")
+            rank = np.arange(len(ev)) - self.group_start[self.group]
             self.frac = rank / self.d[self.group]
         else:
             self.frac = np.zeros(len(ev))
@@ -92,9 +118,9 @@ class _Stratum:
 
     def _risk_sums(self, a: np.ndarray) -> np.ndarray:
         # sum over each event time's risk set of the rows of a (n x k)
-        out = _suffix_sums(a)[self.start]
+        out = self._suffix(a)
         if self.entry is not None:
-            out = out - _suffix_sums(a[self.entry_order])[self.enter_pos]
+            out = out - self._entered(a[self.entry_order])
         return out
 
     def _at_risk_weights(self, per_time: np.ndarray) -> np.ndarray:
