@@ -289,6 +289,10 @@ def _group_rows(g: pd.Series) -> list[tuple[object, np.ndarray]]:
     took more time than the curves."""
     # sorting a categorical follows its categories (unused ones are left out)
     codes, uniques = pd.factorize(g, sort=True)
+    missing = int((codes < 0).sum())
+    if missing:
+        raise ValueError(f"column {g.name!r} has {missing} missing group(s); fill them (e.g. "
+                         f"'unknown') or drop those rows")
     if len(uniques) <= 64:  # a pass per group over integer codes beats a stable sort
         return [(uniques[k], np.flatnonzero(codes == k)) for k in range(len(uniques))]
     rows = np.argsort(codes, kind="stable")
@@ -307,6 +311,29 @@ def _distinct(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(uniq)[order], rank[codes]
 
 
+def _tallies(t: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct exit times with the rows and the lapses at each, from two sorts of plain
+    values (no per-row index): numpy's SIMD sorts beat hashing when most tenures are
+    distinct, and are as fast with daily ones."""
+    ts = np.sort(t)
+    first = np.r_[True, ts[1:] != ts[:-1]] if ts.size else np.zeros(0, bool)
+    times = ts[first]
+    rows = np.diff(np.r_[np.flatnonzero(first), ts.size])
+    d = np.bincount(np.searchsorted(times, np.sort(t[event])), minlength=times.size)
+    return times, rows, d
+
+
+def _at_risk_and_curve(times, rows, d, n_rows, entry):
+    """Members at risk at each time and the curve just after it."""
+    d = d.astype(float)
+    n = n_rows - np.r_[0, np.cumsum(rows)[:-1]].astype(float)
+    if entry is not None:  # minus those not yet under observation at each time
+        n = n - (len(entry) - np.searchsorted(np.sort(entry), times, side="left"))
+    # no one at risk and no lapse (e.g. time 0 with delayed entry): the curve stays
+    s = np.cumprod(1 - np.where(n > 0, d / np.where(n > 0, n, 1.0), 0.0))
+    return d, n, s
+
+
 def _risk_sets(t: np.ndarray, event: np.ndarray, entry: np.ndarray | None = None):
     """The Kaplan-Meier building blocks shared by the curves, the cumulative incidence and the
     PH test: distinct exit times, each row's time index, lapses and members at risk at each
@@ -315,20 +342,18 @@ def _risk_sets(t: np.ndarray, event: np.ndarray, entry: np.ndarray | None = None
     With ``entry`` (delayed entry, left truncation) a member is at risk at time s when
     entry < s <= exit, as in R's ``Surv(entry, exit, event)``."""
     times, inv = _distinct(t)
-    d = np.bincount(inv, weights=event, minlength=times.size).astype(float)
-    n = len(t) - np.r_[0, np.cumsum(np.bincount(inv))[:-1]].astype(float)
-    if entry is not None:  # minus those not yet under observation at each time
-        n = n - (len(entry) - np.searchsorted(np.sort(entry), times, side="left"))
-    # no one at risk and no lapse (e.g. time 0 with delayed entry): the curve stays
-    s = np.cumprod(1 - np.where(n > 0, d / np.where(n > 0, n, 1.0), 0.0))
+    d, n, s = _at_risk_and_curve(times, np.bincount(inv, minlength=times.size),
+                                 np.bincount(inv, weights=event, minlength=times.size),
+                                 len(t), entry)
     return times, inv, d, n, s
 
 
 def _km_table(t: np.ndarray, e: np.ndarray, z: float, conf_type: str,
               entry: np.ndarray | None = None) -> pd.DataFrame:
     """Kaplan-Meier estimate with Greenwood variance and R-compatible intervals."""
-    times, inv, d, n, s = _risk_sets(t, e, entry)
-    c = np.bincount(inv).astype(float) - d
+    times, rows, d = _tallies(t, e)
+    d, n, s = _at_risk_and_curve(times, rows, d, len(t), entry)
+    c = rows - d
     with np.errstate(divide="ignore", invalid="ignore"):
         green = np.cumsum(np.where(n > d, d / (n * (n - d)), np.where(d > 0, np.inf, 0.0)))
         se = np.sqrt(green)
@@ -443,19 +468,14 @@ def retention_curves(
     ci = _validate.probability(ci, "ci")
     t, e = _durations(data, duration, event, "retention curves")
     en = _entry(data, entry, t, "retention curves")
-    if by is not None:
-        g = data[by]
-        if g.isna().any():
-            raise ValueError(f"column {by!r} has {int(g.isna().sum())} missing group(s); "
-                             f"fill them (e.g. 'unknown') or drop those rows")
-    else:
-        g = pd.Series(_ALL, index=data.index)
+    g = data[by] if by is not None else pd.Series(_ALL, index=data.index)
+    groups = _group_rows(g)  # refuses missing groups (from the codes: no second pass)
     z = _stats.z_value(ci)
-    df = pd.DataFrame({"t": t.to_numpy(), "e": e.to_numpy(), "group": g.to_numpy(),
-                       "entry": en.to_numpy()})
+    durations = pd.DataFrame({"group": g.to_numpy(), "time": t.to_numpy(),
+                              "event": e.to_numpy(), "entry": en.to_numpy()})
     tables, rows, hz = [], [], []
     t_all, e_all, en_all = t.to_numpy(float), e.to_numpy(bool), en.to_numpy(float)
-    for level, idx in _group_rows(g):
+    for level, idx in groups:
         st, se, sen = t_all[idx], e_all[idx], en_all[idx]
         if not se.any():
             warnings.warn(f"group {level!r} has no lapses: its curve stays at 1 and its median "
@@ -478,11 +498,10 @@ def retention_curves(
     table = pd.concat(tables, ignore_index=True)
     table = table[["group", *[c for c in table.columns if c != "group"]]]
     summary = pd.DataFrame(rows).set_index("group")
-    durations = df.rename(columns={"t": "time", "e": "event"})[["group", "time", "event",
-                                                                "entry"]]
     return RetentionCurves(table=table, median_tenure=summary["median"].rename("median_tenure"),
                            medians=summary, at_horizons=pd.DataFrame(hz),
-                           conf_type=conf_type, ci=ci, durations=durations, n=len(df),
+                           conf_type=conf_type, ci=ci, durations=durations,
+                           n=len(durations),
                            delayed_entry=entry is not None)
 
 
