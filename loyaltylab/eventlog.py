@@ -104,8 +104,13 @@ class _Log:
             frame = _validate.frame(events, "events")
             _validate.columns(frame, [member, date], purpose, "events")
             d = _validate.dates(frame, date, allow_missing=False, purpose=purpose)
-            frame = (frame.assign(**{date: d}) if keep_all
-                     else pd.DataFrame({member: frame[member].to_numpy(), date: d.to_numpy()}))
+            if not pd.api.types.is_datetime64_dtype(frame[date]):  # (tz-aware is not)
+                # dates given as text: DuckDB reads the parsed column (a new frame of the two
+                # columns used). Otherwise it scans the caller's frame as it is, without a
+                # copy, reading only the columns the SQL names.
+                frame = (frame.assign(**{date: d}) if keep_all
+                         else pd.DataFrame({member: frame[member].to_numpy(),
+                                            date: d.to_numpy()}))
             rel = self.con.from_df(frame)
         missing = [c for c in (member, date) if c not in rel.columns]
         if missing:
