@@ -15,6 +15,7 @@ from loyaltylab import (
     metrics,
     plots,
     recovery,
+    reviews,
     scales,
     schema,
     simulate,
@@ -27,5 +28,5 @@ __version__ = "0.1.0"
 
 __all__ = ["__version__", "check_answer", "complaints", "datasets", "drivers", "intake",
            "journeys", "lapse", "metrics",
-           "notebook_setup", "plots", "recovery", "scales", "schema", "show_versions",
+           "notebook_setup", "plots", "recovery", "reviews", "scales", "schema", "show_versions",
            "simulate", "structural"]

@@ -22,6 +22,7 @@ from loyaltylab import (
     plots,
     recovery,
     report,
+    reviews,
     scales,
     schema,
     simulate,
@@ -29,10 +30,11 @@ from loyaltylab import (
 from loyaltylab._results import Result, TableResult
 
 MODULES = [complaints, datasets, drivers, intake, journeys, lapse, metrics, plots, recovery,
-           report, scales, schema, simulate]
+           report, reviews, scales, schema, simulate]
 #: Data-frame parameters, in the one order they appear in when a function takes several.
 FRAME_ORDER = ["members", "events", "survey", "complaints"]
-FRAMES = {"data", "tenure", "summary", "profile", "table", "result", "effects", *FRAME_ORDER}
+FRAMES = {"data", "tenure", "summary", "profile", "table", "result", "effects", "reviews",
+          *FRAME_ORDER}
 
 
 def _public(module):
