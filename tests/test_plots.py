@@ -85,7 +85,7 @@ def test_group_colours_are_distinct_and_cohort_axes_labelled(lib):
 
     from loyaltylab import lapse
 
-    cols = [np.array(to_rgb(c)) for c in plots._palette(6)]
+    cols = [np.array(to_rgb(c)) for c in plots._common._palette(6)]
     gaps = [np.abs(a - b).sum() for i, a in enumerate(cols) for b in cols[i + 1:]]
     assert min(gaps) > 0.35  # no two groups in near-identical hues (the plain palette: 0.25)
     fig, ax = plt.subplots()

@@ -1,0 +1,38 @@
+"""Figures for what the analytic modules compute. Every function draws a result it is given
+(it computes no statistic of its own), accepts ``ax=``, and returns the Axes.
+
+One module per subject: lapse, survey, complaints, structural (PLS) and reviews.
+"""
+
+from loyaltylab.plots.complaints import (
+    delay_curve,
+    response_times,
+)
+from loyaltylab.plots.lapse import (
+    calibration_histogram,
+    cohort_heatmap,
+    cumulative_incidence,
+    forest,
+    member_value,
+    retention_curves,
+    sbg_fit,
+    tracking,
+)
+from loyaltylab.plots.structural import (
+    ipma,
+    path_diagram,
+)
+from loyaltylab.plots.survey import (
+    dick_basu,
+    driver_importance,
+    importance_performance,
+    item_profile,
+    loadings,
+    nps_composition,
+    service_gaps,
+)
+
+__all__ = ["calibration_histogram", "cohort_heatmap", "cumulative_incidence", "delay_curve",
+           "dick_basu", "driver_importance", "forest", "importance_performance", "ipma",
+           "item_profile", "loadings", "member_value", "nps_composition", "path_diagram",
+           "response_times", "retention_curves", "sbg_fit", "service_gaps", "tracking"]
