@@ -129,3 +129,41 @@ def test_path_diagram_shows_every_path_and_construct(ecsi_fit):
         assert x0 < cx - p.width / 2 and cx + p.width / 2 < x1
         assert y0 < cy - p.height / 2 and cy + p.height / 2 < y1
     plt.close(fig)
+
+
+@pytest.fixture(scope="module")
+def review_pages():
+    from loyaltylab import reviews
+
+    sim = reviews.simulate_reviews(seed=20, branches=8, months=24)
+    adopted = sim.reviews["branch"].map(sim.truth["adoption"])
+    return sim.reviews, sim.reviews[adopted.notna() & (sim.reviews["posted"] >= adopted)]
+
+
+@pytest.mark.mpl_image_compare(**COMPARE)
+def test_reply_coverage_figure(review_pages):
+    from loyaltylab import reviews
+
+    fig, ax = plt.subplots(figsize=(6, 3))
+    plots.reply_coverage(reviews.reply_coverage(review_pages[1]), ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+@pytest.mark.mpl_image_compare(**COMPARE)
+def test_waiting_curves_figure(review_pages):
+    from loyaltylab import reviews
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    plots.waiting_curves(reviews.response_times(review_pages[1], resolved="resolved"),
+                         ax=ax, unit="days")
+    return fig
+
+
+@pytest.mark.mpl_image_compare(**COMPARE)
+def test_reply_event_time_figure(review_pages):
+    from loyaltylab import reviews
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    plots.reply_event_time(reviews.reply_effect(review_pages[0]), ax=ax)
+    return fig

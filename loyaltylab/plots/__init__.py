@@ -18,6 +18,7 @@ from loyaltylab.plots.lapse import (
     sbg_fit,
     tracking,
 )
+from loyaltylab.plots.reviews import reply_coverage, reply_event_time, waiting_curves
 from loyaltylab.plots.structural import (
     ipma,
     path_diagram,
@@ -32,7 +33,8 @@ from loyaltylab.plots.survey import (
     service_gaps,
 )
 
-__all__ = ["calibration_histogram", "cohort_heatmap", "cumulative_incidence", "delay_curve",
+__all__ = ["reply_coverage", "reply_event_time", "waiting_curves",
+           "calibration_histogram", "cohort_heatmap", "cumulative_incidence", "delay_curve",
            "dick_basu", "driver_importance", "forest", "importance_performance", "ipma",
            "item_profile", "loadings", "member_value", "nps_composition", "path_diagram",
            "response_times", "retention_curves", "sbg_fit", "service_gaps", "tracking"]

@@ -172,10 +172,11 @@ class ResponseTimes(Result):
         date), ``answered_within``, ``share`` with Wilson ``ci_low``/``ci_high``. Unanswered
         reviews count as not answered within.
     medians : DataFrame
-        Per clock ("time to answer" for every review; "time to resolution" for negative
-        reviews, when a resolution column is given): ``reviews``, ``events``, ``median_hours``
-        with its interval (Kaplan-Meier, reviews still open censored at the data date), and
-        the share closed within 24 hours and 7 days.
+        Per clock ("time to answer" for every review; with a resolution column also the
+        time to answer and the time to resolution of the negative reviews, side by side):
+        ``reviews``, ``events``, ``median_hours`` with its interval (Kaplan-Meier, reviews
+        still open censored at the data date), and the share closed within 24 hours and 7
+        days.
     curves : dict
         The :class:`~loyaltylab.lapse.RetentionCurves` of each clock (the "retention" is the
         share still waiting).
@@ -273,8 +274,10 @@ def response_times(
         rows.append({"threshold": label, "reviews": n, "answered_within": k,
                      "share": k / n if n else np.nan, "ci_low": lo, "ci_high": hi})
     clocks = {"time to answer": (d, RESPONDED)}
-    if resolved is not None:
-        clocks["time to resolution (negative reviews)"] = (d[d[RATING] <= 2], RESOLVED)
+    if resolved is not None:  # the two clocks of the same (negative) reviews, side by side
+        negative = d[d[RATING] <= 2]
+        clocks["time to answer (negative reviews)"] = (negative, RESPONDED)
+        clocks["time to resolution (negative reviews)"] = (negative, RESOLVED)
     meds, curves = [], {}
     for name, (part, col) in clocks.items():
         if part.empty:
