@@ -29,6 +29,33 @@ def _auc(y: np.ndarray, score: np.ndarray) -> float:
     return float((ranks[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
+def _logit(sm, y: pd.Series, x: pd.DataFrame):
+    """A logistic regression that refuses separation on a scale-free criterion.
+
+    statsmodels warns of perfect separation only when every fitted probability is exactly
+    0 or 1, which depends on the last bits of the fit; here a coefficient worth more than 15
+    on the log-odds scale per standard deviation of its rating (an odds ratio above three
+    million), or a fit that did not converge, is refused with the rating named.
+    """
+    import warnings
+
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", (ConvergenceWarning, PerfectSeparationWarning,
+                                         RuntimeWarning))
+        res = sm.Logit(y, sm.add_constant(x)).fit(disp=0, maxiter=100)
+    per_sd = (res.params.drop("const") * x.std(ddof=0)).abs()
+    if not res.mle_retvals.get("converged", False) or (per_sd > 15).any():
+        worst = per_sd.idxmax()
+        raise ValueError(
+            f"the logistic model of {y.name!r} cannot be estimated in a cross-validation "
+            f"fold: the rating {worst!r} separates the outcome (log-odds {per_sd[worst]:.3g} "
+            f"per SD) or the fit did not converge; merge rating levels, drop {worst!r}, or "
+            f"compare on lapse (duration= and event=) instead")
+    return res
+
+
 @dataclass(frozen=True, repr=False)
 class JourneyComparison(Result):
     """Cross-validated comparison of journey-only, touchpoints-only and combined models.
@@ -145,7 +172,7 @@ def journey_vs_touchpoints(
                     model = fit_lapse_model(train, duration, event, xs)
                     scores[name].append(model.score(test))
                 else:
-                    res = sm.Logit(train[outcome], sm.add_constant(train[xs])).fit(disp=0)
+                    res = _logit(sm, train[outcome], train[xs])
                     # ranks need only the linear predictor; equal ratings must tie exactly
                     lp = _stats.linear_predictor(
                         sm.add_constant(test[xs], has_constant="add").to_numpy(float),

@@ -62,6 +62,10 @@ TABLES = {
     "survey": {"required": (MEMBER,), "optional": ("wave", DATE, "recommend", "referrals")},
     "complaints": {"required": (MEMBER, DATE, "category"),
                    "optional": ("channel", "response_hours", "resolved")},
+    # online reviews of the library's pages (loyaltylab.reviews)
+    "reviews": {"required": ("review_id", "posted", "rating"),
+                "optional": ("branch", "platform", "text", "responded", "response", "resolved",
+                             "removed")},
 }
 
 

@@ -216,3 +216,16 @@ def test_no_step_is_halved_for_rounding_noise():
     st = _Stratum(x - x.mean(axis=0), t, e, None, "efron")
     _, score, info = st.values(f.params)
     assert np.abs(np.linalg.solve(info, score)).max() < 1e-12
+
+
+def test_journeys_refuse_a_separating_rating():
+    from loyaltylab import journeys
+
+    rng = np.random.default_rng(3)
+    n = 300
+    j = rng.integers(1, 11, n).astype(float)
+    d = pd.DataFrame({"journey": j, "desk": rng.integers(1, 11, n).astype(float),
+                      "web": rng.integers(1, 11, n).astype(float),
+                      "promoter": (j >= 6).astype(int)})  # the journey rating decides it
+    with pytest.raises(ValueError, match=r"rating 'journey' separates the outcome"):
+        journeys.journey_vs_touchpoints(d, "journey", ["desk", "web"], outcome="promoter")
