@@ -90,6 +90,8 @@ class LibraryData:
     intake: object | None = None
     #: Survey scales declared with the data (``loyaltylab.intake.read_spec``), by name.
     scales: dict = field(default_factory=dict)
+    #: Online reviews of the library's pages (:mod:`loyaltylab.reviews`), when given.
+    reviews: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
         lapsed = int(self.members["lapsed"].notna().sum())

@@ -127,6 +127,27 @@ def koha_example(lib: LibraryData, folder: Path, n_members: int = 1500, seed: in
     sv.to_csv(folder / "survey.csv", index=False)
 
 
+def review_pages(folder: Path, seed: int = 2024) -> None:
+    """Write the example's review pages (``reviews.csv``) as a review platform exports them:
+    its own column names, timestamps with seconds, and a "hidden" flag for reviews the
+    library removed (three, planted)."""
+    from loyaltylab.reviews import simulate_reviews
+
+    sim = simulate_reviews(names=list(_BRANCH.values()), months=24, start="2023-01-01",
+                           reviews_per_month=10, burst=12, seed=seed)
+    r = sim.reviews
+    hidden = np.zeros(len(r), bool)
+    hidden[np.flatnonzero(r["rating"].to_numpy() == 1)[:3]] = True
+    out = pd.DataFrame({
+        "id": [f"rv-{i:05d}" for i in r["review_id"]], "location": r["branch"],
+        "source": r["platform"], "created_at": r["posted"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+        "stars": r["rating"], "reply_at": r["responded"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+        "reply_text": r["response"],
+        "resolved_at": r["resolved"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+        "hidden": np.where(hidden, "yes", "no"), "reviewer": r["author"]})
+    out.to_csv(folder / "reviews.csv", index=False)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("root", help="the datasets folder")
@@ -134,6 +155,7 @@ def main(argv: list[str] | None = None) -> None:
     lib = library(**SHIPPED, progress=False)
     write(lib, Path(args.root) / "library")
     koha_example(lib, Path(args.root) / "koha_example")
+    review_pages(Path(args.root) / "koha_example")
     print(lib)
 
 

@@ -25,7 +25,7 @@ from loyaltylab import _validate
 from loyaltylab._library import LibraryData
 from loyaltylab._results import Result, TableResult
 from loyaltylab.scales import Scale
-from loyaltylab.schema import DATE, JOINED, LAPSED, MEMBER, membership_end
+from loyaltylab.schema import DATE, JOINED, LAPSED, MEMBER, TABLES, membership_end
 
 __all__ = ["KOHA_USE_TYPES", "IntakeReport", "SurveyData", "read_koha", "read_spec",
            "read_survey"]
@@ -515,6 +515,62 @@ def _generic_table(spec: Mapping, name: str, root: Path, log: _Log, required: Se
     return out.reset_index(drop=True)
 
 
+_REVIEW_DATES = ("posted", "responded", "resolved")
+_YES = {"true", "yes", "y", "1", "removed", "hidden", "deleted"}
+_NO = {"false", "no", "n", "0", ""}
+
+
+def _reviews_table(spec: Mapping, root: Path, log: _Log, as_of: pd.Timestamp
+                   ) -> pd.DataFrame:
+    """The review pages of a spec's ``[reviews]`` section, in canonical columns
+    (:mod:`loyaltylab.reviews`): ``file``, ``columns`` (canonical = file column),
+    ``date_format``. Reviews posted after ``as_of`` are left out and replies or resolutions
+    dated after it are not yet known (read as missing), both counted, as lapses after
+    ``as_of`` are."""
+    if "file" not in spec:
+        raise ValueError("spec section [reviews] needs file = '...'")
+    df = _read_table(root / spec["file"], "reviews")
+    log.add("reviews", "read", "rows in the file", len(df))
+    cols = dict(spec.get("columns", {}))
+    for c in ("review_id", "posted", "rating"):
+        cols.setdefault(c, c)
+    known = set(TABLES["reviews"]["required"]) | set(TABLES["reviews"]["optional"])
+    unknown = set(cols) - known
+    if unknown:
+        raise ValueError(f"spec [reviews.columns] names unknown role(s) {sorted(unknown)}; "
+                         f"known: {sorted(known)}")
+    _validate.columns(df, cols.values(), "the reviews table (spec [reviews.columns])",
+                      "reviews")
+    out = pd.DataFrame({canon: df[src].to_numpy() for canon, src in cols.items()})
+    for c in _REVIEW_DATES:
+        if c in out:
+            out[c] = _validate.dates(out, c, date_format=spec.get("date_format"),
+                                     purpose="the reviews table")
+    if "rating" in out:
+        out["rating"] = _validate.numeric(out, "rating", purpose="the reviews table")
+    if "removed" in out:
+        flag = out["removed"].fillna("").astype(str).str.strip().str.lower()
+        bad = ~flag.isin(_YES | _NO)
+        if bad.any():
+            raise ValueError(f"column {cols['removed']!r} of the reviews file has "
+                             f"{int(bad.sum())} value(s) that are not yes/no or true/false "
+                             f"(e.g. {out['removed'][bad].iloc[0]!r})")
+        out["removed"] = flag.isin(_YES).to_numpy()
+    from loyaltylab.reviews._door import end_of
+
+    end = end_of(as_of)  # reviews carry times: as_of is the end of that day
+    out = log.drop("reviews", out, (out["posted"] > end).to_numpy(), "posted after as_of",
+                   "review_id")
+    for c in ("responded", "resolved"):
+        if c in out:
+            late = out[c] > end
+            log.add("reviews", "changed", f"{c} after as_of: not yet known, read as missing",
+                    int(late.sum()), out.loc[late, "review_id"].iloc[0] if late.any() else "")
+            out[c] = out[c].mask(late)
+    log.add("reviews", "used", "reviews", len(out))
+    return out.reset_index(drop=True)
+
+
 def read_spec(path: str | Path) -> LibraryData:
     """Read a library's exports described by a TOML spec (see ``datasets/koha_example``).
 
@@ -524,7 +580,10 @@ def read_spec(path: str | Path) -> LibraryData:
     (each with ``file``, ``columns`` mapping canonical names to the file's and
     ``date_format``), and optionally ``[survey]`` (``file``, ``member``, ``date``,
     ``date_format``, ``missing_codes``, ``[survey.ranges]``, ``[survey.scales.NAME]`` with
-    ``items``, ``low``, ``high``, ``reverse``). Paths are relative to the spec file.
+    ``items``, ``low``, ``high``, ``reverse``), and ``[reviews]`` (``file``, ``columns``
+    mapping the reviews roles of :mod:`loyaltylab.reviews` to the file's columns,
+    ``date_format``) for the library's online review pages. Paths are relative to the spec
+    file.
 
     Parameters
     ----------
@@ -558,7 +617,7 @@ def read_spec(path: str | Path) -> LibraryData:
     as_of = _validate.as_of(str(meta["as_of"]), "[library] as_of")
     system = _validate.one_of(meta.get("system", "koha"), "[library] system",
                               ["koha", "generic"])
-    known = {"library", "koha", "members", "visits", "complaints", "survey"}
+    known = {"library", "koha", "members", "visits", "complaints", "survey", "reviews"}
     unknown = set(spec) - known
     if unknown:
         raise ValueError(f"spec {path.name} has unknown section(s) {sorted(unknown)}; "
@@ -628,7 +687,8 @@ def read_spec(path: str | Path) -> LibraryData:
                                  float(sc.get("high", max(highs))),
                                  reverse=tuple(sc.get("reverse", ())),
                                  description=sc.get("description", ""))
+    reviews = _reviews_table(spec["reviews"], root, log, as_of) if "reviews" in spec else None
     name = str(meta.get("name", path.stem))
     report = log.report(f"{name} ({system}, spec {path.name})", as_of)
     return LibraryData(members=members, visits=visits, survey=survey, complaints=complaints,
-                       as_of=as_of, name=name, intake=report, scales=scales)
+                       as_of=as_of, name=name, intake=report, scales=scales, reviews=reviews)

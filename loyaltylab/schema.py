@@ -65,7 +65,7 @@ TABLES = {
     # online reviews of the library's pages (loyaltylab.reviews)
     "reviews": {"required": ("review_id", "posted", "rating"),
                 "optional": ("branch", "platform", "text", "responded", "response", "resolved",
-                             "removed")},
+                             "removed", "author")},
 }
 
 

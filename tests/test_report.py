@@ -47,9 +47,9 @@ def test_report_has_every_section_and_its_reading_guide(report):
     text = re.sub(r"<[^>]+>", " ", html)
     for heading in ("What was read", "How long members stay", "Who lapses sooner",
                     "Repeat use and the retention rate", "Net Promoter Score",
-                    "Reliability of each scale", "Loyalty segments"):
+                    "Reliability of each scale", "Loyalty segments", "Online reviews"):
         assert heading in text, heading
-    assert text.count("How to read this") == 7
+    assert text.count("How to read this") == 8
     assert "Example public library (Koha export)" in text
     assert "restricted mean, first 5 years" in text
     assert "Traceback" not in text and "Warning" not in text

@@ -107,14 +107,24 @@ def checked(reviews: pd.DataFrame, purpose: str, *, review_id: str = REVIEW_ID,
     return Checked(data=out, excluded=excluded, n_in=n_in)
 
 
+def end_of(as_of: object) -> pd.Timestamp:
+    """``as_of`` as an instant: a date without a time of day is the end of that day (the
+    export taken that evening holds that day's reviews)."""
+    as_of = _validate.as_of(as_of)
+    if as_of == as_of.normalize():
+        return as_of + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    return as_of
+
+
 def data_date(d: pd.DataFrame, as_of: object | None) -> pd.Timestamp:
-    """The date the data end: ``as_of``, or the latest date in the table. Refuses an
-    ``as_of`` before a review, reply or resolution."""
+    """When the data end: ``as_of`` (a date without a time means the end of that day), or
+    the latest date in the table. Refuses an ``as_of`` before a review, reply or
+    resolution."""
     cols = [c for c in (POSTED, RESPONDED, RESOLVED) if c in d]
     latest = max(d[c].max() for c in cols)
     if as_of is None:
         return latest
-    as_of = _validate.as_of(as_of)
+    as_of = end_of(as_of)
     if as_of < latest:
         raise ValueError(f"as_of ({as_of}) is before the latest date in the reviews "
                          f"({latest}); give the date the export was taken")

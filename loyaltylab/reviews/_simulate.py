@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,6 +62,7 @@ def simulate_reviews(
     resolution_share: float = 0.7,
     burst: int = 30,
     drift: float = 0.0,
+    names: Sequence[str] | None = None,
     seed: int = 0,
 ) -> SimulatedReviews:
     """Review pages of ``branches`` branches on two platforms, with known truth.
@@ -95,6 +97,8 @@ def simulate_reviews(
     resolution_share : float
     burst : int
         Planted five-star reviews (0: none).
+    names : sequence of str, optional
+        Branch names (their number replaces ``branches``); default "Branch A", "Branch B" ...
     drift : float
         SD of a common monthly shock that tilts every branch's rating distribution (its
         effect on the mean differs between branches, so with ``drift`` > 0 the fixed effects
@@ -113,11 +117,14 @@ def simulate_reviews(
     >>> sorted(sim.reviews.columns)[:4]
     ['author', 'branch', 'platform', 'posted']
     """
+    if names is not None:
+        branches = len(names)
     branches = _validate.positive_int(branches, "branches", minimum=4)
     months = _validate.positive_int(months, "months", minimum=6)
     rng = np.random.default_rng(seed)
     t0 = pd.Timestamp(start)
-    names = [f"Branch {chr(65 + i)}" if i < 26 else f"Branch {i}" for i in range(branches)]
+    names = (list(names) if names is not None else
+             [f"Branch {chr(65 + i)}" if i < 26 else f"Branch {i}" for i in range(branches)])
     adopters = rng.permutation(branches)[: branches // 2]
     adopt = np.full(branches, -1)
     adopt[adopters] = rng.integers(months // 3, 2 * months // 3, adopters.size)

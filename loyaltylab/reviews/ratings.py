@@ -8,11 +8,13 @@ effects, runs on a library's own review pages.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from statsmodels.tools.sm_exceptions import ValueWarning
 
 from loyaltylab import _stats, _validate
 from loyaltylab._results import Result
@@ -343,7 +345,11 @@ def reply_effect(
             r = np.zeros((len(leads), len(res.params)))
             for i, col in enumerate(leads):
                 r[i, list(res.params.index).index(col)] = 1.0
-            w = res.wald_test(r, scalar=True)
+            with warnings.catch_warnings():
+                # with few units the clustered covariance of the leads is rank-deficient;
+                # statsmodels then tests on its rank (a generalised inverse): say nothing
+                warnings.simplefilter("ignore", ValueWarning)
+                w = res.wald_test(r, scalar=True)
             pre.append({"outcome": name, "leads": len(leads), "statistic": float(w.statistic),
                         "p_value": float(w.pvalue)})
     excluded = c.excluded
