@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from loyaltylab import datasets
-from loyaltylab._make_datasets import koha_example
+from loyaltylab._make_datasets import koha_example, review_pages
 from loyaltylab.simulate import SHIPPED, library, write
 
 # sha256 of the files as obtained (lifetimes 0.11.3 data folder; plspm-python test data), so the
@@ -91,6 +91,7 @@ def test_shipped_library_regenerates_identically(tmp_path, name):
     lib = library(**SHIPPED, progress=False)
     write(lib, tmp_path / "library")
     koha_example(lib, tmp_path / "koha_example")
+    review_pages(tmp_path / "koha_example")
     shipped = datasets.data_path(name)
     for path in sorted(shipped.iterdir()):
         if path.name in ("README.md", "spec.toml"):
