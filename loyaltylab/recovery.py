@@ -37,8 +37,8 @@ from loyaltylab.schema import (
     years_between,
 )
 
-__all__ = ["ComplaintEpisodes", "ComplaintModel", "complaint_episodes", "fit_complaint_model",
-           "recovery_curves"]
+__all__ = ["ComplaintEpisodes", "ComplaintModel", "RecurrentComplaints", "complaint_episodes",
+           "fit_complaint_model", "recovery_curves", "recurrent_complaints"]
 
 _EFFECTS = [*(f"complaint_{c}" for c in CATEGORIES), "recovered", "log10_response_hours"]
 
@@ -119,6 +119,142 @@ def complaint_episodes(
                      excluded={"members with no time at risk (joined on as_of)": n_zero},
                      n_complained=int(split.sum()),
                      n_complaints_on_last_day=int((tc.notna() & ~split).sum()))
+
+
+@dataclass(frozen=True, repr=False)
+class RecurrentComplaints(TableResult):
+    """Every complaint of every member as a recurrent event (see
+    :func:`recurrent_complaints`): ``n_complaints`` complaints used as events, of
+    ``n_members`` members; ``excluded`` counts members with no time at risk and the
+    complaints not used as events (theirs, same-day ones merged into one event, joining-day
+    ones carried as history): members in = ``n_members`` + members excluded, complaints in =
+    ``n_complaints`` + complaints excluded."""
+
+    n_members: int = 0
+    n_complaints: int = 0
+
+    def _extra(self) -> str:
+        return f"{self.n_complaints:,} complaints of {self.n_members:,} members as events"
+
+
+def recurrent_complaints(
+    members: pd.DataFrame,
+    complaints: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    member: str = MEMBER,
+    date: str = DATE,
+    category: str = "category",
+    joined: str = JOINED,
+    lapsed: str = LAPSED,
+    *,
+    covariates: pd.DataFrame | None = None,
+) -> RecurrentComplaints:
+    """All complaints of each member in counting-process form, (start, stop] in years since
+    joining, for the Andersen-Gill model of recurrent complaints and for lapse after them.
+
+    Each membership is cut at every complaint: a row ends with a complaint (``complaint`` =
+    1) or with the end of the membership (``complaint`` = 0; ``has_lapsed`` = 1 there if the
+    member lapsed). ``prior`` counts the complaints before the row and ``prior_value``,
+    ``prior_systems``, ``prior_people`` by rejection factor, so that
+
+    - ``lapse.fit_lapse_model(d, "stop", "complaint", ["prior", ...], entry="start",
+      cluster=member)`` models the time to the next complaint (the "chronic complainer" is a
+      high ``prior`` effect), and
+    - ``lapse.fit_lapse_model(d, "stop", "has_lapsed", ["prior", ...], entry="start",
+      cluster=member)`` models lapse after any number of complaints (every complaint, not
+      only the first as :func:`complaint_episodes`),
+
+    both as R's ``coxph(Surv(start, stop, event) ~ ... + cluster(id))``.
+
+    Parameters
+    ----------
+    members, complaints : DataFrame
+        Members (join and lapse dates) and complaints (checked as everywhere).
+    as_of : date
+        The date the data end.
+    member, date, category, joined, lapsed : str
+        Column names.
+    covariates : DataFrame, optional
+        Member-level covariates indexed by member id, joined to every row.
+
+    Returns
+    -------
+    RecurrentComplaints
+        ``.data``: ``member``, ``start``, ``stop``, ``complaint``, ``has_lapsed``, ``prior``
+        and the per-factor counts. Several complaints on one day are one event (counted in
+        ``excluded``: they cannot be ordered); complaints on the day of joining are carried
+        into ``prior`` of the first row (there is no time at risk before them). Members with
+        no time at risk are left out and counted.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"member_id": [1, 2], "joined": ["2020-01-01"] * 2,
+    ...                   "lapsed": ["2021-01-01", None]})
+    >>> c = pd.DataFrame({"member_id": [1], "date": ["2020-07-02"], "category": ["people"]})
+    >>> recurrent_complaints(m, c, "2022-01-01").data[["member_id", "start", "stop",
+    ...                                               "complaint", "has_lapsed", "prior"]]
+       member_id     start      stop  complaint  has_lapsed  prior
+    0          1  0.000000  0.501027          1           0      0
+    1          1  0.501027  1.002053          0           1      1
+    2          2  0.000000  2.001369          0           0      0
+    """
+    c = check_complaints(members, complaints, as_of, member, date, category, joined, lapsed)
+    members = _validate.frame(members, "members")
+    span = membership_end(members, as_of, member, joined, lapsed)
+    span.index = pd.Index(members[member].to_numpy(), name=member)
+    n_zero = int((~span["at_risk"]).sum())
+    span = span[span["at_risk"]]
+    kept = c[member].isin(span.index)
+    n_zero_complaints = int((~kept).sum())
+    c = c[kept]
+    t = pd.Series(years_between(c["joined"], c[date]), index=c.index)
+    day = c[date].dt.normalize()
+    same_day = c.assign(_day=day).duplicated([member, "_day"])
+    first_day = t <= 0
+    counts = pd.get_dummies(c[category].astype(object)).reindex(columns=list(CATEGORIES),
+                                                               fill_value=False).astype(int)
+    ev = pd.DataFrame({member: c[member].to_numpy(), "t": t.to_numpy(),
+                       **{f"n_{k}": counts[k].to_numpy() for k in CATEGORIES}})
+    # one event per member and day: its counts are the sum of that day's complaints
+    ev["day"] = day.to_numpy()
+    ev = ev.groupby([member, "day"], sort=True, as_index=False).agg(
+        t=("t", "first"), **{f"n_{k}": (f"n_{k}", "sum") for k in CATEGORIES})
+    rows = []
+    years = pd.Series(years_between(span["joined"], span["end"]), index=span.index)
+    lapsed_ = span["has_lapsed"]
+    by_member = {k: g for k, g in ev.groupby(member, sort=False)}
+    for mid in span.index:
+        g = by_member.get(mid)
+        stop_all = float(years[mid])
+        prior = dict.fromkeys(CATEGORIES, 0)
+        start = 0.0
+        if g is not None:
+            for _, e in g.iterrows():
+                if e["t"] <= 0:  # the joining day: carried into the first row's history
+                    for k in CATEGORIES:
+                        prior[k] += int(e[f"n_{k}"])
+                    continue
+                rows.append((mid, start, float(e["t"]), 1, 0, *prior.values()))
+                for k in CATEGORIES:
+                    prior[k] += int(e[f"n_{k}"])
+                start = float(e["t"])
+        if stop_all > start:
+            rows.append((mid, start, stop_all, 0, int(lapsed_[mid]), *prior.values()))
+        elif rows and rows[-1][0] == mid:  # a complaint on the last day: it ends the row
+            last = rows[-1]
+            rows[-1] = (*last[:4], int(lapsed_[mid]), *last[5:])
+    cols = [member, "start", "stop", "complaint", EVENT, *(f"prior_{k}" for k in CATEGORIES)]
+    out = pd.DataFrame(rows, columns=cols)
+    out.insert(5, "prior", out[[f"prior_{k}" for k in CATEGORIES]].sum(axis=1))
+    if covariates is not None:
+        out = out.join(covariates, on=member)
+    excluded = {"members with no time at risk (joined on as_of)": n_zero,
+                "complaints of those members": n_zero_complaints,
+                "complaints on the same day as another (one event)": int(same_day.sum()),
+                "complaints on the joining day (carried as history)": int(
+                    (first_day & ~same_day).sum())}
+    return RecurrentComplaints(data=out, n_used=len(span), excluded=excluded,
+                               n_members=len(span), n_complaints=int(out["complaint"].sum()))
 
 
 @dataclass(frozen=True, repr=False)

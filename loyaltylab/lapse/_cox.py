@@ -217,7 +217,8 @@ class _Stratum:
 
 def fit_cox(x: np.ndarray, t: np.ndarray, e: np.ndarray, *, entry: np.ndarray | None = None,
             strata: np.ndarray | None = None, ties: str = "efron", robust: bool = False,
-            rtol: float = 1e-10, max_iter: int = 50) -> CoxFit:
+            cluster: np.ndarray | None = None, rtol: float = 1e-10,
+            max_iter: int = 50) -> CoxFit:
     """Fit a Cox model by Newton-Raphson with step halving (:func:`loyaltylab._newton.maximize`:
     relative convergence, a polishing step, R's check for infinite coefficients).
 
@@ -234,6 +235,10 @@ def fit_cox(x: np.ndarray, t: np.ndarray, e: np.ndarray, *, entry: np.ndarray | 
     ties : {"efron", "breslow"}
     robust : bool
         Also compute the sandwich (Lin-Wei) variance from score residuals.
+    cluster : ndarray (n,), optional
+        Cluster labels (e.g. the member of each (start, stop] episode): the sandwich sums the
+        score residuals within each cluster first, as R's ``coxph(... + cluster(id))``
+        (the Andersen-Gill model of recurrent events). Implies ``robust``.
     rtol : float
         Convergence: relative change of the log partial likelihood.
     max_iter : int
@@ -275,11 +280,16 @@ def fit_cox(x: np.ndarray, t: np.ndarray, e: np.ndarray, *, entry: np.ndarray | 
     beta = fit.params
     variance = invert(fit.information)
     robust_var = None
-    if robust:
+    if robust or cluster is not None:
         r = np.zeros_like(x)
         for rows, st in parts:
             r[rows[st.idx]] = st.score_residuals(beta)
         dfbeta = r @ variance
+        if cluster is not None:
+            groups = np.unique(cluster, return_inverse=True)[1].ravel()
+            summed = np.zeros((groups.max() + 1, x.shape[1]))
+            np.add.at(summed, groups, dfbeta)
+            dfbeta = summed
         robust_var = dfbeta.T @ dfbeta
     return CoxFit(params=beta, variance=variance, loglik=fit.loglik, loglik_null=fit.loglik_null,
                   iterations=fit.iterations, converged=fit.converged, ties=ties,

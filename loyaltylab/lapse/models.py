@@ -31,6 +31,7 @@ _MODELS = {"cox": CoxPHFitter, "weibull": WeibullAFTFitter,
 
 #: Name of the delayed-entry column in the design handed to lifelines.
 _ENTRY = "_entry"
+_CLUSTER = "_cluster"
 #: Most categories a categorical covariate may have (each becomes a coefficient).
 _MAX_LEVELS = 50
 
@@ -143,6 +144,8 @@ class LapseModel(Result):
                 kwargs["strata"] = list(self._strata)
             if _ENTRY in self._design:
                 kwargs["entry_col"] = _ENTRY
+            if _CLUSTER in self._design:
+                kwargs["cluster_col"] = _CLUSTER
             # lifelines' default stopping rule leaves the coefficients about 1e-6 from the
             # optimum; a tight one makes its estimates those of ``params``
             f = CoxPHFitter().fit(self._design, self._duration, self._event,
@@ -440,6 +443,7 @@ def fit_lapse_model(
     cause: object | None = None,
     ties: str = "efron",
     robust: bool = False,
+    cluster: str | None = None,
 ) -> LapseModel:
     """Fit a lapse model: Cox proportional hazards or a parametric AFT model.
 
@@ -480,6 +484,11 @@ def fit_lapse_model(
     robust : bool
         Sandwich (Lin-Wei) standard errors, as R's ``coxph(..., robust = TRUE)``: valid when
         the model is misspecified or rows are not independent.
+    cluster : str, optional
+        Cox only: a column grouping rows that are not independent, e.g. the member of each
+        (start, stop] row of recurrent complaints with ``entry=`` (the Andersen-Gill
+        model): the sandwich variance sums the score residuals within each group first, as
+        R's ``coxph(Surv(start, stop, event) ~ x + cluster(id))``. Implies ``robust``.
 
     Returns
     -------
@@ -499,7 +508,13 @@ def fit_lapse_model(
         raise ValueError("covariates is empty; name at least one column")
     strata = list(strata or [])
     extra = [entry] if entry is not None else []
+    if cluster is not None:
+        extra.append(cluster)
+        robust = True
     _validate.columns(data, [duration, event, *covariates, *strata, *extra], "a lapse model")
+    if cluster is not None and model != "cox":
+        raise ValueError("cluster= is for Cox models (the Andersen-Gill model of recurrent "
+                         "events)")
     _validate.one_of(model, "model", list(_MODELS))
     if strata and model != "cox":
         raise ValueError("strata= is for Cox models only")
@@ -537,6 +552,8 @@ def fit_lapse_model(
     df[duration], df[event] = t.to_numpy(), e.astype(int).to_numpy()
     if entry is not None:
         df[_ENTRY] = _entry(used, entry, t, "a lapse model").to_numpy()
+    if cluster is not None:
+        df[_CLUSTER] = used[cluster].to_numpy()
     _validate.one_of(ties, "ties", ["efron", "breslow"])
     if model == "cox" and penalizer == 0:
         return _fit_cox(df, x, used, duration, event, strata, entry is not None, ties, robust,
@@ -552,6 +569,8 @@ def fit_lapse_model(
                 kwargs["entry_col"] = _ENTRY
             if model == "cox":
                 kwargs["robust"] = robust
+                if cluster is not None:
+                    kwargs["cluster_col"] = _CLUSTER
             elif robust:
                 raise ValueError("robust= is for Cox models")
             fitter.fit(df, duration, event, **kwargs)
@@ -609,11 +628,12 @@ def _fit_cox(df, x, used, duration, event, strata, has_entry, ties, robust, scal
 
     names = list(x.columns)
     labels = (df[strata].astype(str).agg("|".join, axis=1).to_numpy() if strata else None)
+    groups = df[_CLUSTER].to_numpy() if _CLUSTER in df else None
     with _solver_errors("the lapse model", names):
         res = fit_cox(df[names].to_numpy(float), df[duration].to_numpy(float),
                       df[event].to_numpy(bool),
                       entry=df[_ENTRY].to_numpy(float) if has_entry else None,
-                      strata=labels, ties=ties, robust=robust)
+                      strata=labels, ties=ties, robust=robust, cluster=groups)
     _check_fit(res, "the lapse model", names)
     params = pd.Series(res.params, index=pd.Index(names, name="covariate"), name="coef")
     return LapseModel(_fitter=None, params=params, model="cox", scales=scale_df, n=len(used),
