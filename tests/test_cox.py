@@ -284,3 +284,22 @@ def test_andersen_gill_with_cluster_matches_r():
     with pytest.raises(ValueError, match="cluster= is for Cox models"):
         lapse.fit_lapse_model(d, "stop", "event", ["x1"], entry="start", cluster="id",
                               model="weibull")
+
+
+def test_parametric_models_refuse_a_coefficient_running_to_infinity():
+    # a category in which no one lapses: lifelines' AFT fit stops on its own rule with a
+    # huge time ratio; the package refuses it on a scale-free criterion, naming the level
+    rng = np.random.default_rng(5)
+    n = 400
+    kind = np.where(np.arange(n) % 8 == 0, "staff", "adult")
+    t = rng.weibull(1.3, n) * 3
+    c = rng.uniform(0, 6, n)
+    d = pd.DataFrame({"t": np.minimum(t, c), "e": ((t <= c) & (kind == "adult")).astype(int),
+                      "kind": kind, "z": rng.normal(size=n)})
+    for model in ("weibull", "lognormal", "loglogistic"):
+        with pytest.raises(ValueError, match=r"kind\[staff\].*runs to infinity|did not converge"):
+            lapse.fit_lapse_model(d, "t", "e", ["kind", "z"], model=model)
+    # with the staff lapses kept, the same model is an estimate
+    ok = lapse.fit_lapse_model(d.assign(e=(t <= c).astype(int)), "t", "e", ["kind", "z"],
+                               model="weibull")
+    assert (ok.effects()["se"] < 0.5).all()

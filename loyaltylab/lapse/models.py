@@ -580,16 +580,37 @@ def fit_lapse_model(
                 "covariate that alone predicts who lapses) or a covariate that is nearly "
                 "constant within lapsed members. Check the effects one at a time, drop or "
                 f"merge that covariate, or use penalizer=0.1. lifelines said: {exc}") from exc
-    params = fitter.params_
+    params, se = fitter.params_, fitter.standard_errors_
     if model != "cox":
         params = params.loc[_scale_param(fitter)].drop("Intercept")
+        se = se.loc[_scale_param(fitter)]
     params = params.loc[list(x.columns)]
     params.index.name = "covariate"
+    _check_lifelines_fit(params, se, x, "the lapse model", penalizer)
     return LapseModel(_fitter=fitter, params=params.rename("coef"), model=model,
                       scales=scale_df, n=len(used), n_lapsed=int(e.sum()),
                       n_excluded=n_excluded, excluded=excluded, _design=df,
                       _duration=duration, _event=event, _strata=tuple(strata),
                       _robust=robust)
+
+
+def _check_lifelines_fit(params: pd.Series, se: pd.Series, x: pd.DataFrame, what: str,
+                         penalizer: float) -> None:
+    """Refuse a lifelines fit (AFT, penalized Cox) whose coefficients ran off, on a scale-free
+    criterion: lifelines stops on its own rule and says nothing when a coefficient drifts
+    towards infinity (separation: a group in which no one lapses), where the likelihood is
+    flat and the standard error explodes. A standard error above 5 on the log scale per SD
+    of the covariate (a 95% interval wider than a factor of 10^8 per SD) is not an
+    estimate."""
+    per_sd = se.loc[params.index] * x[params.index].std(ddof=0)
+    bad = ~np.isfinite(per_sd) | ~np.isfinite(params) | (per_sd > 5)
+    if bad.any():
+        cols = ", ".join(repr(c) for c in params.index[bad.to_numpy()])
+        advice = "" if penalizer else ", or use penalizer=0.1"
+        raise ValueError(
+            f"{what} cannot be estimated: the coefficient of {cols} runs to infinity (perfect "
+            "separation: the covariate alone tells who lapses, or a level in which no one "
+            f"lapses). Merge that level with another or drop the covariate{advice}")
 
 
 @contextmanager
