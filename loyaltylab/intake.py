@@ -171,7 +171,9 @@ def _read_table(source: str | Path | pd.DataFrame, name: str, **kw) -> pd.DataFr
         path = Path(source)
         if not path.exists():
             raise FileNotFoundError(f"{name}: no file {str(path)!r}; check the path")
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], **kw)
+        # MySQL (Koha's database) exports a missing value as NULL or \\N
+        return pd.read_csv(path, dtype=str, keep_default_na=False,
+                           na_values=["", "NULL", "\\N"], **kw)
     raise TypeError(f"{name} must be a CSV path or a pandas DataFrame, "
                     f"got {type(source).__name__}")
 
@@ -192,11 +194,26 @@ def _koha_dates(df: pd.DataFrame, column: str, table: str, log: _Log,
 
 
 def _ids(s: pd.Series) -> pd.Series:
-    """Member ids as integers when they all are (Koha's borrowernumber), else as text."""
-    num = pd.to_numeric(s, errors="coerce")
-    if num.notna().sum() == s.notna().sum() and (num.dropna() == np.round(num.dropna())).all():
-        return num.astype("Int64")
-    return s.astype("string")
+    """Member ids by the one rule of every table: integer-like text is an integer.
+
+    The column is integer when most of its ids are integer-like (Koha's borrowernumber); a
+    few odd values (``x``, ``anon``, a typo) then become missing, for the caller to exclude
+    and count by themselves: one odd value never turns a column of numbers into text, which
+    would make every id miss the members. Ids that are mostly text stay text.
+    """
+    text = s.astype("string").str.strip()
+    num = pd.to_numeric(text, errors="coerce")
+    whole = num.notna() & (num == np.round(num))
+    if whole.sum() * 2 > text.notna().sum():
+        return num.where(whole).astype("Int64")
+    return text
+
+
+def _drop_odd_ids(log: _Log, table: str, df: pd.DataFrame, ids: pd.Series, raw: str
+                  ) -> pd.DataFrame:
+    """Exclude and count the rows whose id :func:`_ids` could not read as the others."""
+    odd = ids.isna().to_numpy() & df[raw].notna().to_numpy()
+    return log.drop(table, df, odd, f"{raw} is not a number like the other ids", raw)
 
 
 def read_koha(
@@ -276,6 +293,11 @@ def read_koha(
         parts.append((name, df))
     both = pd.concat([df for _, df in parts], ignore_index=True)
     both["_id"] = _ids(both["borrowernumber"])
+    for name in ("borrowers", "deletedborrowers"):
+        sel = both["_deleted"] == (name == "deletedborrowers")
+        odd = both["_id"].isna() & both["borrowernumber"].notna() & sel
+        both = log.drop(name, both, odd, "borrowernumber is not a number like the other ids",
+                        "borrowernumber")
     # Koha moves a deleted patron's row to deletedborrowers and never reuses the number; a
     # number in both tables comes from exports taken at different times: the live row wins.
     in_both = both["_deleted"] & both["_id"].isin(both.loc[~both["_deleted"], "_id"])
@@ -376,6 +398,7 @@ def _koha_visits(statistics, members: pd.DataFrame, log: _Log, as_of: pd.Timesta
                   "no borrowernumber (anonymous use)", "type")
     st = st.assign(_date=_koha_dates(st, "datetime", "statistics", log, date_format),
                    _id=_ids(st["borrowernumber"]))
+    st = _drop_odd_ids(log, "statistics", st, st["_id"], "borrowernumber")
     st = log.drop("statistics", st, st["_date"].isna(), "no datetime", "borrowernumber")
     st = log.drop("statistics", st, ~st["_id"].isin(members[MEMBER]),
                   "borrowernumber not among the members", "borrowernumber")
@@ -451,7 +474,9 @@ def read_survey(
     df = log.drop("survey", df, df[member].isna(), "no member id")
     dup = df.duplicated()
     df = log.drop("survey", df, dup, "identical response repeated (first kept)", member)
-    out = pd.DataFrame({MEMBER: _ids(df[member]).to_numpy()})
+    ids = _ids(df[member])
+    df = _drop_odd_ids(log, "survey", df, ids, member)
+    out = pd.DataFrame({MEMBER: ids[ids.notna()].to_numpy()})
     if date:
         out[DATE] = _validate.dates(df, date, date_format=date_format,
                                     purpose="the survey").to_numpy()
@@ -507,7 +532,9 @@ def _generic_table(spec: Mapping, name: str, root: Path, log: _Log, required: Se
     out = pd.DataFrame({canon: df[src].to_numpy() for canon, src in cols.items()})
     out = log.drop(name, out, out[MEMBER].isna(), "no member id")
     out = log.drop(name, out, out.duplicated(), "identical row repeated (first kept)", MEMBER)
-    out[MEMBER] = _ids(out[MEMBER])
+    ids = _ids(out[MEMBER])
+    out = _drop_odd_ids(log, name, out, ids, MEMBER)
+    out[MEMBER] = ids[ids.notna()].to_numpy()
     for c in (JOINED, LAPSED, DATE):
         if c in out:
             out[c] = _validate.dates(out, c, date_format=spec.get("date_format"),

@@ -216,3 +216,45 @@ def test_intake_report_reads_well(koha):
     log = koha.intake.to_frame()
     assert list(log.columns) == ["table", "step", "reason", "rows", "example"]
     assert repr(koha).endswith("as of 2024-12-31; read from files, see .intake)")
+
+
+def test_one_odd_id_never_empties_a_table(tmp_path, koha):
+    # issue 24: one borrowernumber written as NULL (MySQL's missing value) or 'x' used to turn
+    # the whole column into text, so that no id matched the integer members and every use
+    # row was excluded as "not among the members"; one respondent 'anon' dropped the survey
+    import gzip
+    import shutil
+
+    for f in FOLDER.iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    st = pd.read_csv(FOLDER / "statistics.csv.gz", dtype=str, keep_default_na=False)
+    used = st["borrowernumber"] != ""
+    first = st.index[used][:2]
+    st.loc[first[0], "borrowernumber"] = "NULL"
+    st.loc[first[1], "borrowernumber"] = "x"
+    with gzip.open(tmp_path / "statistics.csv.gz", "wt") as fh:
+        st.to_csv(fh, index=False)
+    sv = pd.read_csv(FOLDER / "survey.csv", dtype=str)
+    sv.loc[sv.index[-1], "respondent"] = "anon"  # a response of its own (not a repeat)
+    sv.to_csv(tmp_path / "survey.csv", index=False)
+    lib = intake.read_spec(tmp_path / "spec.toml")
+    assert pd.api.types.is_integer_dtype(lib.visits["member_id"])
+    assert len(lib.visits) >= len(koha.visits) - 2 and len(lib.survey) == len(koha.survey) - 1
+    log = lib.intake.log
+    odd = log[log["reason"].str.contains("is not a number like the other ids")]
+    assert odd.set_index("table")["rows"].to_dict() == {"statistics": 1, "survey": 1}
+    assert odd.set_index("table")["example"].to_dict() == {
+        "statistics": "borrowernumber='x'", "survey": "respondent='anon'"}
+    # NULL is MySQL's missing value: anonymous use, counted as such
+    anon = log[(log["table"] == "statistics")
+               & log["reason"].str.startswith("no borrowernumber")]["rows"].sum()
+    base = koha.intake.log
+    assert anon == base[(base["table"] == "statistics")
+                        & base["reason"].str.startswith("no borrowernumber")]["rows"].sum() + 1
+
+
+def test_text_ids_stay_text():
+    b = pd.DataFrame({"borrowernumber": ["A1", "A2", "B7"], "dateenrolled": ["2020-01-01"] * 3,
+                      "dateexpiry": ["2025-01-01"] * 3})
+    lib = intake.read_koha(b, as_of="2023-12-31")
+    assert lib.members["member_id"].tolist() == ["A1", "A2", "B7"]
