@@ -13,6 +13,7 @@ per table and reason, with an example of each. Nothing is dropped without a line
 
 from __future__ import annotations
 
+import gzip
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -163,17 +164,48 @@ class SurveyData(TableResult):
         return f"{len(self.ranges)} items with a declared range"
 
 
-def _read_table(source: str | Path | pd.DataFrame, name: str, **kw) -> pd.DataFrame:
-    """A CSV path (read as text, so that nothing is converted behind our back) or a frame."""
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _head(path: Path, encoding: str, name: str, key: str) -> str:
+    """The first line of a (possibly gzip) text file, decoded: a file that is not in the
+    stated encoding fails here with advice, not deep inside pandas."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding=encoding, newline="") as fh:
+            return fh.readline()
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{name}: file {path.name!r} is not {encoding} text (byte {exc.object[exc.start]:#x} "
+            f"at position {exc.start}); give its encoding, e.g. {key} = 'latin-1' "
+            f"(Excel and older systems often write latin-1 or cp1252)") from None
+
+
+def _read_table(source: str | Path | pd.DataFrame, name: str, *, delimiter: str | None = None,
+                encoding: str | None = None) -> pd.DataFrame:
+    """A CSV path (read as text, so that nothing is converted behind our back) or a frame.
+
+    The delimiter is the one of ``,``, ``;``, tab and ``|`` that the header line uses most,
+    unless given (Koha's CSV delimiter is a setting, and ``;`` is common in Europe).
+    """
     if isinstance(source, pd.DataFrame):
         return source.reset_index(drop=True).copy()
     if isinstance(source, str | Path):
         path = Path(source)
         if not path.exists():
             raise FileNotFoundError(f"{name}: no file {str(path)!r}; check the path")
+        if path.stat().st_size == 0:
+            raise ValueError(f"{name}: file {path.name!r} is empty (0 bytes); export the "
+                             f"table again")
+        enc = encoding or "utf-8"
+        header = _head(path, enc, name, "encoding")
+        if not header.strip():
+            raise ValueError(f"{name}: file {path.name!r} has no header line; the first line "
+                             f"must name the columns")
+        sep = delimiter or max(_DELIMITERS, key=header.count)
         # MySQL (Koha's database) exports a missing value as NULL or \\N
-        return pd.read_csv(path, dtype=str, keep_default_na=False,
-                           na_values=["", "NULL", "\\N"], **kw)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep, encoding=enc,
+                           na_values=["", "NULL", "\\N"])
     raise TypeError(f"{name} must be a CSV path or a pandas DataFrame, "
                     f"got {type(source).__name__}")
 
@@ -225,6 +257,8 @@ def read_koha(
     grace_days: int = 0,
     date_format: str | None = None,
     use_types: Sequence[str] = KOHA_USE_TYPES,
+    delimiter: str | None = None,
+    encoding: str | None = None,
 ) -> LibraryData:
     """Read a Koha export (``borrowers``, ``statistics``, ``deletedborrowers`` as CSV).
 
@@ -256,6 +290,11 @@ def read_koha(
         Layout of the date columns when not ISO (Koha writes ``YYYY-MM-DD``).
     use_types : sequence of str
         Statistics types that count as use.
+    delimiter : str, optional
+        The CSV delimiter (Koha's export setting); default: the one of ``,``, ``;``, tab
+        and ``|`` the header line uses.
+    encoding : str, optional
+        The files' text encoding (default UTF-8; e.g. ``"latin-1"``).
 
     Returns
     -------
@@ -275,9 +314,11 @@ def read_koha(
     as_of = _validate.as_of(as_of)
     grace = _validate.positive_int(grace_days, "grace_days", minimum=0)
     log = _Log()
-    tables = [("borrowers", _read_table(borrowers, "borrowers"))]
+    csv = {"delimiter": delimiter, "encoding": encoding}
+    tables = [("borrowers", _read_table(borrowers, "borrowers", **csv))]
     if deletedborrowers is not None:
-        tables.append(("deletedborrowers", _read_table(deletedborrowers, "deletedborrowers")))
+        tables.append(("deletedborrowers", _read_table(deletedborrowers, "deletedborrowers",
+                                                       **csv)))
     parts = []
     for name, df in tables:
         log.add(name, "read", "rows in the file", len(df))
@@ -328,7 +369,7 @@ def read_koha(
         if any(n == name for n, _ in parts):
             log.add(name, "used", "members", int((members["deleted"] ==
                                                   (name == "deletedborrowers")).sum()))
-    visits = _koha_visits(statistics, members, log, as_of, date_format, use_types)
+    visits = _koha_visits(statistics, members, log, as_of, date_format, use_types, csv)
     files = ", ".join(n for n, _ in parts) + (", statistics" if statistics is not None else "")
     return LibraryData(members=members, visits=visits,
                        survey=pd.DataFrame({MEMBER: pd.Series(dtype=members[MEMBER].dtype)}),
@@ -381,13 +422,14 @@ def _koha_lapse(both: pd.DataFrame, log: _Log, as_of: pd.Timestamp, grace: int) 
 
 
 def _koha_visits(statistics, members: pd.DataFrame, log: _Log, as_of: pd.Timestamp,
-                 date_format: str | None, use_types: Sequence[str]) -> pd.DataFrame:
+                 date_format: str | None, use_types: Sequence[str], csv: dict
+                 ) -> pd.DataFrame:
     empty = pd.DataFrame({MEMBER: pd.Series(dtype=members[MEMBER].dtype),
                           DATE: pd.Series(dtype="datetime64[ns]"),
                           "kind": pd.Categorical([], categories=list(use_types))})
     if statistics is None:
         return empty
-    st = _read_table(statistics, "statistics")
+    st = _read_table(statistics, "statistics", **csv)
     log.add("statistics", "read", "rows in the file", len(st))
     _validate.columns(st, ["datetime", "type", "borrowernumber"], "Koha statistics",
                       "statistics")
@@ -429,6 +471,8 @@ def read_survey(
     date_format: str | None = None,
     ranges: Mapping[str, tuple[float, float]],
     missing_codes: Sequence[float] | Mapping[str, Sequence[float]] = (),
+    delimiter: str | None = None,
+    encoding: str | None = None,
 ) -> SurveyData:
     """Read a survey export: ids, dates in a stated layout, items checked against their range.
 
@@ -450,6 +494,9 @@ def read_survey(
         Item -> (low, high) of its response scale.
     missing_codes : sequence or dict
         Codes meaning "no answer", for every item or per item.
+    delimiter, encoding : str, optional
+        The CSV delimiter (default: the one the header line uses) and text encoding
+        (default UTF-8).
 
     Returns
     -------
@@ -465,7 +512,7 @@ def read_survey(
     ([4.0, nan], 1)
     """
     log = _Log()
-    df = _read_table(data, "survey")
+    df = _read_table(data, "survey", delimiter=delimiter, encoding=encoding)
     log.add("survey", "read", "rows in the file", len(df))
     if not isinstance(ranges, Mapping) or not ranges:
         raise ValueError("ranges must map each item to its (low, high), e.g. "
@@ -523,7 +570,8 @@ def _generic_table(spec: Mapping, name: str, root: Path, log: _Log, required: Se
     ``date_format``."""
     if "file" not in spec:
         raise ValueError(f"spec section [{name}] needs file = '...'")
-    df = _read_table(root / spec["file"], name)
+    df = _read_table(root / spec["file"], name, delimiter=spec.get("delimiter"),
+                     encoding=spec.get("encoding"))
     log.add(name, "read", "rows in the file", len(df))
     cols = dict(spec.get("columns", {}))
     for c in required:
@@ -556,7 +604,8 @@ def _reviews_table(spec: Mapping, root: Path, log: _Log, as_of: pd.Timestamp
     ``as_of`` are."""
     if "file" not in spec:
         raise ValueError("spec section [reviews] needs file = '...'")
-    df = _read_table(root / spec["file"], "reviews")
+    df = _read_table(root / spec["file"], "reviews", delimiter=spec.get("delimiter"),
+                     encoding=spec.get("encoding"))
     log.add("reviews", "read", "rows in the file", len(df))
     cols = dict(spec.get("columns", {}))
     for c in ("review_id", "posted", "rating"):
@@ -609,7 +658,9 @@ def read_spec(path: str | Path) -> LibraryData:
     ``date_format``, ``missing_codes``, ``[survey.ranges]``, ``[survey.scales.NAME]`` with
     ``items``, ``low``, ``high``, ``reverse``), and ``[reviews]`` (``file``, ``columns``
     mapping the reviews roles of :mod:`loyaltylab.reviews` to the file's columns,
-    ``date_format``) for the library's online review pages. Paths are relative to the spec
+    ``date_format``) for the library's online review pages. Every file section also takes
+    ``delimiter`` (default: the one the header line uses) and ``encoding`` (default UTF-8).
+    Paths are relative to the spec
     file.
 
     Parameters
@@ -660,7 +711,8 @@ def read_spec(path: str | Path) -> LibraryData:
                         root / k["deletedborrowers"] if "deletedborrowers" in k else None,
                         as_of=as_of, grace_days=int(meta.get("grace_days", 0)),
                         date_format=k.get("date_format"),
-                        use_types=tuple(k.get("use_types", KOHA_USE_TYPES)))
+                        use_types=tuple(k.get("use_types", KOHA_USE_TYPES)),
+                        delimiter=k.get("delimiter"), encoding=k.get("encoding"))
         log.rows.extend(lib.intake.log.to_dict("records"))
         members, visits, complaints = lib.members, lib.visits, lib.complaints
     else:
@@ -690,7 +742,8 @@ def read_spec(path: str | Path) -> LibraryData:
                 raise ValueError(f"spec {path.name}: [survey] needs {key}")
         read = read_survey(root / sv["file"], member=sv["member"], date=sv.get("date"),
                            date_format=sv.get("date_format"), ranges=sv["ranges"],
-                           missing_codes=sv.get("missing_codes", ()))
+                           missing_codes=sv.get("missing_codes", ()),
+                           delimiter=sv.get("delimiter"), encoding=sv.get("encoding"))
         survey = read.data
         stray = ~survey[MEMBER].isin(members[MEMBER])
         read_log = read.report.log

@@ -258,3 +258,26 @@ def test_text_ids_stay_text():
                       "dateexpiry": ["2025-01-01"] * 3})
     lib = intake.read_koha(b, as_of="2023-12-31")
     assert lib.members["member_id"].tolist() == ["A1", "A2", "B7"]
+
+
+def test_semicolons_tabs_latin1_and_empty_files(tmp_path):
+    # issue 24: Koha's CSV delimiter is a setting (';' is common in Europe); a latin-1 file
+    # raised UnicodeDecodeError and an empty one pandas' EmptyDataError, neither naming it
+    b = pd.read_csv(FOLDER / "borrowers.csv", dtype=str, keep_default_na=False)
+    ref = intake.read_koha(FOLDER / "borrowers.csv", as_of="2024-12-31").members
+    for sep, suffix in ((";", "semi"), ("\t", "tab")):
+        path = tmp_path / f"borrowers-{suffix}.csv"
+        b.to_csv(path, sep=sep, index=False)
+        got = intake.read_koha(path, as_of="2024-12-31").members
+        pd.testing.assert_frame_equal(got, ref)
+    lat = tmp_path / "borrowers-latin1.csv"
+    b.assign(sex=b["sex"].replace({"F": "Fé"})).to_csv(lat, index=False, encoding="latin-1")
+    with pytest.raises(ValueError, match=r"'borrowers-latin1.csv' is not utf-8 text .*"
+                                         r"encoding = 'latin-1'"):
+        intake.read_koha(lat, as_of="2024-12-31")
+    got = intake.read_koha(lat, as_of="2024-12-31", encoding="latin-1").members
+    assert "Fé" in set(got["sex"]) and len(got) == len(ref)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(ValueError, match=r"borrowers: file 'empty.csv' is empty"):
+        intake.read_koha(empty, as_of="2024-12-31")
