@@ -579,7 +579,11 @@ def _generic_table(spec: Mapping, name: str, root: Path, log: _Log, required: Se
     _validate.columns(df, cols.values(), f"the {name} table (spec [{name}.columns])", name)
     out = pd.DataFrame({canon: df[src].to_numpy() for canon, src in cols.items()})
     out = log.drop(name, out, out[MEMBER].isna(), "no member id")
-    out = log.drop(name, out, out.duplicated(), "identical row repeated (first kept)", MEMBER)
+    if name == "members":
+        # a member listed twice is an export fault; two visits (or complaints) of one member
+        # on one day are two events, dated to the day
+        out = log.drop(name, out, out.duplicated(), "identical row repeated (first kept)",
+                       MEMBER)
     ids = _ids(out[MEMBER])
     out = _drop_odd_ids(log, name, out, ids, MEMBER)
     out[MEMBER] = ids[ids.notna()].to_numpy()
@@ -645,6 +649,23 @@ def _reviews_table(spec: Mapping, root: Path, log: _Log, as_of: pd.Timestamp
             out[c] = out[c].mask(late)
     log.add("reviews", "used", "reviews", len(out))
     return out.reset_index(drop=True)
+
+
+def _events_of_members(events: pd.DataFrame, table: str, members: pd.DataFrame,
+                       log: _Log, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Keep the events (visits, complaints) of a generic spec that belong to a membership,
+    excluding and counting the others, as the Koha path does: unknown member, before the
+    member joined, after the membership ended (lapse or as_of)."""
+    events = log.drop(table, events, ~events[MEMBER].isin(members[MEMBER]),
+                      "member id not among the members", MEMBER)
+    span = membership_end(members, as_of).set_index(members[MEMBER].to_numpy())
+    day = events[DATE].dt.normalize().to_numpy()
+    before = day < span["joined"].reindex(events[MEMBER]).to_numpy()
+    events = log.drop(table, events, before, "before the member joined", MEMBER)
+    day = events[DATE].dt.normalize().to_numpy()
+    after = day > span["end"].reindex(events[MEMBER]).to_numpy()
+    return log.drop(table, events, after, "after the membership ended (lapse or as_of)",
+                    MEMBER).reset_index(drop=True)
 
 
 def read_spec(path: str | Path) -> LibraryData:
@@ -726,12 +747,14 @@ def read_spec(path: str | Path) -> LibraryData:
             if "visits" in spec else pd.DataFrame({MEMBER: [], DATE: pd.Series(
                 dtype="datetime64[ns]")})
         if "visits" in spec:
+            visits = _events_of_members(visits, "visits", members, log, as_of)
             log.add("visits", "used", "use events", len(visits))
         complaints = _generic_table(spec["complaints"], "complaints", root, log,
                                     [MEMBER, DATE, "category"]) \
             if "complaints" in spec else pd.DataFrame({MEMBER: [], DATE: pd.Series(
                 dtype="datetime64[ns]"), "category": []})
         if "complaints" in spec:
+            complaints = _events_of_members(complaints, "complaints", members, log, as_of)
             log.add("complaints", "used", "complaints", len(complaints))
     survey = pd.DataFrame({MEMBER: pd.Series(dtype=members[MEMBER].dtype)})
     scales: dict[str, Scale] = {}

@@ -154,9 +154,9 @@ def _spec(tmp_path, body):
 def test_generic_spec(tmp_path):
     pd.DataFrame({"patron": [10, 11, 12], "start": ["2020-01-05", "2021-02-01", "2022-03-01"],
                   "stop": ["2021-01-05", None, None]}).to_csv(tmp_path / "m.csv", index=False)
-    pd.DataFrame({"who": [10, 11, 11, 11, 99], "on": ["2020-02-01", "2021-03-01",
-                                                      "2021-03-01", "2022-01-01",
-                                                      "2022-01-01"]}
+    pd.DataFrame({"who": [10, 11, 11, 11, 99, 12, 10, 11],
+                  "on": ["2020-02-01", "2021-03-01", "2021-03-01", "2022-01-01", "2022-01-01",
+                         "2022-02-01", "2021-06-01", "2023-02-01"]}
                  ).to_csv(tmp_path / "v.csv", index=False)
     p = _spec(tmp_path, """
         [library]
@@ -172,9 +172,14 @@ def test_generic_spec(tmp_path):
     lib = intake.read_spec(p)
     assert lib.members["member_id"].tolist() == [10, 11, 12]
     assert lib.members["lapsed"].notna().sum() == 1
+    # issue 24: two visits on one day are two events (dated to the day), and visits of an
+    # unknown member, before joining or after the membership ended are excluded and counted,
+    # as on the Koha path
     assert lib.intake.reasons("visits") == {
-        "excluded: identical row repeated (first kept)": 1}
-    assert len(lib.visits) == 4
+        "excluded: member id not among the members": 1,
+        "excluded: before the member joined": 1,
+        "excluded: after the membership ended (lapse or as_of)": 2}
+    assert len(lib.visits) == 4 and (lib.visits["member_id"] == 11).sum() == 3
 
 
 @pytest.mark.parametrize("body, message", [
