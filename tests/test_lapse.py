@@ -660,3 +660,35 @@ def test_holm_adjustment_equals_statsmodels():
     with_gap = np.array([0.01, np.nan, 0.04, 0.03])
     np.testing.assert_allclose(_stats.holm(with_gap), [0.03, np.nan, 0.06, 0.06])
     assert _stats.holm(np.array([])).size == 0
+
+
+def test_every_interval_scale_matches_r(lung):
+    # R 4.2.2, survival 3.5.3, lifelines' lung written to CSV (status 1 = died):
+    #   summary(survfit(Surv(time, status) ~ sex, d, conf.type = "plain"),
+    #           times = c(100, 300, 500));  and conf.type = "log-log"
+    ref = {"plain": [(0.762847590429, 0.889326322614), (0.354970845012, 0.527206941166),
+                     (0.144485235324, 0.301938143345), (0.866661721150, 0.977514985677),
+                     (0.571719828798, 0.776685343300), (0.288383026035, 0.533709244178)],
+           "log-log": [(0.751851722986, 0.879870543129), (0.353807895732, 0.524763050656),
+                       (0.149978862199, 0.305641451342), (0.843505205595, 0.962077737666),
+                       (0.560068940306, 0.764835606239), (0.288327875015, 0.529642663898)]}
+    for conf_type, bands in ref.items():
+        rc = lapse.retention_curves(lung, "time", "status", by="sex", conf_type=conf_type,
+                                    horizons=(100, 300, 500))
+        got = rc.at_horizons.sort_values(["group", "horizon"], kind="stable")
+        np.testing.assert_allclose(got[["ci_low", "ci_high"]].to_numpy(), np.array(bands),
+                                   atol=1e-10, err_msg=conf_type)
+    surv = [0.826086956522, 0.441088893089, 0.223211689334, 0.922088353414, 0.674202586049,
+            0.411046135107]
+    np.testing.assert_allclose(got["retention"].to_numpy(), surv, atol=1e-11)
+
+
+def test_a_lapse_on_as_of_is_a_lapse_and_one_day_later_is_not():
+    from loyaltylab.schema import membership_end
+
+    m = pd.DataFrame({"member_id": [1, 2, 3], "joined": ["2020-01-01"] * 3,
+                      "lapsed": ["2022-12-31", "2023-01-01", "2020-01-02"]})
+    end = membership_end(m, "2022-12-31")
+    assert end["has_lapsed"].tolist() == [True, False, True]
+    assert end["lapse_after_as_of"].tolist() == [False, True, False]
+    assert end["days"].tolist() == [1095.0, 1095.0, 1.0]
