@@ -188,3 +188,18 @@ def test_same_day_visits_are_kept_and_exact_duplicates_counted_on_the_result():
     assert not res.data.attrs
     us = metrics.usage_summary(m, e, "2020-12-31")
     assert us.excluded["duplicates"] == 1
+
+
+def test_missing_groups_and_yes_no_ratings_are_refused_not_dropped(lib):
+    # issue 24: retention_rate(by=) dropped members with a missing group without counting
+    # them; evangelists took True/False as ratings that nps refuses
+    m = lib.members.copy()
+    m.loc[m.index[:5], "branch"] = np.nan
+    with pytest.raises(ValueError, match=r"'branch' has 5 missing group\(s\)"):
+        metrics.retention_rate(m, lib.as_of, by="branch")
+    s = lib.survey.dropna(subset=["recommend"]).head(200).copy()
+    s["recommend"] = s["recommend"] > 8
+    with pytest.raises(TypeError, match=r"'recommend' holds True/False values"):
+        metrics.evangelists(s, "recommend", "referrals")
+    with pytest.raises(TypeError, match=r"'recommend' holds True/False values"):
+        metrics.nps(s, "recommend")

@@ -354,7 +354,8 @@ def evangelists(data: pd.DataFrame, column: str = "recommend",
     data = _validate.frame(data)
     ci = _validate.probability(ci, "ci")
     _validate.columns(data, [column, referrals], "evangelists")
-    x = _validate.numeric(data, column, lo=0, hi=10, integer=True)
+    x = _validate.numeric(data, column, lo=0, hi=10, integer=True, allow_bool=False,
+                          purpose="evangelists (the 0-10 likelihood to recommend)")
     r = _validate.numeric(data, referrals, lo=0, integer=True,
                           purpose="evangelists (referral counts)")
     ok = x.notna() & r.notna()
