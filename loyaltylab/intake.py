@@ -354,7 +354,7 @@ def read_koha(
                     "(the row with the latest dateexpiry is kept)", int(sel.sum()),
                     f"borrowernumber={both.loc[sel, 'borrowernumber'].iloc[0]!r}")
     both = both[~again]
-    both = _drop_members(both, log, as_of)
+    both, left_out = _drop_members(both, log, as_of)
     lapsed = _koha_lapse(both, log, as_of, grace)
     members = pd.DataFrame({MEMBER: both["_id"].to_numpy(),
                             JOINED: both["_enrolled"].to_numpy(),
@@ -369,7 +369,8 @@ def read_koha(
         if any(n == name for n, _ in parts):
             log.add(name, "used", "members", int((members["deleted"] ==
                                                   (name == "deletedborrowers")).sum()))
-    visits = _koha_visits(statistics, members, log, as_of, date_format, use_types, csv)
+    visits = _koha_visits(statistics, members, log, as_of, date_format, use_types, csv,
+                          left_out)
     files = ", ".join(n for n, _ in parts) + (", statistics" if statistics is not None else "")
     return LibraryData(members=members, visits=visits,
                        survey=pd.DataFrame({MEMBER: pd.Series(dtype=members[MEMBER].dtype)}),
@@ -379,19 +380,23 @@ def read_koha(
                        as_of=as_of, name="koha", intake=log.report(f"Koha: {files}", as_of))
 
 
-def _drop_members(both: pd.DataFrame, log: _Log, as_of: pd.Timestamp) -> pd.DataFrame:
+def _drop_members(both: pd.DataFrame, log: _Log, as_of: pd.Timestamp
+                  ) -> tuple[pd.DataFrame, dict]:
+    """Leave out borrowers whose dates make no membership; returns the rest and, for each
+    id left out, why (so that their use events are reported under that reason, not as
+    unknown borrowers)."""
+    why: dict = {}
     for name in ("borrowers", "deletedborrowers"):
-        own = both["_deleted"] == (name == "deletedborrowers")
-        bad = own & both["_enrolled"].isna()
-        both = log.drop(name, both, bad, "no dateenrolled", "borrowernumber")
-        own = both["_deleted"] == (name == "deletedborrowers")
-        bad = own & (both["_enrolled"] > as_of)
-        both = log.drop(name, both, bad, "enrolled after as_of", "borrowernumber")
-        own = both["_deleted"] == (name == "deletedborrowers")
-        bad = own & both["_expiry"].notna() & (both["_expiry"] <= both["_enrolled"])
-        both = log.drop(name, both, bad, "dateexpiry on or before dateenrolled",
-                        "borrowernumber")
-    return both
+        for reason, test in (
+                ("no dateenrolled", lambda b: b["_enrolled"].isna()),
+                ("enrolled after as_of", lambda b: b["_enrolled"] > as_of),
+                ("dateexpiry on or before dateenrolled",
+                 lambda b: b["_expiry"].notna() & (b["_expiry"] <= b["_enrolled"]))):
+            own = both["_deleted"] == (name == "deletedborrowers")
+            bad = own & test(both)
+            why.update(dict.fromkeys(both.loc[bad, "_id"].dropna(), reason))
+            both = log.drop(name, both, bad, reason, "borrowernumber")
+    return both, why
 
 
 def _koha_lapse(both: pd.DataFrame, log: _Log, as_of: pd.Timestamp, grace: int) -> pd.Series:
@@ -422,8 +427,8 @@ def _koha_lapse(both: pd.DataFrame, log: _Log, as_of: pd.Timestamp, grace: int) 
 
 
 def _koha_visits(statistics, members: pd.DataFrame, log: _Log, as_of: pd.Timestamp,
-                 date_format: str | None, use_types: Sequence[str], csv: dict
-                 ) -> pd.DataFrame:
+                 date_format: str | None, use_types: Sequence[str], csv: dict,
+                 left_out: dict) -> pd.DataFrame:
     empty = pd.DataFrame({MEMBER: pd.Series(dtype=members[MEMBER].dtype),
                           DATE: pd.Series(dtype="datetime64[ns]"),
                           "kind": pd.Categorical([], categories=list(use_types))})
@@ -442,6 +447,11 @@ def _koha_visits(statistics, members: pd.DataFrame, log: _Log, as_of: pd.Timesta
                    _id=_ids(st["borrowernumber"]))
     st = _drop_odd_ids(log, "statistics", st, st["_id"], "borrowernumber")
     st = log.drop("statistics", st, st["_date"].isna(), "no datetime", "borrowernumber")
+    # events of borrowers left out above are reported under that borrower's reason
+    reason = st["_id"].map(left_out)
+    for why in sorted(reason.dropna().unique()):
+        st = log.drop("statistics", st, (reason == why).reindex(st.index).to_numpy(),
+                      f"borrower left out above ({why})", "borrowernumber")
     st = log.drop("statistics", st, ~st["_id"].isin(members[MEMBER]),
                   "borrowernumber not among the members", "borrowernumber")
     # membership dates are days: compare each event's day with its member's span

@@ -48,8 +48,11 @@ def test_intake_report_counts_every_planted_defect(koha):
         == 25
     s = koha.intake.reasons("statistics")
     assert s["excluded: no borrowernumber (anonymous use)"] == 400
-    # five stray rows with an unknown number plus the 105 events of the 2 excluded members
-    assert s["excluded: borrowernumber not among the members"] == 110
+    # the five stray rows with an unknown number; the 105 events of the 2 borrowers left out
+    # are reported under their borrower's reason (issue 24: they were "not among the members")
+    assert s["excluded: borrowernumber not among the members"] == 5
+    assert s["excluded: borrower left out above (no dateenrolled)"] == 27
+    assert s["excluded: borrower left out above (dateexpiry on or before dateenrolled)"] == 78
     summary = koha.intake.summary()
     for table in ("borrowers", "deletedborrowers", "statistics", "survey"):
         row = summary.loc[table]
