@@ -269,6 +269,23 @@ def positive_int(value: object, name: str, *, minimum: int = 1) -> int:
     return int(value)
 
 
+def times(values: object, name: str = "times") -> list[float]:
+    """A sequence of times (tenures, horizons): finite and not negative, else a clear error
+    (a negative time would be read off before the curve starts)."""
+    if isinstance(values, str) or not hasattr(values, "__iter__"):
+        values = [values]
+    try:
+        out = [float(v) for v in values]
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be numbers (times in the unit of the durations), got "
+                        f"{values!r}") from exc
+    bad = [v for v in out if not np.isfinite(v) or v < 0]
+    if bad:
+        raise ValueError(f"{name} has {len(bad)} time(s) that are negative or not finite "
+                         f"(e.g. {bad[0]:g}); give times of 0 or more")
+    return out
+
+
 def probability(value: float, name: str, *, open_interval: bool = True) -> float:
     """Raise unless ``value`` lies in (0, 1) (or [0, 1] when ``open_interval`` is False)."""
     value = float(value)

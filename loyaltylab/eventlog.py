@@ -21,6 +21,7 @@ columnar, parallel, out-of-core, reading Parquet directly.
 
 from __future__ import annotations
 
+import glob
 import os
 from pathlib import Path
 
@@ -124,6 +125,9 @@ class _Log:
         text = str(path)
         if not any(ch in text for ch in "*?[") and not path.exists():
             raise ValueError(f"no file {text!r}: give a Parquet or CSV file, or a glob")
+        if any(ch in text for ch in "*?[") and not glob.glob(text, recursive=True):
+            raise ValueError(f"no file matches {text!r}; check the folder and the pattern "
+                             f"(e.g. 'exports/loans-*.parquet')")
         if text.endswith((".parquet", ".pq")):
             return self.con.read_parquet(text)
         if text.endswith((".csv", ".csv.gz", ".tsv", ".txt")):

@@ -203,3 +203,26 @@ def test_missing_groups_and_yes_no_ratings_are_refused_not_dropped(lib):
         metrics.evangelists(s, "recommend", "referrals")
     with pytest.raises(TypeError, match=r"'recommend' holds True/False values"):
         metrics.nps(s, "recommend")
+
+
+def test_impossible_times_duplicates_late_joiners_and_empty_globs(lib, tmp_path):
+    # issue 24: each of these was accepted silently or surfaced a library's own exception
+    t = lapse.tenure_table(lib.members, lib.as_of)
+    rc = lapse.retention_curves(t, "tenure", "has_lapsed")
+    with pytest.raises(ValueError, match=r"times has 1 time\(s\) that are negative"):
+        rc.at_risk([1, -2])
+    from loyaltylab import simulate
+
+    lr = simulate.lapse_reasons(lib, seed=3)
+    tt = lapse.tenure_table(lr.members, lr.as_of)
+    inc = lapse.cumulative_incidence(tt, "tenure", "reason", censored="member")
+    with pytest.raises(ValueError, match=r"negative or not finite"):
+        inc.at([1, float("nan")])
+    with pytest.raises(ValueError, match=r"'member_id' has 2 rows with a duplicated member"):
+        lapse.person_period(pd.concat([t.data, t.data.iloc[:1]], ignore_index=True))
+    late = lib.members.copy()
+    late.loc[late.index[0], "joined"] = lib.as_of + pd.Timedelta(days=30)
+    with pytest.raises(ValueError, match=r"'joined' has 1 join date\(s\) after as_of"):
+        lapse.inactivity_lapse(lib.visits, as_of=lib.as_of, members=late)
+    with pytest.raises(ValueError, match=r"no file matches .*loans-\*\.parquet"):
+        lapse.rfm_summary(str(tmp_path / "loans-*.parquet"), calibration_end="2024-06-30")

@@ -164,7 +164,7 @@ class RetentionCurves(Result):
             Indexed by group, one column per time.
         """
         d = self.durations
-        times = [float(t) for t in times]
+        times = _validate.times(times)
         rows = {}
         for g in self.medians.index:
             part = d[d["group"] == g]

@@ -91,6 +91,7 @@ class CumulativeIncidence(Result):
             ``group``, ``reason``, ``time``, ``incidence``, ``se``, ``ci_low``, ``ci_high``
             (missing beyond a group's longest follow-up).
         """
+        times = _validate.times(times)
         rows = []
         for (g, r), part in self.table.groupby(["group", "reason"], sort=False,
                                                 observed=True):

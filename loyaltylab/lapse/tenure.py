@@ -210,6 +210,12 @@ def inactivity_lapse(
         _validate.columns(members, [member, joined], "inactivity-based lapse", "members")
         _validate.unique(members, member, "member")
         start = _validate.dates(members, joined, allow_missing=False)
+        late = start > as_of
+        if late.any():  # as tenure_table: no negative tenure
+            raise ValueError(
+                f"column {joined!r} has {int(late.sum())} join date(s) after as_of "
+                f"{as_of.date()} (e.g. member {members.loc[late, member].iloc[0]!r}); drop "
+                f"those members or use a later as_of")
         joined_s = pd.Series(start.to_numpy(), index=members[member])
         unknown = ~out.index.isin(joined_s.index)
         if unknown.any():
@@ -311,6 +317,7 @@ def person_period(
     """
     tenure = _validate.frame(tenure, "tenure")
     _validate.columns(tenure, [member, joined, end, event], "a person-period table", "tenure")
+    _validate.unique(tenure, member, "member")  # a repeated member would get two histories
     length = {"month": 1 / 12, "quarter": 0.25, "year": 1.0}[
         _validate.one_of(period, "period", ["month", "quarter", "year"])]
     t0 = _validate.dates(tenure, joined, allow_missing=False)
