@@ -43,6 +43,16 @@ __all__ = ["ComplaintEpisodes", "ComplaintModel", "RecurrentComplaints", "compla
 _EFFECTS = [*(f"complaint_{c}" for c in CATEGORIES), "recovered", "log10_response_hours"]
 
 
+def _spans_at_risk(members: pd.DataFrame, as_of, member: str, joined: str, lapsed: str
+                   ) -> tuple[pd.DataFrame, int]:
+    """Each membership by the one rule, indexed by member, and how many have no time at risk
+    (joined on ``as_of``: left out by the callers, and counted)."""
+    members = _validate.frame(members, "members")
+    span = membership_end(members, as_of, member, joined, lapsed)
+    span.index = pd.Index(members[member].to_numpy(), name=member)
+    return span[span["at_risk"]], int((~span["at_risk"]).sum())
+
+
 def complaint_episodes(
     members: pd.DataFrame,
     complaints: pd.DataFrame,
@@ -81,11 +91,7 @@ def complaint_episodes(
     """
     c = check_complaints(members, complaints, as_of, member, date, category, joined, lapsed,
                          hours)
-    members = _validate.frame(members, "members")
-    span = membership_end(members, as_of, member, joined, lapsed)
-    span.index = pd.Index(members[member].to_numpy(), name=member)
-    n_zero = int((~span["at_risk"]).sum())
-    span = span[span["at_risk"]]
+    span, n_zero = _spans_at_risk(members, as_of, member, joined, lapsed)
     years = pd.Series(years_between(span["joined"], span["end"]), index=span.index)
     first = c.sort_values([member, date]).drop_duplicates(member).set_index(member)
     first = first[first.index.isin(span.index)]
@@ -199,11 +205,7 @@ def recurrent_complaints(
     2          2  0.000000  2.001369          0           0      0
     """
     c = check_complaints(members, complaints, as_of, member, date, category, joined, lapsed)
-    members = _validate.frame(members, "members")
-    span = membership_end(members, as_of, member, joined, lapsed)
-    span.index = pd.Index(members[member].to_numpy(), name=member)
-    n_zero = int((~span["at_risk"]).sum())
-    span = span[span["at_risk"]]
+    span, n_zero = _spans_at_risk(members, as_of, member, joined, lapsed)
     kept = c[member].isin(span.index)
     n_zero_complaints = int((~kept).sum())
     c = c[kept]
