@@ -146,3 +146,17 @@ def test_numbers_in_prose_are_checked_right_after(path):
         if not checked:
             unchecked.append(f"cell {i}: {c.source[:60]!r}")
     assert not unchecked, f"{path.name}: numbers without a check cell: {unchecked}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_checks_of_a_hidden_answer_are_hidden_too(path):
+    """A visible check cell right after a hidden answer gives the answer away (issue 26:
+    notebook 13's check named the branches the exercise asks for)."""
+    cells = nbformat.read(path, as_version=4).cells
+    for i, c in enumerate(cells[:-1]):
+        if c.cell_type == "markdown" and c.source.lstrip().startswith("*Answer.*"):
+            j = i + 1
+            while j < len(cells) and cells[j].cell_type == "code":
+                assert cells[j].metadata.get("jupyter", {}).get("source_hidden"), (
+                    f"{path.name}: cell {j} checks a hidden answer in plain sight")
+                j += 1
