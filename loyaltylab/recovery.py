@@ -152,6 +152,8 @@ def recurrent_complaints(
     category: str = "category",
     joined: str = JOINED,
     lapsed: str = LAPSED,
+    resolved: str = "resolved",
+    hours: str = "response_hours",
     *,
     covariates: pd.DataFrame | None = None,
 ) -> RecurrentComplaints:
@@ -161,7 +163,10 @@ def recurrent_complaints(
     Each membership is cut at every complaint: a row ends with a complaint (``complaint`` =
     1) or with the end of the membership (``complaint`` = 0; ``has_lapsed`` = 1 there if the
     member lapsed). ``prior`` counts the complaints before the row and ``prior_value``,
-    ``prior_systems``, ``prior_people`` by rejection factor, so that
+    ``prior_systems``, ``prior_people`` by rejection factor; with ``resolved`` and
+    ``hours`` in the complaints, ``last_unresolved`` (the most recent complaint was not
+    resolved) and ``last_log10_hours`` (how long its answer took) describe how the last one
+    was handled (both 0 before any complaint), so that
 
     - ``lapse.fit_lapse_model(d, "stop", "complaint", ["prior", ...], entry="start",
       cluster=member)`` models the time to the next complaint (the "chronic complainer" is a
@@ -180,6 +185,10 @@ def recurrent_complaints(
         The date the data end.
     member, date, category, joined, lapsed : str
         Column names.
+    resolved, hours : str
+        Optional complaint columns: resolved (True/False) and hours until the answer. For
+        several complaints on one day, the day counts as unresolved if any was, and its
+        answer time is the longest.
     covariates : DataFrame, optional
         Member-level covariates indexed by member id, joined to every row.
 
@@ -217,10 +226,17 @@ def recurrent_complaints(
                                                                fill_value=False).astype(int)
     ev = pd.DataFrame({member: c[member].to_numpy(), "t": t.to_numpy(),
                        **{f"n_{k}": counts[k].to_numpy() for k in CATEGORIES}})
+    handled = [col for col in (resolved, hours) if col in c]
+    if resolved in c:
+        ev["_open"] = (~c[resolved].astype(bool)).to_numpy(int)
+    if hours in c:
+        ev["_log_h"] = np.log10(c[hours].clip(lower=0.01)).to_numpy()
     # one event per member and day: its counts are the sum of that day's complaints
     ev["day"] = day.to_numpy()
+    extra = ({"_open": ("_open", "max")} if resolved in c else {}) | (
+        {"_log_h": ("_log_h", "max")} if hours in c else {})
     ev = ev.groupby([member, "day"], sort=True, as_index=False).agg(
-        t=("t", "first"), **{f"n_{k}": (f"n_{k}", "sum") for k in CATEGORIES})
+        t=("t", "first"), **{f"n_{k}": (f"n_{k}", "sum") for k in CATEGORIES}, **extra)
     rows = []
     years = pd.Series(years_between(span["joined"], span["end"]), index=span.index)
     lapsed_ = span["has_lapsed"]
@@ -229,25 +245,29 @@ def recurrent_complaints(
         g = by_member.get(mid)
         stop_all = float(years[mid])
         prior = dict.fromkeys(CATEGORIES, 0)
+        last = [0, 0.0]  # the most recent complaint: unresolved, log10 hours
         start = 0.0
         if g is not None:
             for _, e in g.iterrows():
-                if e["t"] <= 0:  # the joining day: carried into the first row's history
-                    for k in CATEGORIES:
-                        prior[k] += int(e[f"n_{k}"])
-                    continue
-                rows.append((mid, start, float(e["t"]), 1, 0, *prior.values()))
+                if e["t"] > 0:  # (the joining day only adds to the first row's history)
+                    rows.append((mid, start, float(e["t"]), 1, 0, *prior.values(), *last))
+                    start = float(e["t"])
                 for k in CATEGORIES:
                     prior[k] += int(e[f"n_{k}"])
-                start = float(e["t"])
+                last = [int(e["_open"]) if "_open" in e else 0,
+                        float(e["_log_h"]) if "_log_h" in e else 0.0]
         if stop_all > start:
-            rows.append((mid, start, stop_all, 0, int(lapsed_[mid]), *prior.values()))
+            rows.append((mid, start, stop_all, 0, int(lapsed_[mid]), *prior.values(), *last))
         elif rows and rows[-1][0] == mid:  # a complaint on the last day: it ends the row
-            last = rows[-1]
-            rows[-1] = (*last[:4], int(lapsed_[mid]), *last[5:])
-    cols = [member, "start", "stop", "complaint", EVENT, *(f"prior_{k}" for k in CATEGORIES)]
+            row = rows[-1]
+            rows[-1] = (*row[:4], int(lapsed_[mid]), *row[5:])
+    cols = [member, "start", "stop", "complaint", EVENT, *(f"prior_{k}" for k in CATEGORIES),
+            "last_unresolved", "last_log10_hours"]
     out = pd.DataFrame(rows, columns=cols)
     out.insert(5, "prior", out[[f"prior_{k}" for k in CATEGORIES]].sum(axis=1))
+    out = out.drop(columns=[c_ for c_, src in (("last_unresolved", resolved),
+                                               ("last_log10_hours", hours))
+                            if src not in handled])
     if covariates is not None:
         out = out.join(covariates, on=member)
     excluded = {"members with no time at risk (joined on as_of)": n_zero,
