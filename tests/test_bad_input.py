@@ -4,9 +4,12 @@ the problem (not a KeyError or a crash deep inside pandas)."""
 import pandas as pd
 import pytest
 
-from loyaltylab import drivers, lapse, metrics, scales
+from loyaltylab import drivers, lapse, metrics, recovery, reviews, scales
 
 S = scales.STANDARD_SCALES["satisfaction"]
+
+# a reviews table without its ratings
+_REVIEW = pd.DataFrame({"review_id": [1], "posted": ["2024-01-01"]})
 
 # (name, call taking a frame, a frame missing the needed column)
 CALLS = [
@@ -36,6 +39,11 @@ CALLS = [
     ("fit_lapse_model", lambda d: lapse.fit_lapse_model(d, "t", "e", ["x"]),
      pd.DataFrame({"t": [1], "e": [1]})),
     ("fit_sbg_records", lambda d: lapse.fit_sbg_records(d), pd.DataFrame({"renewals": [1]})),
+    ("recurrent_complaints", lambda d: recovery.recurrent_complaints(d, d, "2020-01-01"),
+     pd.DataFrame({"member_id": [1], "date": ["2019-06-01"]})),
+    *((f"reviews.{f.__name__}", f, _REVIEW) for f in (
+        reviews.reply_coverage, reviews.response_times, reviews.template_replies,
+        reviews.rating_trend, reviews.reply_effect, reviews.suspicious_praise)),
 ]
 
 
