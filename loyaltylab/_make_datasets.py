@@ -127,14 +127,16 @@ def koha_example(lib: LibraryData, folder: Path, n_members: int = 1500, seed: in
     sv.to_csv(folder / "survey.csv", index=False)
 
 
-def review_pages(folder: Path, seed: int = 2024) -> None:
+def review_pages(folder: Path, seed: int = 2024, **simulation) -> None:
     """Write the example's review pages (``reviews.csv``) as a review platform exports them:
     its own column names, timestamps with seconds, and a "hidden" flag for reviews the
-    library removed (three, planted)."""
+    library removed (three, planted). ``simulation`` overrides `simulate_reviews`'
+    arguments (the tests write pages of more branches)."""
     from loyaltylab.reviews import simulate_reviews
 
-    sim = simulate_reviews(names=list(_BRANCH.values()), months=24, start="2023-01-01",
-                           reviews_per_month=10, burst=12, seed=seed)
+    args = {"names": list(_BRANCH.values()), "months": 24, "start": "2023-01-01",
+            "reviews_per_month": 10, "burst": 12} | simulation
+    sim = simulate_reviews(**args, seed=seed)
     r = sim.reviews
     hidden = np.zeros(len(r), bool)
     hidden[np.flatnonzero(r["rating"].to_numpy() == 1)[:3]] = True

@@ -107,3 +107,23 @@ def test_a_failing_report_writes_nothing(tmp_path, monkeypatch, capsys):
     assert code == 1 and not out.exists() and not list(tmp_path.glob("*.part"))
     err = capsys.readouterr().err
     assert "RuntimeError: figure failed" in err and "\x1b[" not in err
+
+
+def test_the_effect_of_replying_needs_enough_branches_on_each_side(report, tmp_path):
+    # the shipped example has five branches (two replying): the report says why it shows no
+    # estimate rather than printing a clustered interval from five clusters
+    text = re.sub(r"<[^>]+>", " ", report[0].read_text(encoding="utf-8"))
+    assert "is not estimated" in text and "2 replying and 3 never replying" in text
+    # sixteen branches (half replying, planted +0.12 stars): the estimate is shown
+    from loyaltylab import _make_datasets
+
+    folder = tmp_path / "example"
+    shutil.copytree(EXAMPLE, folder)
+    _make_datasets.review_pages(folder, names=None, branches=16, reviews_per_month=25)
+    code = cli.main(["report", str(folder / "spec.toml"), "--out", str(tmp_path / "r.html"),
+                     "--no-progress"])
+    assert code == 0
+    text = re.sub(r"<[^>]+>", " ", (tmp_path / "r.html").read_text(encoding="utf-8"))
+    assert "8 branches that started replying against 8 that never did" in text
+    assert "rating (stars)" in text and "reviews per period" in text
+    assert "is not estimated" not in text
