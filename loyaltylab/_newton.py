@@ -79,7 +79,8 @@ def _slack(ll: float) -> float:
 
 
 def maximize(values: Callable[[np.ndarray], tuple[float, np.ndarray, np.ndarray]], p: int,
-             *, rtol: float = 1e-10, max_iter: int = 50) -> NewtonFit:
+             *, rtol: float = 1e-10, max_iter: int = 50,
+             start: np.ndarray | None = None) -> NewtonFit:
     """Maximise a concave log-likelihood by Newton-Raphson with step halving.
 
     Parameters
@@ -91,6 +92,8 @@ def maximize(values: Callable[[np.ndarray], tuple[float, np.ndarray, np.ndarray]
     rtol : float
         Convergence: relative change of the log-likelihood (R's ``coxph`` uses 1e-9).
     max_iter : int
+    start : ndarray, optional
+        Where to start (default zero; a nearby earlier solution saves steps).
 
     Raises
     ------
@@ -103,7 +106,7 @@ def maximize(values: Callable[[np.ndarray], tuple[float, np.ndarray, np.ndarray]
         calls[0] += 1
         return values(b)
 
-    beta = np.zeros(p)
+    beta = np.zeros(p) if start is None else np.array(start, float)
     ll, score, info = values_counted(beta)
     ll_null = ll
     step = newton_step(info, score)  # singular here: collinear covariates

@@ -116,6 +116,10 @@ class _Stratum:
         self.hi = np.searchsorted(self.times, self.t, side="right")
         self.x_ev_sum = self.x[ev].sum(axis=0)
 
+    def _gram(self, v: np.ndarray) -> np.ndarray:
+        # X' diag(v) X (a subclass with indicator columns computes it by blocks)
+        return (self.x * v[:, None]).T @ self.x
+
     def _risk_sums(self, a: np.ndarray) -> np.ndarray:
         # sum over each event time's risk set of the rows of a (n x k)
         out = self._suffix(a)
@@ -171,7 +175,7 @@ class _Stratum:
             # Breslow, or Efron with no tied lapses: no tie-group terms
             grad = self.x_ev_sum - a @ s1
             c = self._at_risk_weights(a)
-            info = (self.x * (w * c)[:, None]).T @ self.x - (s1 * c2[:, None]).T @ s1
+            info = self._gram(w * c) - (s1 * c2[:, None]).T @ s1
             return ll, grad, info
         b = self._by_time(f * inv)
         grad = self.x_ev_sum - (s1 * a[:, None] - e1 * b[:, None]).sum(axis=0)
@@ -179,7 +183,7 @@ class _Stratum:
         # less the tie-group correction E2_j weighted by sum_l (l/d) / phi_jl
         c = self._at_risk_weights(a)
         c[self.ev] -= b[g]
-        info = (self.x * (w * c)[:, None]).T @ self.x
+        info = self._gram(w * c)
         d2, f2 = self._by_time(f * inv2), self._by_time(f * f * inv2)
         cross = (s1 * d2[:, None]).T @ e1
         info -= (s1 * c2[:, None]).T @ s1 - cross - cross.T + (e1 * f2[:, None]).T @ e1

@@ -32,6 +32,7 @@ _MODELS = {"cox": CoxPHFitter, "weibull": WeibullAFTFitter,
 #: Name of the delayed-entry column in the design handed to lifelines.
 _ENTRY = "_entry"
 _CLUSTER = "_cluster"
+_FRAILTY = "_frailty"
 #: Most categories a categorical covariate may have (each becomes a coefficient).
 _MAX_LEVELS = 50
 
@@ -139,6 +140,9 @@ class LapseModel(Result):
     def fitter(self):
         """The lifelines fitter (for Cox: fitted on first use, then kept)."""
         if self._fitter is None:
+            if _FRAILTY in self._design:
+                raise ValueError("lifelines has no frailty model; the fit is in .cox "
+                                 "(theta, frailties) and .frailty")
             kwargs: dict = {"robust": self._robust}
             if self._strata:
                 kwargs["strata"] = list(self._strata)
@@ -159,9 +163,29 @@ class LapseModel(Result):
                                        self.params.to_numpy())
 
     def __repr__(self) -> str:
+        frail = (f", frailty variance={self.cox.theta:.3f}" if _FRAILTY in self._design
+                 else "")
         return (f"LapseModel({self.model}, n={self.n}, lapsed={self.n_lapsed}, "
                 f"excluded={self.n_excluded}, concordance={self.concordance:.3f}, "
-                f"AIC={self.aic:.1f})")
+                f"AIC={self.aic:.1f}{frail})")
+
+    @property
+    def frailty(self) -> pd.Series:
+        """The shared gamma frailty (``frailty=`` models): its variance ``theta``, the number
+        of groups, the integrated log-likelihood with and without it, and the
+        likelihood-ratio test of no frailty (boundary-corrected p-value)."""
+        if _FRAILTY not in self._design:
+            raise ValueError("this model has no frailty; fit with frailty=<group column>")
+        stat, p = self.cox.lr_test
+        return pd.Series({"theta": self.cox.theta, "groups": len(self.cox.group_labels),
+                          "marginal_loglik": self.cox.marginal_loglik,
+                          "marginal_loglik_no_frailty": self.cox.marginal_loglik_null,
+                          "lr_statistic": stat, "p_value": p}, name="frailty")
+
+    def _refuse_frailty(self, what: str) -> None:
+        if _FRAILTY in self._design:
+            raise ValueError(f"{what} is not available for a frailty model (its hazard "
+                             "ratios are conditional on each group's frailty)")
 
     @property
     def concordance(self) -> float:
@@ -177,6 +201,8 @@ class LapseModel(Result):
     def aic(self) -> float:
         """AIC: partial-likelihood AIC for Cox (comparable only among Cox models on the same
         data), full-likelihood AIC for parametric models."""
+        if _FRAILTY in self._design:  # the integrated likelihood, theta counted
+            return float(-2 * self.cox.marginal_loglik + 2 * (len(self.params) + 1))
         if self.cox is not None:
             return float(-2 * self.cox.loglik + 2 * len(self.params))
         f = self.fitter
@@ -285,6 +311,7 @@ class LapseModel(Result):
 
         if self.model != "cox":
             raise ValueError("check_assumptions tests proportional hazards: fit model='cox'")
+        self._refuse_frailty("check_assumptions")
         _validate.one_of(transform, "transform", list(TRANSFORMS))
         df = self._design
         names = list(self.params.index)
@@ -324,6 +351,7 @@ class LapseModel(Result):
         DataFrame
             Index ``time``, one column per profile.
         """
+        self._refuse_frailty("predict_retention")
         x = self._profile_design(profiles)
         times = np.asarray(times, dtype=float)
         if self.cox is not None and not self._strata:
@@ -444,6 +472,7 @@ def fit_lapse_model(
     ties: str = "efron",
     robust: bool = False,
     cluster: str | None = None,
+    frailty: str | None = None,
 ) -> LapseModel:
     """Fit a lapse model: Cox proportional hazards or a parametric AFT model.
 
@@ -489,6 +518,14 @@ def fit_lapse_model(
         (start, stop] row of recurrent complaints with ``entry=`` (the Andersen-Gill
         model): the sandwich variance sums the score residuals within each group first, as
         R's ``coxph(Surv(start, stop, event) ~ x + cluster(id))``. Implies ``robust``.
+    frailty : str, optional
+        Cox only: a column of groups (members with recurrent complaints, branches) that share
+        an unobserved gamma frailty, a multiplier of the hazard with mean 1 and a variance
+        (``theta``) estimated from the data, as R's
+        ``coxph(... + frailty(id, distribution = "gamma"))``. The hazard ratios are then
+        conditional on the frailty (a member compared with itself); ``.frailty`` holds theta
+        and the likelihood-ratio test of no frailty. Not with ``strata``, ``cluster`` or
+        ``robust``.
 
     Returns
     -------
@@ -508,6 +545,12 @@ def fit_lapse_model(
         raise ValueError("covariates is empty; name at least one column")
     strata = list(strata or [])
     extra = [entry] if entry is not None else []
+    if frailty is not None:
+        if model != "cox" or strata or cluster is not None or robust or penalizer:
+            raise ValueError("frailty= is for plain Cox models: not with a parametric model, "
+                             "strata=, cluster=, robust= or penalizer= (the frailty itself "
+                             "accounts for the groups' dependence)")
+        extra.append(frailty)
     if cluster is not None:
         extra.append(cluster)
         robust = True
@@ -554,6 +597,8 @@ def fit_lapse_model(
         df[_ENTRY] = _entry(used, entry, t, "a lapse model").to_numpy()
     if cluster is not None:
         df[_CLUSTER] = used[cluster].to_numpy()
+    if frailty is not None:
+        df[_FRAILTY] = used[frailty].to_numpy()
     _validate.one_of(ties, "ties", ["efron", "breslow"])
     if model == "cox" and penalizer == 0:
         return _fit_cox(df, x, used, duration, event, strata, entry is not None, ties, robust,
@@ -650,12 +695,19 @@ def _fit_cox(df, x, used, duration, event, strata, has_entry, ties, robust, scal
     names = list(x.columns)
     labels = (df[strata].astype(str).agg("|".join, axis=1).to_numpy() if strata else None)
     groups = df[_CLUSTER].to_numpy() if _CLUSTER in df else None
+    entry = df[_ENTRY].to_numpy(float) if has_entry else None
     with _solver_errors("the lapse model", names):
-        res = fit_cox(df[names].to_numpy(float), df[duration].to_numpy(float),
-                      df[event].to_numpy(bool),
-                      entry=df[_ENTRY].to_numpy(float) if has_entry else None,
-                      strata=labels, ties=ties, robust=robust, cluster=groups)
-    _check_fit(res, "the lapse model", names)
+        if _FRAILTY in df:
+            from loyaltylab.lapse._frailty import fit_gamma_frailty
+
+            res = fit_gamma_frailty(df[names].to_numpy(float), df[duration].to_numpy(float),
+                                    df[event].to_numpy(bool), df[_FRAILTY].to_numpy(),
+                                    entry=entry, ties=ties)
+        else:
+            res = fit_cox(df[names].to_numpy(float), df[duration].to_numpy(float),
+                          df[event].to_numpy(bool), entry=entry, strata=labels, ties=ties,
+                          robust=robust, cluster=groups)
+    _check_fit(res, "the lapse model", names, penalized=_FRAILTY not in df)
     params = pd.Series(res.params, index=pd.Index(names, name="covariate"), name="coef")
     return LapseModel(_fitter=None, params=params, model="cox", scales=scale_df, n=len(used),
                       n_lapsed=int(e.sum()), n_excluded=n_excluded, excluded=excluded,
