@@ -18,6 +18,7 @@ from loyaltylab import _stats, _validate
 from loyaltylab._results import Result
 from loyaltylab.schema import (
     CATEGORIES,
+    COMPENSATION,
     DATE,
     DAYS_PER_YEAR,
     JOINED,
@@ -83,13 +84,20 @@ def check_complaints(
     joined: str = JOINED,
     lapsed: str = LAPSED,
     hours: str = "response_hours",
+    *,
+    resolved: str = "resolved",
+    contacts: str = "contacts",
+    compensation: str = "compensation",
 ) -> pd.DataFrame:
     """Validate a complaints table against the members.
 
     Raises on unknown categories, negative or missing response times, unknown members and
     complaints dated before joining or after the membership ended (the package's
     membership-end rule: lapse on or before ``as_of``, otherwise ``as_of``), naming how many
-    rows and an example.
+    rows and an example. The handling columns are checked when present: ``resolved``
+    (True/False, or the date the problem was solved, missing while open), ``contacts``
+    (how many times the member had to get in touch, a whole number from 1) and
+    ``compensation`` ("none", "symbolic" or "material").
 
     Parameters
     ----------
@@ -105,12 +113,18 @@ def check_complaints(
         Join-date and lapse-date columns of ``members``.
     hours : str
         Response-time column (hours until the answer), checked when present.
+    resolved, contacts, compensation : str
+        Handling columns, checked when present.
 
     Returns
     -------
     DataFrame
         The complaints with ``date`` parsed, ``category`` as an ordered categorical and the
-        member's ``joined`` and ``end`` attached.
+        member's ``joined`` and ``end`` attached. A ``resolved`` column of dates becomes
+        True/False (solved by ``as_of``) with ``resolution_days`` (days from the complaint
+        to the solution; missing while open) beside it; a solution dated after ``as_of``
+        is not yet known and counts as open. ``compensation`` becomes an ordered
+        categorical.
     """
     complaints = _validate.frame(complaints, "complaints")
     members = _validate.frame(members, "members")
@@ -144,7 +158,59 @@ def check_complaints(
                          f"after as_of; fix the dates or use a later as_of")
     out = complaints.assign(**{date: d}, joined=j, end=e)
     out[category] = pd.Categorical(cat, categories=list(CATEGORIES))
+    if resolved in complaints:
+        out[resolved], days = _resolution(complaints, resolved, d, _validate.as_of(as_of))
+        if days is not None:
+            out["resolution_days"] = days
+    if contacts in complaints:
+        out[contacts] = _validate.numeric(
+            complaints, contacts, lo=1, integer=True, allow_missing=False, allow_bool=False,
+            purpose="complaint handling (how many times the member got in touch; 1 if once)")
+    if compensation in complaints:
+        comp = complaints[compensation].astype(object)
+        bad = comp[~comp.isin(COMPENSATION)]
+        if len(bad):
+            raise ValueError(
+                f"column {compensation!r} has {len(bad)} value(s) that are not compensation "
+                f"levels (e.g. {bad.iloc[0]!r}); use {list(COMPENSATION)} ('none' where "
+                f"nothing was given)")
+        out[compensation] = pd.Categorical(comp, categories=list(COMPENSATION), ordered=True)
     return out
+
+
+def _resolution(complaints: pd.DataFrame, column: str, posted: pd.Series,
+                as_of: pd.Timestamp) -> tuple[pd.Series, pd.Series | None]:
+    """A ``resolved`` column as True/False, and days to the solution when it holds dates."""
+    s = complaints[column]
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype(bool), None
+    values = s.dropna()
+    if s.dtype == object and len(values) and values.map(type).isin([bool, np.bool_]).all():
+        if s.isna().any():
+            raise ValueError(
+                f"column {column!r} has {int(s.isna().sum())} missing value(s) among "
+                f"True/False; say False for a complaint not (yet) resolved")
+        return s.astype(bool), None
+    if pd.api.types.is_numeric_dtype(s.dtype) and values.isin([0, 1]).all():
+        if s.isna().any():
+            raise ValueError(
+                f"column {column!r} has {int(s.isna().sum())} missing value(s) among 0/1; "
+                f"say 0 for a complaint not (yet) resolved")
+        return s.astype(bool), None
+    try:
+        when = _validate.dates(complaints, column, purpose="complaint handling (resolved: "
+                               "True/False or the date the problem was solved)")
+    except TypeError as exc:
+        raise TypeError(f"{exc}; True/False (or 0/1) also works") from None
+    days = (when - posted).dt.total_seconds() / 86400.0
+    early = days < 0
+    if early.any():
+        raise ValueError(
+            f"column {column!r} has {int(early.sum())} resolution date(s) before the "
+            f"complaint (e.g. complaint row {int(np.flatnonzero(early.to_numpy())[0])}); fix "
+            f"the dates")
+    known = when.notna() & (when.dt.normalize() <= as_of.normalize())
+    return pd.Series(known.to_numpy(), index=s.index), days.where(known)
 
 
 def complaint_rates(

@@ -90,7 +90,7 @@ def complaint_episodes(
         Members with no time at risk (joined on ``as_of``) are left out and counted.
     """
     c = check_complaints(members, complaints, as_of, member, date, category, joined, lapsed,
-                         hours)
+                         hours, resolved=resolved)
     span, n_zero = _spans_at_risk(members, as_of, member, joined, lapsed)
     years = pd.Series(years_between(span["joined"], span["end"]), index=span.index)
     first = c.sort_values([member, date]).drop_duplicates(member).set_index(member)
@@ -155,6 +155,8 @@ def recurrent_complaints(
     resolved: str = "resolved",
     hours: str = "response_hours",
     *,
+    contacts: str = "contacts",
+    compensation: str = "compensation",
     covariates: pd.DataFrame | None = None,
 ) -> RecurrentComplaints:
     """All complaints of each member in counting-process form, (start, stop] in years since
@@ -166,7 +168,9 @@ def recurrent_complaints(
     ``prior_systems``, ``prior_people`` by rejection factor; with ``resolved`` and
     ``hours`` in the complaints, ``last_unresolved`` (the most recent complaint was not
     resolved) and ``last_log10_hours`` (how long its answer took) describe how the last one
-    was handled (both 0 before any complaint), so that
+    was handled, with ``contacts`` ``last_extra_contacts`` (how many more times than once
+    the member had to get in touch) and with ``compensation`` ``last_symbolic`` and
+    ``last_material`` (what it earned; all 0 before any complaint), so that
 
     - ``lapse.fit_lapse_model(d, "stop", "complaint", ["prior", ...], entry="start",
       cluster=member)`` models the time to the next complaint (the "chronic complainer" is a
@@ -185,10 +189,11 @@ def recurrent_complaints(
         The date the data end.
     member, date, category, joined, lapsed : str
         Column names.
-    resolved, hours : str
-        Optional complaint columns: resolved (True/False) and hours until the answer. For
-        several complaints on one day, the day counts as unresolved if any was, and its
-        answer time is the longest.
+    resolved, hours, contacts, compensation : str
+        Optional complaint columns: resolved (True/False or the date solved), hours until
+        the answer, contacts, compensation. For several complaints on one day, the day
+        counts as unresolved if any was, with its longest answer, most contacts and highest
+        compensation.
     covariates : DataFrame, optional
         Member-level covariates indexed by member id, joined to every row.
 
@@ -213,7 +218,9 @@ def recurrent_complaints(
     1          1  0.501027  1.002053          0           1      1
     2          2  0.000000  2.001369          0           0      0
     """
-    c = check_complaints(members, complaints, as_of, member, date, category, joined, lapsed)
+    c = check_complaints(members, complaints, as_of, member, date, category, joined, lapsed,
+                         hours, resolved=resolved, contacts=contacts,
+                         compensation=compensation)
     span, n_zero = _spans_at_risk(members, as_of, member, joined, lapsed)
     kept = c[member].isin(span.index)
     n_zero_complaints = int((~kept).sum())
@@ -226,17 +233,25 @@ def recurrent_complaints(
                                                                fill_value=False).astype(int)
     ev = pd.DataFrame({member: c[member].to_numpy(), "t": t.to_numpy(),
                        **{f"n_{k}": counts[k].to_numpy() for k in CATEGORIES}})
-    handled = [col for col in (resolved, hours) if col in c]
-    if resolved in c:
-        ev["_open"] = (~c[resolved].astype(bool)).to_numpy(int)
-    if hours in c:
-        ev["_log_h"] = np.log10(c[hours].clip(lower=0.01)).to_numpy()
+    # how the last complaint was handled: (output column, source column, value per row)
+    handling = [("last_unresolved", resolved, lambda: (~c[resolved]).to_numpy(int)),
+                ("last_log10_hours", hours,
+                 lambda: np.log10(c[hours].clip(lower=0.01)).to_numpy()),
+                ("last_extra_contacts", contacts, lambda: c[contacts].to_numpy() - 1),
+                ("last_symbolic", compensation,
+                 lambda: (c[compensation] == "symbolic").to_numpy(int)),
+                ("last_material", compensation,
+                 lambda: (c[compensation] == "material").to_numpy(int))]
+    handling = [(name, src, f) for name, src, f in handling if src in c]
+    for name, _, f in handling:
+        ev[name] = f()
     # one event per member and day: its counts are the sum of that day's complaints
     ev["day"] = day.to_numpy()
-    extra = ({"_open": ("_open", "max")} if resolved in c else {}) | (
-        {"_log_h": ("_log_h", "max")} if hours in c else {})
+    extra = {name: (name, "max") for name, _, _ in handling}
     ev = ev.groupby([member, "day"], sort=True, as_index=False).agg(
         t=("t", "first"), **{f"n_{k}": (f"n_{k}", "sum") for k in CATEGORIES}, **extra)
+    if compensation in c:  # several on one day: the highest level only
+        ev["last_symbolic"] *= 1 - ev["last_material"]
     rows = []
     years = pd.Series(years_between(span["joined"], span["end"]), index=span.index)
     lapsed_ = span["has_lapsed"]
@@ -245,7 +260,7 @@ def recurrent_complaints(
         g = by_member.get(mid)
         stop_all = float(years[mid])
         prior = dict.fromkeys(CATEGORIES, 0)
-        last = [0, 0.0]  # the most recent complaint: unresolved, log10 hours
+        last = [0.0] * len(handling)  # how the most recent complaint was handled
         start = 0.0
         if g is not None:
             for _, e in g.iterrows():
@@ -254,20 +269,19 @@ def recurrent_complaints(
                     start = float(e["t"])
                 for k in CATEGORIES:
                     prior[k] += int(e[f"n_{k}"])
-                last = [int(e["_open"]) if "_open" in e else 0,
-                        float(e["_log_h"]) if "_log_h" in e else 0.0]
+                last = [float(e[name]) for name, _, _ in handling]
         if stop_all > start:
             rows.append((mid, start, stop_all, 0, int(lapsed_[mid]), *prior.values(), *last))
         elif rows and rows[-1][0] == mid:  # a complaint on the last day: it ends the row
             row = rows[-1]
             rows[-1] = (*row[:4], int(lapsed_[mid]), *row[5:])
     cols = [member, "start", "stop", "complaint", EVENT, *(f"prior_{k}" for k in CATEGORIES),
-            "last_unresolved", "last_log10_hours"]
+            *(name for name, _, _ in handling)]
     out = pd.DataFrame(rows, columns=cols)
     out.insert(5, "prior", out[[f"prior_{k}" for k in CATEGORIES]].sum(axis=1))
-    out = out.drop(columns=[c_ for c_, src in (("last_unresolved", resolved),
-                                               ("last_log10_hours", hours))
-                            if src not in handled])
+    for name, _, _ in handling:
+        if name != "last_log10_hours":
+            out[name] = out[name].astype(int)
     if covariates is not None:
         out = out.join(covariates, on=member)
     excluded = {"members with no time at risk (joined on as_of)": n_zero,

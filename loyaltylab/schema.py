@@ -41,6 +41,9 @@ FACTORS = ("satisfaction", "relationship", "repeat_use", "referral", "switching"
 ATTITUDINAL = ("satisfaction", "relationship", "referral", "switching")
 #: The three kinds of rejection factors through which members are lost.
 CATEGORIES = ("value", "systems", "people")
+#: What a complaint earned the member: nothing, a symbolic gesture (an apology card, a waived
+#: fine) or material compensation (a refund, a free year).
+COMPENSATION = ("none", "symbolic", "material")
 #: Dick & Basu (1994) loyalty segments, from relative attitude x repeat use.
 SEGMENTS = ("true", "latent", "spurious", "no loyalty")
 
@@ -61,7 +64,8 @@ TABLES = {
     "visits": {"required": (MEMBER, DATE), "optional": ("kind",)},
     "survey": {"required": (MEMBER,), "optional": ("wave", DATE, "recommend", "referrals")},
     "complaints": {"required": (MEMBER, DATE, "category"),
-                   "optional": ("channel", "response_hours", "resolved")},
+                   "optional": ("channel", "response_hours", "resolved", "contacts",
+                                "compensation")},
     # online reviews of the library's pages (loyaltylab.reviews)
     "reviews": {"required": ("review_id", "posted", "rating"),
                 "optional": ("branch", "platform", "text", "responded", "response", "resolved",

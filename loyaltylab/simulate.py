@@ -25,8 +25,8 @@ from loyaltylab import _validate
 from loyaltylab._library import LibraryData, LibraryTruth
 from loyaltylab.schema import ATTITUDINAL, DAYS_PER_YEAR, FACTORS
 
-__all__ = ["DEFAULT_EFFECTS", "LAPSE_REASON_SHARES", "SHIPPED", "library", "lapse_reasons",
-           "migrate"]
+__all__ = ["DEFAULT_EFFECTS", "LAPSE_REASON_SHARES", "PROCESS_EFFECTS", "SHIPPED",
+           "complaint_process", "library", "lapse_reasons", "migrate"]
 
 MEMBER_TYPES = ("adult", "family", "senior", "student")
 MEMBER_TYPE_P = (0.40, 0.15, 0.20, 0.25)
@@ -579,3 +579,7 @@ def write(lib: LibraryData, folder: str | Path) -> None:
             "baseline": lib.truth.baseline, "loadings": lib.truth.loadings.to_dict("records"),
             "factor_correlation": lib.truth.factor_correlation.to_dict("split")}
     (folder / "truth.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
+
+
+# complaints as a recurrent process with known handling effects (its own module: issue #28)
+from loyaltylab._simulate_complaints import PROCESS_EFFECTS, complaint_process  # noqa: E402

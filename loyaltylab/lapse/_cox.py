@@ -115,6 +115,8 @@ class _Stratum:
         self.plain = not self.frac.any()
         self.hi = np.searchsorted(self.times, self.t, side="right")
         self.x_ev_sum = self.x[ev].sum(axis=0)
+        # a fixed part of the linear predictor (sorted rows): a frailty's log multipliers
+        self.offset: np.ndarray | None = None
 
     def _gram(self, v: np.ndarray) -> np.ndarray:
         # X' diag(v) X (a subclass with indicator columns computes it by blocks)
@@ -148,7 +150,10 @@ class _Stratum:
         n, p = self.x.shape
         # w and x * w side by side, so that one pass of suffix sums gives S0 and S1
         wx = np.empty((n, p + 1))
-        w = np.exp(self.x @ beta, out=wx[:, 0])
+        eta = self.x @ beta
+        if self.offset is not None:
+            eta += self.offset
+        w = np.exp(eta, out=wx[:, 0])
         np.multiply(self.x, w[:, None], out=wx[:, 1:])
         s = self._risk_sums(wx)
         s0, s1 = s[:, 0], s[:, 1:]
@@ -168,6 +173,8 @@ class _Stratum:
         w, s1, e1, inv = self._sums(beta)
         g, f = self.group, self.frac
         ll = float(self.x_ev_sum @ beta + np.log(inv).sum())  # sum lp over events - log phi
+        if self.offset is not None:
+            ll += float(self.offset[self.ev].sum())
         a = self._by_time(inv)
         inv2 = inv * inv
         c2 = self._by_time(inv2)
@@ -176,6 +183,7 @@ class _Stratum:
             grad = self.x_ev_sum - a @ s1
             c = self._at_risk_weights(a)
             info = self._gram(w * c) - (s1 * c2[:, None]).T @ s1
+            self.last = (w, c, s1, c2)  # per-row terms, for the frailty solver
             return ll, grad, info
         b = self._by_time(f * inv)
         grad = self.x_ev_sum - (s1 * a[:, None] - e1 * b[:, None]).sum(axis=0)
@@ -187,6 +195,7 @@ class _Stratum:
         d2, f2 = self._by_time(f * inv2), self._by_time(f * f * inv2)
         cross = (s1 * d2[:, None]).T @ e1
         info -= (s1 * c2[:, None]).T @ s1 - cross - cross.T + (e1 * f2[:, None]).T @ e1
+        self.last = (w, c, s1, c2)
         return ll, grad, info
 
     def score_residuals(self, beta: np.ndarray) -> np.ndarray:
