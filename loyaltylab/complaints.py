@@ -27,8 +27,9 @@ from loyaltylab.schema import (
     membership_end,
 )
 
-__all__ = ["CATEGORIES", "DelayEffect", "check_complaints", "complaint_rates",
-           "delay_and_satisfaction", "map_categories", "response_times"]
+__all__ = ["CATEGORIES", "COMPENSATION", "DelayEffect", "RepeatComplaints", "check_complaints",
+           "complaint_rates", "delay_and_satisfaction", "map_categories", "repeat_complaints",
+           "response_times"]
 
 
 def map_categories(complaints: pd.DataFrame, mapping: Mapping[str, str],
@@ -438,3 +439,174 @@ def delay_and_satisfaction(
     return DelayEffect(table=table, n_used=int(ok.sum()),
                        n_without_earlier_complaint=int((~has).sum()),
                        n_without_score=int((has & ~ok).sum()), ci=ci, results=res)
+
+
+@dataclass(frozen=True, repr=False)
+class RepeatComplaints(Result):
+    """Who complains again, and what comes before a repeat (see :func:`repeat_complaints`).
+
+    Attributes
+    ----------
+    concentration : DataFrame
+        Members by their number of complaints (1, 2, ..., ``chronic`` or more):
+        ``complaints_each``, ``members``, ``share_of_complainers``, ``complaints``,
+        ``share_of_complaints``.
+    chronic : int
+        The threshold: members with at least this many complaints are "chronic".
+    n_chronic : int
+        Chronic members.
+    chronic_share_of_complainers, chronic_share_of_complaints : float
+    members : DataFrame
+        One row per member who complained: ``complaints``, ``years`` at risk and ``rate``
+        (complaints per member-year).
+    precedes : DataFrame or None
+        Hazard ratios of the next complaint after a complaint, by how that complaint was
+        handled (the ``last_*`` columns of :func:`loyaltylab.recovery.recurrent_complaints`),
+        from a Cox model of the gaps with a shared gamma frailty per member; None without
+        handling columns or with too few repeats.
+    frailty : Series or None
+        How much members differ in their proneness to complain beyond how they were treated:
+        the frailty variance ``theta`` and its likelihood-ratio test.
+    model : LapseModel or None
+        The fitted model of the gaps (for ``combine()`` and the like).
+    n_members, n_complaints : int
+        Members who complained and their complaints.
+    excluded : dict
+        Complaints not counted as separate events (same day as another, joining day) and
+        members with no time at risk.
+    """
+
+    concentration: pd.DataFrame
+    chronic: int
+    n_chronic: int
+    chronic_share_of_complainers: float
+    chronic_share_of_complaints: float
+    members: pd.DataFrame
+    precedes: pd.DataFrame | None
+    frailty: pd.Series | None
+    model: object
+    n_members: int
+    n_complaints: int
+    excluded: dict
+
+    def __repr__(self) -> str:
+        return (f"RepeatComplaints({self.n_chronic:,} chronic members ({self.chronic}+ "
+                f"complaints) = {self.chronic_share_of_complainers:.0%} of "
+                f"{self.n_members:,} complainers, {self.chronic_share_of_complaints:.0%} of "
+                f"{self.n_complaints:,} complaints)")
+
+    def to_frame(self) -> pd.DataFrame:
+        """The concentration table."""
+        return self.concentration
+
+    def summary(self) -> pd.DataFrame:
+        """What precedes a repeat (or the concentration table without handling columns)."""
+        if self.precedes is None:
+            return self.concentration
+        return self.precedes
+
+
+def repeat_complaints(
+    members: pd.DataFrame,
+    complaints: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    member: str = MEMBER,
+    date: str = DATE,
+    category: str = "category",
+    joined: str = JOINED,
+    lapsed: str = LAPSED,
+    *,
+    chronic: int = 3,
+    resolved: str = "resolved",
+    hours: str = "response_hours",
+    contacts: str = "contacts",
+    compensation: str = "compensation",
+    min_repeats: int = 20,
+) -> RepeatComplaints:
+    """Chronic complainers and what comes before a repeat complaint.
+
+    The training material's advice: disarm chronic complainers, do not make a member get in
+    touch three times, and a symbolic gesture helps. This measures how concentrated the
+    complaints are (the members with ``chronic`` or more complaints, their share of the
+    complainers and of all complaints, each member's rate per year at risk) and, after each
+    complaint, what shortens the time to the next one: the complaint left unresolved, a slow
+    answer, extra contacts, compensation. The gaps are modelled by Cox regression on the
+    (start, stop] rows of :func:`loyaltylab.recovery.recurrent_complaints` that follow a
+    complaint, with a gamma frailty per member (some members complain more whatever is done;
+    without the frailty their repeats would be credited to how they were treated).
+
+    Parameters
+    ----------
+    members, complaints : DataFrame
+        As for :func:`check_complaints`.
+    as_of : date
+    member, date, category, joined, lapsed : str
+        Column names.
+    chronic : int
+        Complaints that make a member "chronic".
+    resolved, hours, contacts, compensation : str
+        Handling columns (optional in ``complaints``).
+    min_repeats : int
+        Repeat complaints needed to fit the model of the gaps (fewer: ``precedes`` is None).
+
+    Returns
+    -------
+    RepeatComplaints
+
+    Examples
+    --------
+    >>> from loyaltylab import simulate
+    >>> sim = simulate.complaint_process(n_members=400, years=4, seed=2)
+    >>> r = repeat_complaints(sim.members, sim.complaints, sim.as_of)
+    >>> r.concentration["complaints"].sum() == r.n_complaints
+    True
+    """
+    from loyaltylab import lapse
+    from loyaltylab.recovery import recurrent_complaints
+
+    chronic = _validate.positive_int(chronic, "chronic", minimum=2)
+    rc = recurrent_complaints(members, complaints, as_of, member, date, category, joined,
+                              lapsed, resolved, hours, contacts=contacts,
+                              compensation=compensation)
+    d = rc.data
+    # every complaint counts here, several on one day too (the model's events are days)
+    c = check_complaints(members, complaints, as_of, member, date, category, joined, lapsed)
+    years = d.groupby(member, sort=True)["stop"].max()
+    counts = c[member].value_counts()
+    per = pd.DataFrame({"complaints": counts.reindex(years.index, fill_value=0),
+                        "years": years})
+    per = per[per["complaints"] > 0]
+    per["rate"] = per["complaints"] / per["years"]
+    n_members, n_complaints = len(per), int(per["complaints"].sum())
+    if n_members == 0:
+        raise ValueError("no member complained (after the checks); nothing to measure")
+    each = per["complaints"].clip(upper=chronic)
+    rows = []
+    for k in range(1, chronic + 1):
+        sel = each == k
+        rows.append({"complaints_each": f"{k}+" if k == chronic else str(k),
+                     "members": int(sel.sum()),
+                     "share_of_complainers": float(sel.mean()),
+                     "complaints": int(per.loc[sel, "complaints"].sum()),
+                     "share_of_complaints": float(per.loc[sel, "complaints"].sum()
+                                                  / n_complaints)})
+    conc = pd.DataFrame(rows)
+    is_chronic = per["complaints"] >= chronic
+    handling = [c for c in ("last_unresolved", "last_log10_hours", "last_extra_contacts",
+                            "last_symbolic", "last_material") if c in d]
+    after = d[d["prior"] > 0]
+    handling = [c for c in handling if after[c].nunique() > 1]
+    precedes = frailty = model = None
+    if handling and int(after["complaint"].sum()) >= min_repeats:
+        model = lapse.fit_lapse_model(after, "stop", "complaint", handling, entry="start",
+                                      frailty=member, standardize=False)
+        precedes = model.summary()
+        frailty = model.frailty
+    per = per.reset_index()
+    return RepeatComplaints(
+        concentration=conc, chronic=chronic, n_chronic=int(is_chronic.sum()),
+        chronic_share_of_complainers=float(is_chronic.mean()),
+        chronic_share_of_complaints=float(per.loc[is_chronic.to_numpy(), "complaints"].sum()
+                                          / n_complaints),
+        members=per, precedes=precedes, frailty=frailty, model=model, n_members=n_members,
+        n_complaints=n_complaints, excluded=dict(rc.excluded))

@@ -223,3 +223,65 @@ def test_the_complaint_process_simulator_is_recovered():
     # same arguments, same tables
     again = simulate.complaint_process(n_members=3000, years=6, seed=3)
     pd.testing.assert_frame_equal(again.complaints, sim.complaints)
+
+
+def test_repeat_complaints_by_hand():
+    from loyaltylab.complaints import repeat_complaints
+
+    m = pd.DataFrame({"member_id": [1, 2, 3, 4], "joined": ["2020-01-01"] * 4,
+                      "lapsed": [None, None, "2020-07-01", None]})
+    c = pd.DataFrame({"member_id": [1, 1, 1, 1, 2, 2, 3],
+                      "date": ["2020-02-01", "2020-02-01", "2020-05-01", "2020-08-01",
+                               "2020-03-01", "2020-04-01", "2020-06-01"],
+                      "category": ["value"] * 7})
+    r = repeat_complaints(m, c, "2021-01-01", chronic=3)
+    # member 1: 4 complaints (two on one day count twice here), member 2: 2, member 3: 1
+    assert r.concentration["members"].tolist() == [1, 1, 1]
+    assert r.concentration["complaints"].tolist() == [1, 2, 4]
+    assert r.n_complaints == 7 and r.n_members == 3 and r.n_chronic == 1
+    assert r.chronic_share_of_complaints == pytest.approx(4 / 7)
+    assert r.chronic_share_of_complainers == pytest.approx(1 / 3)
+    rates = r.members.set_index("member_id")["rate"]
+    assert rates[3] == pytest.approx(1 / (182 / DAYS_PER_YEAR))  # 1 Jan to 1 Jul 2020
+    assert r.precedes is None and r.frailty is None  # no handling columns
+    assert "1 chronic members (3+ complaints)" in repr(r)
+    with pytest.raises(ValueError, match="chronic"):
+        repeat_complaints(m, c, "2021-01-01", chronic=1)
+
+
+def test_repeat_complaints_find_what_the_simulator_planted():
+    from loyaltylab import simulate
+    from loyaltylab.complaints import repeat_complaints
+
+    sim = simulate.complaint_process(n_members=3000, years=6, seed=3)
+    r = repeat_complaints(sim.members, sim.complaints, sim.as_of)
+    assert r.n_complaints == len(sim.complaints)  # every complaint counted
+    assert r.concentration["complaints"].sum() == r.n_complaints
+    e = r.model.effects(ci=0.99).set_index("covariate")
+    truth = sim.truth["effects"]
+    assert e.loc["last_unresolved", "ci_low"] < truth["hr_repeat_unresolved"] < e.loc[
+        "last_unresolved", "ci_high"]
+    assert e.loc["last_extra_contacts", "ci_low"] < truth["hr_repeat_per_extra_contact"] < (
+        e.loc["last_extra_contacts", "ci_high"])
+    # no planted effect of the answer time or of compensation on the next complaint
+    for cov in ("last_log10_hours", "last_symbolic", "last_material"):
+        assert e.loc[cov, "ci_low"] < 1 < e.loc[cov, "ci_high"], cov
+    assert r.frailty["p_value"] < 1e-10
+
+
+def test_combine_is_the_sum_of_log_ratios_with_the_covariance():
+    members, complaints, cov, as_of = _world(5, n=400)
+    d = recovery.recurrent_complaints(members, complaints, as_of, covariates=cov).data
+    m = lapse.fit_lapse_model(d, "stop", "complaint", ["x1", "x2"], entry="start",
+                              cluster="member_id", standardize=False)
+    one = m.combine({"x1": 1})
+    e = m.effects().set_index("covariate")
+    assert one["ratio"] == pytest.approx(e.loc["x1", "hazard_ratio"], rel=1e-12)
+    assert one["ci_low"] == pytest.approx(e.loc["x1", "ci_low"], rel=1e-12)
+    both = m.combine({"x1": 2, "x2": -1})
+    v = m.cox.robust_variance
+    w = np.array([2.0, -1.0])
+    assert both["coef"] == pytest.approx(w @ m.params.to_numpy())
+    assert both["se"] == pytest.approx(np.sqrt(w @ v @ w))
+    with pytest.raises(ValueError, match="not covariates"):
+        m.combine({"x3": 1})

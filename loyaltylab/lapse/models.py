@@ -232,6 +232,46 @@ class LapseModel(Result):
         out = out.merge(self.scales, left_on="covariate", right_index=True, how="left")
         return out.assign(ci=ci)
 
+    def combine(self, weights: dict[str, float], *, ci: float = 0.95) -> pd.Series:
+        """The ratio for a combination of effects, with its interval: e.g. a member with one
+        complaint, resolved, and a symbolic gesture against a member who never complained
+        is ``{"prior": 1, "last_symbolic": 1}``.
+
+        Parameters
+        ----------
+        weights : dict
+            Covariate (as in ``params``) -> units of it; the others are 0.
+        ci : float
+
+        Returns
+        -------
+        Series
+            ``coef`` (the sum of weighted log ratios), ``se`` (from the model's variance,
+            robust when it was fitted so), ``ratio``, ``ci_low``, ``ci_high``, ``p_value``
+            (test of ratio 1).
+        """
+        ci = _validate.probability(ci, "ci")
+        unknown = [k for k in weights if k not in self.params.index]
+        if unknown:
+            raise ValueError(f"{unknown} are not covariates of this model; its covariates: "
+                             f"{list(self.params.index)}")
+        w = np.array([float(weights.get(k, 0.0)) for k in self.params.index])
+        if self.cox is not None:
+            v = (self.cox.robust_variance if self.cox.robust_variance is not None
+                 else self.cox.variance)
+        else:
+            v = self.fitter.variance_matrix_.loc[self.params.index, self.params.index]
+            v = v.to_numpy()
+        coef = float(w @ self.params.to_numpy())
+        se = float(np.sqrt(w @ v @ w))
+        z = _stats.z_value(ci)
+        from scipy import stats
+
+        return pd.Series({"coef": coef, "se": se, "ratio": np.exp(coef),
+                          "ci_low": np.exp(coef - z * se), "ci_high": np.exp(coef + z * se),
+                          "p_value": float(2 * stats.norm.sf(abs(coef) / se))},
+                         name="combined")
+
     def to_frame(self) -> pd.DataFrame:
         """The effects table at 95%."""
         return self.effects()
