@@ -9,6 +9,7 @@ from loyaltylab import (
     complaints,
     datasets,
     drivers,
+    encounters,
     intake,
     journeys,
     lapse,
@@ -26,7 +27,8 @@ from loyaltylab.exercises import check_answer
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "check_answer", "complaints", "datasets", "drivers", "intake",
+__all__ = ["__version__", "check_answer", "complaints", "datasets", "drivers", "encounters",
+           "intake",
            "journeys", "lapse", "metrics",
            "notebook_setup", "plots", "recovery", "reviews", "scales", "schema", "show_versions",
            "simulate", "structural"]

@@ -558,7 +558,7 @@ def repeat_complaints(
     >>> from loyaltylab import simulate
     >>> sim = simulate.complaint_process(n_members=400, years=4, seed=2)
     >>> r = repeat_complaints(sim.members, sim.complaints, sim.as_of)
-    >>> r.concentration["complaints"].sum() == r.n_complaints
+    >>> int(r.concentration["complaints"].sum()) == r.n_complaints
     True
     """
     from loyaltylab import lapse

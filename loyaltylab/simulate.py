@@ -25,8 +25,9 @@ from loyaltylab import _validate
 from loyaltylab._library import LibraryData, LibraryTruth
 from loyaltylab.schema import ATTITUDINAL, DAYS_PER_YEAR, FACTORS
 
-__all__ = ["DEFAULT_EFFECTS", "LAPSE_REASON_SHARES", "PROCESS_EFFECTS", "SHIPPED",
-           "complaint_process", "library", "lapse_reasons", "migrate"]
+__all__ = ["DEFAULT_EFFECTS", "ENCOUNTER_EFFECTS", "LAPSE_REASON_SHARES", "PROCESS_EFFECTS",
+           "SHIPPED", "complaint_process", "library", "lapse_reasons", "migrate",
+           "service_encounters"]
 
 MEMBER_TYPES = ("adult", "family", "senior", "student")
 MEMBER_TYPE_P = (0.40, 0.15, 0.20, 0.25)
@@ -583,3 +584,7 @@ def write(lib: LibraryData, folder: str | Path) -> None:
 
 # complaints as a recurrent process with known handling effects (its own module: issue #28)
 from loyaltylab._simulate_complaints import PROCESS_EFFECTS, complaint_process  # noqa: E402
+from loyaltylab._simulate_encounters import (  # noqa: E402
+    ENCOUNTER_EFFECTS,
+    service_encounters,
+)
