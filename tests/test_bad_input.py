@@ -4,7 +4,7 @@ the problem (not a KeyError or a crash deep inside pandas)."""
 import pandas as pd
 import pytest
 
-from loyaltylab import drivers, lapse, metrics, recovery, reviews, scales
+from loyaltylab import complaints, drivers, encounters, lapse, metrics, recovery, reviews, scales
 
 S = scales.STANDARD_SCALES["satisfaction"]
 
@@ -41,6 +41,15 @@ CALLS = [
     ("fit_sbg_records", lambda d: lapse.fit_sbg_records(d), pd.DataFrame({"renewals": [1]})),
     ("recurrent_complaints", lambda d: recovery.recurrent_complaints(d, d, "2020-01-01"),
      pd.DataFrame({"member_id": [1], "date": ["2019-06-01"]})),
+    ("repeat_complaints", lambda d: complaints.repeat_complaints(d, d, "2020-01-01"),
+     pd.DataFrame({"member_id": [1], "date": ["2019-06-01"]})),
+    ("served_within", lambda d: encounters.served_within(d), pd.DataFrame({"x": [1]})),
+    ("encounter_profile", lambda d: encounters.encounter_profile(d),
+     pd.DataFrame({"member_id": [1]})),
+    ("staff_climate", lambda d: encounters.staff_climate(d, d, ["trained"]),
+     pd.DataFrame({"member_id": [1]})),
+    ("expectation_drift", lambda d: encounters.expectation_drift(d, {"a": ["q"]}),
+     pd.DataFrame({"member_id": [1]})),
     *((f"reviews.{f.__name__}", f, _REVIEW) for f in (
         reviews.reply_coverage, reviews.response_times, reviews.template_replies,
         reviews.rating_trend, reviews.reply_effect, reviews.suspicious_praise)),
