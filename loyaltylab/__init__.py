@@ -10,6 +10,7 @@ from loyaltylab import (
     datasets,
     drivers,
     encounters,
+    feedback,
     intake,
     journeys,
     lapse,
@@ -28,7 +29,7 @@ from loyaltylab.exercises import check_answer
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "check_answer", "complaints", "datasets", "drivers", "encounters",
-           "intake",
+           "feedback", "intake",
            "journeys", "lapse", "metrics",
            "notebook_setup", "plots", "recovery", "reviews", "scales", "schema", "show_versions",
            "simulate", "structural"]

@@ -25,9 +25,9 @@ from loyaltylab import _validate
 from loyaltylab._library import LibraryData, LibraryTruth
 from loyaltylab.schema import ATTITUDINAL, DAYS_PER_YEAR, FACTORS
 
-__all__ = ["DEFAULT_EFFECTS", "ENCOUNTER_EFFECTS", "LAPSE_REASON_SHARES", "PROCESS_EFFECTS",
-           "SHIPPED", "complaint_process", "library", "lapse_reasons", "migrate",
-           "service_encounters"]
+__all__ = ["DEFAULT_EFFECTS", "ENCOUNTER_EFFECTS", "FEEDBACK_EFFECTS", "LAPSE_REASON_SHARES",
+           "PROCESS_EFFECTS", "SHIPPED", "asking_and_acting", "complaint_process", "library",
+           "lapse_reasons", "migrate", "service_encounters"]
 
 MEMBER_TYPES = ("adult", "family", "senior", "student")
 MEMBER_TYPE_P = (0.40, 0.15, 0.20, 0.25)
@@ -588,3 +588,4 @@ from loyaltylab._simulate_encounters import (  # noqa: E402
     ENCOUNTER_EFFECTS,
     service_encounters,
 )
+from loyaltylab._simulate_feedback import FEEDBACK_EFFECTS, asking_and_acting  # noqa: E402

@@ -4,7 +4,17 @@ the problem (not a KeyError or a crash deep inside pandas)."""
 import pandas as pd
 import pytest
 
-from loyaltylab import complaints, drivers, encounters, lapse, metrics, recovery, reviews, scales
+from loyaltylab import (
+    complaints,
+    drivers,
+    encounters,
+    feedback,
+    lapse,
+    metrics,
+    recovery,
+    reviews,
+    scales,
+)
 
 S = scales.STANDARD_SCALES["satisfaction"]
 
@@ -43,6 +53,8 @@ CALLS = [
      pd.DataFrame({"member_id": [1], "date": ["2019-06-01"]})),
     ("repeat_complaints", lambda d: complaints.repeat_complaints(d, d, "2020-01-01"),
      pd.DataFrame({"member_id": [1], "date": ["2019-06-01"]})),
+    ("asking_and_acting", lambda d: feedback.asking_and_acting(d, d, d, "2020-01-01"),
+     pd.DataFrame({"member_id": [1]})),
     ("served_within", lambda d: encounters.served_within(d), pd.DataFrame({"x": [1]})),
     ("encounter_profile", lambda d: encounters.encounter_profile(d),
      pd.DataFrame({"member_id": [1]})),

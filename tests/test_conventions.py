@@ -16,6 +16,7 @@ from loyaltylab import (
     datasets,
     drivers,
     encounters,
+    feedback,
     intake,
     journeys,
     lapse,
@@ -30,8 +31,8 @@ from loyaltylab import (
 )
 from loyaltylab._results import Result, TableResult
 
-MODULES = [complaints, datasets, drivers, encounters, intake, journeys, lapse, metrics, plots,
-           recovery, report, reviews, scales, schema, simulate]
+MODULES = [complaints, datasets, drivers, encounters, feedback, intake, journeys, lapse,
+           metrics, plots, recovery, report, reviews, scales, schema, simulate]
 #: Data-frame parameters, in the one order they appear in when a function takes several.
 FRAME_ORDER = ["members", "events", "survey", "complaints"]
 FRAMES = {"data", "tenure", "summary", "profile", "table", "result", "effects", "reviews",
