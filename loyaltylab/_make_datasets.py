@@ -1,7 +1,8 @@
 """Regenerate the shipped data sets: ``python -m loyaltylab._make_datasets datasets``.
 
-Writes ``<root>/library`` (the simulated library) and ``<root>/koha_example`` (a Koha-style
-export of 1,500 of its members, with the mess real exports have; see its datasheet).
+Writes ``<root>/library`` (the simulated library), ``<root>/koha_example`` (a Koha-style
+export of 1,500 of its members, with the mess real exports have; see its datasheet) and
+``<root>/generic_example`` (a generic export with complaint handling and timed desk visits).
 """
 
 from __future__ import annotations
@@ -150,6 +151,46 @@ def review_pages(folder: Path, seed: int = 2024, **simulation) -> None:
     out.to_csv(folder / "reviews.csv", index=False)
 
 
+def generic_example(folder: Path, seed: int = 2025) -> None:
+    """Write a generic (non-Koha) export: members, visits timed at the desk and rated for
+    courtesy, and complaints with their handling (resolution date, contacts, compensation),
+    from :func:`loyaltylab.simulate.complaint_process` (members and complaints) and visits
+    drawn within each membership, with the spec that reads them."""
+    from loyaltylab.schema import DAYS_PER_YEAR
+    from loyaltylab.simulate import complaint_process
+
+    sim = complaint_process(n_members=1200, years=5, seed=seed, start="2020-01-01")
+    rng = np.random.default_rng(seed)
+    m = sim.members
+    folder.mkdir(parents=True, exist_ok=True)
+    m.assign(card=[f"C{i:05d}" for i in m["member_id"]])[
+        ["card", "joined", "lapsed", "branch"]].to_csv(folder / "members.csv", index=False,
+                                                       date_format="%Y-%m-%d")
+    # visits: 12 a year within the membership; waits by branch (log-normal), a third rated
+    end = m["lapsed"].fillna(sim.as_of)
+    days = (end - m["joined"]).dt.days.to_numpy()
+    k = rng.poisson(12 * days / DAYS_PER_YEAR)
+    who = np.repeat(np.arange(len(m)), k)
+    day = m["joined"].to_numpy()[who] + (rng.random(who.size) * days[who]).astype(
+        "timedelta64[D]")
+    level = {"Central": 6.0, "East": 3.5, "North": 5.0, "South": 8.0, "West": 4.0}
+    median = m["branch"].astype(str).map(level).to_numpy()[who]
+    wait = np.round(median * np.exp(rng.normal(0, 0.6, who.size)) * 2) / 2
+    wait[rng.random(who.size) < 0.25] = np.nan  # not timed
+    courtesy = np.clip(np.round(rng.normal(4.0, 0.8, who.size)), 1, 5)
+    courtesy[rng.random(who.size) < 0.7] = np.nan  # not rated
+    visits = pd.DataFrame({"card": [f"C{i:05d}" for i in m["member_id"].to_numpy()[who]],
+                           "on": pd.to_datetime(day).strftime("%Y-%m-%d"), "wait": wait,
+                           "courtesy": courtesy}).sort_values(["card", "on"], kind="stable")
+    visits.to_csv(folder / "visits.csv", index=False)
+    c = sim.complaints
+    c.assign(card=[f"C{i:05d}" for i in c["member_id"]],
+             resolved=c["resolved"].dt.strftime("%Y-%m-%d"))[
+        ["complaint_id", "card", "date", "category", "channel", "response_hours", "resolved",
+         "contacts", "compensation"]].to_csv(folder / "complaints.csv", index=False,
+                                             date_format="%Y-%m-%d")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("root", help="the datasets folder")
@@ -158,6 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     write(lib, Path(args.root) / "library")
     koha_example(lib, Path(args.root) / "koha_example")
     review_pages(Path(args.root) / "koha_example")
+    generic_example(Path(args.root) / "generic_example")
     print(lib)
 
 

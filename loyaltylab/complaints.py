@@ -137,9 +137,10 @@ def check_complaints(
         raise ValueError(f"column {category!r} has {len(unknown)} value(s) that are not "
                          f"rejection factors (e.g. {unknown.iloc[0]!r}); map your codes with "
                          f"map_categories() onto {list(CATEGORIES)}")
+    h = None
     if hours in complaints:
-        _validate.numeric(complaints, hours, lo=0, allow_missing=False,
-                          purpose="response-time analysis (hours until the answer)")
+        h = _validate.numeric(complaints, hours, lo=0, allow_missing=False,
+                              purpose="response-time analysis (hours until the answer)")
     d = _validate.dates(complaints, date, allow_missing=False, purpose="complaint analysis")
     span.index = members[member].to_numpy()
     known = complaints[member].isin(span.index)
@@ -159,6 +160,8 @@ def check_complaints(
                          f"after as_of; fix the dates or use a later as_of")
     out = complaints.assign(**{date: d}, joined=j, end=e)
     out[category] = pd.Categorical(cat, categories=list(CATEGORIES))
+    if h is not None:
+        out[hours] = h
     if resolved in complaints:
         out[resolved], days = _resolution(complaints, resolved, d, _validate.as_of(as_of))
         if days is not None:

@@ -22,6 +22,8 @@ _DESCRIPTIONS = {
                "members, use events, two survey waves, complaints.",
     "koha_example": "Simulated Koha export (borrowers, deletedborrowers, statistics) and a "
                     "survey export with realistic mess, and the spec that reads them.",
+    "generic_example": "Simulated generic (non-Koha) export: members, desk visits with waits "
+                       "and courtesy, complaints with their handling, and the spec.",
     "shxco": "Real members of the Shakespeare and Company lending library, Paris, 1919-1941 "
              "(5,235 accounts, subscription years; CC BY 4.0, Shakespeare and Company Project).",
     "cdnow": "Real CDNOW music-store purchase log: 23,570 customers of Q1 1997 followed to "

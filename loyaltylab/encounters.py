@@ -26,8 +26,8 @@ from loyaltylab import _stats, _validate
 from loyaltylab._results import Result, TableResult
 from loyaltylab.schema import DATE, MEMBER
 
-__all__ = ["ExpectationDrift", "ServedWithin", "encounter_profile", "expectation_drift",
-           "served_within", "staff_climate"]
+__all__ = ["ExpectationDrift", "ServedWithin", "courtesy_scores", "encounter_profile",
+           "expectation_drift", "served_within", "staff_climate"]
 
 WAIT = "wait_minutes"
 COURTESY = "courtesy"
@@ -137,6 +137,67 @@ def served_within(visits: pd.DataFrame, *, wait: str = WAIT,
         rows.append(row)
     return ServedWithin(table=pd.DataFrame(rows), thresholds=thresholds, n_used=int(keep.sum()),
                         excluded=excluded, ci=ci)
+
+
+def courtesy_scores(visits: pd.DataFrame, *, courtesy: str = COURTESY, by: str | None = None,
+                    scale: tuple[float, float] = (1, 5), top: int = 2,
+                    ci: float = 0.95) -> TableResult:
+    """Courtesy ratings of the staff per group: mean with a t interval and the top-box share.
+
+    Parameters
+    ----------
+    visits : DataFrame
+        One row per visit with a courtesy rating (missing where the visit was not rated:
+        counted, not used).
+    courtesy : str
+        The rating column.
+    by : str, optional
+        A grouping column (branch, desk); a final "all" row is added.
+    scale : (float, float)
+        The rating scale.
+    top : int
+        Highest categories counted as the top box (2 on 1-5: "4 or 5").
+    ci : float
+
+    Returns
+    -------
+    TableResult
+        ``.data``: ``group``, ``n``, ``mean``, ``ci_low``, ``ci_high`` (t interval), ``top_box``
+        with its Wilson ``top_box_ci_low`` and ``top_box_ci_high``; ``excluded`` counts
+        the unrated visits (and, with ``by``, rated visits without a group).
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"courtesy": [5, 4, 2, None]})
+    >>> courtesy_scores(v).data[["n", "mean", "top_box"]].round(3).values.tolist()
+    [[3.0, 3.667, 0.667]]
+    """
+    visits = _validate.frame(visits, "visits")
+    ci = _validate.probability(ci, "ci")
+    _validate.columns(visits, [courtesy] + ([by] if by else []), "courtesy scores", "visits")
+    lo, hi = scale
+    c = _validate.numeric(visits, courtesy, lo=lo, hi=hi, allow_bool=False,
+                          purpose="courtesy scores")
+    keep = c.notna()
+    excluded = {"visits without a courtesy rating": int((~keep).sum())}
+    if by is not None:
+        no_group = keep & visits[by].isna()
+        excluded[f"rated visits without {by}"] = int(no_group.sum())
+        keep &= ~no_group
+    if not keep.any():
+        raise ValueError(f"column {courtesy!r} has no rating in {len(visits)} visit(s)")
+    c = c[keep]
+    groups = [] if by is None else list(visits.loc[keep].groupby(by, observed=True,
+                                                                 sort=True).groups.items())
+    rows = []
+    for name, idx in [*groups, ("all", c.index)]:
+        x = c.loc[idx]
+        mean, m_lo, m_hi, n = _stats.mean_interval(x, ci)
+        k = int((x > hi - top).sum())
+        t_lo, t_hi = _stats.wilson(k, n, ci)
+        rows.append({"group": name, "n": n, "mean": mean, "ci_low": m_lo, "ci_high": m_hi,
+                     "top_box": k / n, "top_box_ci_low": t_lo, "top_box_ci_high": t_hi})
+    return TableResult(data=pd.DataFrame(rows), n_used=int(keep.sum()), excluded=excluded)
 
 
 def encounter_profile(visits: pd.DataFrame, *, member: str = MEMBER, wait: str = WAIT,

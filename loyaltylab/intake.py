@@ -601,7 +601,21 @@ def _generic_table(spec: Mapping, name: str, root: Path, log: _Log, required: Se
         if c in out:
             out[c] = _validate.dates(out, c, date_format=spec.get("date_format"),
                                      purpose=f"the {name} table")
+    if name == "complaints" and "resolved" in out:
+        # resolved: yes/no, or the date the problem was solved (the spec's date_format)
+        text = out["resolved"].dropna().astype(str).str.strip().str.lower()
+        if len(text) and text.isin(_TRUE | _FALSE).all():
+            out["resolved"] = out["resolved"].astype(str).str.strip().str.lower().map(
+                lambda v: True if v in _TRUE else (False if v in _FALSE else None))
+        elif len(text):
+            out["resolved"] = _validate.dates(
+                out, "resolved", date_format=spec.get("date_format"),
+                purpose="the complaints table (resolved: yes/no or the date solved)")
     return out.reset_index(drop=True)
+
+
+_TRUE = {"true", "yes", "y", "1"}
+_FALSE = {"false", "no", "n", "0"}
 
 
 _REVIEW_DATES = ("posted", "responded", "resolved")

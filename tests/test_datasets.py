@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from loyaltylab import datasets
-from loyaltylab._make_datasets import koha_example, review_pages
+from loyaltylab._make_datasets import generic_example, koha_example, review_pages
 from loyaltylab.simulate import SHIPPED, library, write
 
 # sha256 of the files as obtained (lifetimes 0.11.3 data folder; plspm-python test data), so the
@@ -35,7 +35,8 @@ def test_every_dataset_folder_has_a_datasheet(root):
     for folder in (root / "datasets").iterdir():
         if folder.is_dir():
             sheet = (folder / "README.md").read_text()
-            for word in ("How it was made" if folder.name in ("library", "koha_example")
+            for word in ("How it was made" if folder.name in ("library", "koha_example",
+                                                              "generic_example")
                          else "Provenance",
                          "Licence", "aveat"):
                 assert word in sheet, f"{folder.name} datasheet lacks {word!r}"
@@ -86,12 +87,13 @@ def test_library_dtypes(lib):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["library", "koha_example"])
+@pytest.mark.parametrize("name", ["library", "koha_example", "generic_example"])
 def test_shipped_library_regenerates_identically(tmp_path, name):
     lib = library(**SHIPPED, progress=False)
     write(lib, tmp_path / "library")
     koha_example(lib, tmp_path / "koha_example")
     review_pages(tmp_path / "koha_example")
+    generic_example(tmp_path / "generic_example")
     shipped = datasets.data_path(name)
     for path in sorted(shipped.iterdir()):
         if path.name in ("README.md", "spec.toml"):

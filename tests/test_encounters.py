@@ -156,3 +156,19 @@ def test_the_encounter_simulator_is_recovered():
     clim = encounters.staff_climate(sim.members, sim.staff, ["trained", "job_satisfaction"])
     b = clim.data.groupby("branch")[["trained"]].first().join(sim.truth["branch_courtesy"])
     assert np.corrcoef(b["trained"], b["courtesy"])[0, 1] > 0.5
+
+
+def test_courtesy_scores_by_hand():
+    v = pd.DataFrame({"courtesy": [5, 4, 2, None, 3], "branch": ["A", "A", "B", "B", None]})
+    r = encounters.courtesy_scores(v, by="branch")
+    t = r.data.set_index("group")
+    assert t.loc["A", "mean"] == 4.5 and t.loc["A", "top_box"] == 1.0
+    assert t.loc["all", "n"] == 3 and t.loc["all", "mean"] == pytest.approx(11 / 3)
+    # t interval of (5, 4, 2): mean 11/3, sd 1.5275, t(2) = 4.3027
+    half = 4.302652729749464 * np.std([5, 4, 2], ddof=1) / np.sqrt(3)
+    assert t.loc["all", "ci_low"] == pytest.approx(11 / 3 - half)
+    assert r.excluded == {"visits without a courtesy rating": 1,
+                          "rated visits without branch": 1}
+    assert r.n_used + sum(r.excluded.values()) == len(v)
+    with pytest.raises(ValueError, match="outside 1-5"):
+        encounters.courtesy_scores(pd.DataFrame({"courtesy": [6]}))

@@ -289,3 +289,34 @@ def test_semicolons_tabs_latin1_and_empty_files(tmp_path):
     empty.write_text("")
     with pytest.raises(ValueError, match=r"borrowers: file 'empty.csv' is empty"):
         intake.read_koha(empty, as_of="2024-12-31")
+
+
+def test_generic_complaints_resolved_as_dates_or_yes_no(tmp_path):
+    # issue 28: a complaints export says when each problem was solved (the spec's
+    # date_format), or only yes/no
+    (tmp_path / "m.csv").write_text("id,start,stop\n1,01/01/2020,\n2,01/01/2020,\n")
+    (tmp_path / "c.csv").write_text("who,on,cat,fixed\n1,01/03/2020,value,05/03/2020\n"
+                                    "2,01/04/2020,people,\n")
+    spec = tmp_path / "s.toml"
+    spec.write_text(textwrap.dedent("""
+        [library]
+        as_of = "2021-01-01"
+        system = "generic"
+        [members]
+        file = "m.csv"
+        date_format = "%d/%m/%Y"
+        columns = {member_id = "id", joined = "start", lapsed = "stop"}
+        [complaints]
+        file = "c.csv"
+        date_format = "%d/%m/%Y"
+        columns = {member_id = "who", date = "on", category = "cat", resolved = "fixed"}
+        """))
+    lib = intake.read_spec(spec)
+    assert lib.complaints["resolved"].tolist()[0] == pd.Timestamp("2020-03-05")
+    from loyaltylab.complaints import check_complaints
+
+    c = check_complaints(lib.members, lib.complaints, lib.as_of)
+    assert c["resolved"].tolist() == [True, False] and c["resolution_days"].iloc[0] == 4
+    (tmp_path / "c.csv").write_text("who,on,cat,fixed\n1,01/03/2020,value,Yes\n"
+                                    "2,01/04/2020,people,no\n")
+    assert intake.read_spec(spec).complaints["resolved"].tolist() == [True, False]

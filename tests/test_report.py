@@ -47,9 +47,12 @@ def test_report_has_every_section_and_its_reading_guide(report):
     text = re.sub(r"<[^>]+>", " ", html)
     for heading in ("What was read", "How long members stay", "Who lapses sooner",
                     "Repeat use and the retention rate", "Net Promoter Score",
-                    "Reliability of each scale", "Loyalty segments", "Online reviews"):
+                    "Reliability of each scale", "Loyalty segments", "Online reviews",
+                    "Complaints and how they were handled", "Service at the desk"):
         assert heading in text, heading
-    assert text.count("How to read this") == 8
+    assert text.count("How to read this") == 10
+    # the Koha example has no complaints table and no timed visits: said, not hidden
+    assert "No complaints in the spec" in text and "No timed visits in the spec" in text
     assert "Example public library (Koha export)" in text
     assert "restricted mean, first 5 years" in text
     assert "Traceback" not in text and "Warning" not in text
@@ -127,3 +130,25 @@ def test_the_effect_of_replying_needs_enough_branches_on_each_side(report, tmp_p
     assert "8 branches that started replying against 8 that never did" in text
     assert "rating (stars)" in text and "reviews per period" in text
     assert "is not estimated" not in text
+
+
+def test_report_on_a_generic_export_with_complaint_handling_and_desk_visits(tmp_path):
+    from loyaltylab import complaints, encounters, intake
+
+    spec = datasets.data_path("generic_example", "spec.toml")
+    out = tmp_path / "generic.html"
+    assert cli.main(["report", str(spec), "--out", str(out), "--no-progress"]) == 0
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", out.read_text(encoding="utf-8")))
+    lib = intake.read_spec(spec)
+    rep = complaints.repeat_complaints(lib.members, lib.complaints, lib.as_of)
+    # the numbers in the sentences are the functions' results
+    assert (f"{rep.n_complaints:,} complaints from {rep.n_members:,} members. "
+            f"{rep.n_chronic:,} members ({rep.chronic_share_of_complainers:.0%}") in text
+    assert "What comes before a repeat complaint" in text
+    assert "last complaint not resolved" in text and "What handling does to lapse" in text
+    v = lib.visits.merge(lib.members[["member_id", "branch"]], on="member_id")
+    served = encounters.served_within(v, thresholds=(5, 10), by="branch")
+    share = served.table.set_index("group").loc["all", "within_5min"]
+    assert f"{served.n_used:,} timed visits" in text and f"{share:.0%} were served" in text
+    assert "Courtesy of the staff" in text
+    assert "No complaints in the spec" not in text and "Traceback" not in text
