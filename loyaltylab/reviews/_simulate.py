@@ -173,7 +173,8 @@ def simulate_reviews(
     band = np.select([d["rating"] <= 2, d["rating"] == 3], [0, 1], 2)
     answered = d["post"].to_numpy() & (rng.uniform(size=n) < np.asarray(reply_share)[band])
     delay = np.exp(rng.normal(np.log(median_reply_hours), 1.2, n))
-    responded = d["posted"] + pd.to_timedelta(np.where(answered, delay, np.nan), unit="h")
+    # (NaN hours would go through pandas' integer cast and warn of an overflow: mask after)
+    responded = d["posted"] + pd.to_timedelta(pd.Series(delay), unit="h").where(answered)
     templ = d["b"].isin(template_branches).to_numpy() & (rng.uniform(size=n) < 0.8)
     who = rng.choice(_NAMES, n)
     texts = []
@@ -187,7 +188,7 @@ def simulate_reviews(
             texts.append(f"Hello {who[k]}, {_PIECES[rng.integers(len(_PIECES))]}; {own}.")
     solved = answered & (band == 0) & (rng.uniform(size=n) < resolution_share)
     fix = np.exp(rng.normal(np.log(5 * 24), 0.8, n))  # hours after the answer
-    resolved = responded + pd.to_timedelta(np.where(solved, fix, np.nan), unit="h")
+    resolved = responded + pd.to_timedelta(pd.Series(fix), unit="h").where(solved)
     reviews = pd.DataFrame({
         "review_id": np.arange(1, n + 1), "branch": [names[b] for b in d["b"]],
         "platform": rng.choice(["Google Maps", "Facebook"], n, p=[0.7, 0.3]),
