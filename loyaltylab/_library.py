@@ -92,6 +92,12 @@ class LibraryData:
     scales: dict = field(default_factory=dict)
     #: Online reviews of the library's pages (:mod:`loyaltylab.reviews`), when given.
     reviews: pd.DataFrame | None = None
+    #: LibQUAL-style service-level dimensions of the survey (dimension -> item stems with
+    #: ``_min``, ``_des``, ``_per`` columns), as the spec declares them.
+    service_levels: dict = field(default_factory=dict)
+    #: What each branch did with what its survey wave heard (:mod:`loyaltylab.feedback`):
+    #: ``branch``, ``wave``, ``topic``, ``acted`` (date, missing: nothing done).
+    actions: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
         lapsed = int(self.members["lapsed"].notna().sum())

@@ -183,6 +183,36 @@ def generic_example(folder: Path, seed: int = 2025) -> None:
                            "on": pd.to_datetime(day).strftime("%Y-%m-%d"), "wait": wait,
                            "courtesy": courtesy}).sort_values(["card", "on"], kind="stable")
     visits.to_csv(folder / "visits.csv", index=False)
+    # two survey waves: members present answer (35%) with the topic they raise and
+    # LibQUAL-style minimum / desired / perceived levels (1-9) that drift between the waves
+    # (minimum +0.4, desired +0.3, perceived unchanged); each branch acts, or not, on each
+    # topic of each wave
+    topics = ("opening hours", "collection", "study space")
+    waves = {1: pd.Timestamp("2023-03-01"), 2: pd.Timestamp("2024-06-03")}
+    base = {"min": rng.normal(5.2, 0.9, len(m)), "gap": np.abs(rng.normal(1.8, 0.5, len(m))),
+            "per": rng.normal(6.4, 0.9, len(m))}
+    rows = []
+    for w, day0 in waves.items():
+        present = (m["joined"] < day0) & (end > day0) & (rng.random(len(m)) < 0.35)
+        idx = np.flatnonzero(present.to_numpy())
+        cols = {}
+        for stem in ("as1", "as2", "lp1", "lp2"):
+            lo = base["min"][idx] + 0.4 * (w - 1)
+            hi = base["min"][idx] + base["gap"][idx] + 0.3 * (w - 1)
+            for tag, v in (("min", lo), ("des", hi), ("per", base["per"][idx])):
+                cols[f"{stem}_{tag}"] = np.clip(np.round(v + rng.normal(0, 0.6, idx.size)),
+                                                1, 9).astype(int)
+        answered = day0 + pd.to_timedelta(rng.integers(0, 21, idx.size), unit="D")
+        rows.append(pd.DataFrame({"card": [f"C{i:05d}" for i in m["member_id"].to_numpy()[idx]],
+                                  "wave": w, "answered": answered.strftime("%Y-%m-%d"),
+                                  "topic": np.array(topics)[rng.integers(0, 3, idx.size)],
+                                  **cols}))
+    pd.concat(rows, ignore_index=True).to_csv(folder / "survey.csv", index=False)
+    acts = [(b, w, t, (waves[w] + pd.Timedelta(days=int(rng.exponential(45)))).strftime(
+        "%Y-%m-%d") if rng.random() < 0.5 else "")
+        for b in sorted(m["branch"].astype(str).unique()) for w in waves for t in topics]
+    pd.DataFrame(acts, columns=["branch", "wave", "topic", "acted_on"]).to_csv(
+        folder / "actions.csv", index=False)
     c = sim.complaints
     c.assign(card=[f"C{i:05d}" for i in c["member_id"]],
              resolved=c["resolved"].dt.strftime("%Y-%m-%d"))[

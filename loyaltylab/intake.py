@@ -588,15 +588,16 @@ def _generic_table(spec: Mapping, name: str, root: Path, log: _Log, required: Se
         cols.setdefault(c, c)
     _validate.columns(df, cols.values(), f"the {name} table (spec [{name}.columns])", name)
     out = pd.DataFrame({canon: df[src].to_numpy() for canon, src in cols.items()})
-    out = log.drop(name, out, out[MEMBER].isna(), "no member id")
-    if name == "members":
-        # a member listed twice is an export fault; two visits (or complaints) of one member
-        # on one day are two events, dated to the day
-        out = log.drop(name, out, out.duplicated(), "identical row repeated (first kept)",
-                       MEMBER)
-    ids = _ids(out[MEMBER])
-    out = _drop_odd_ids(log, name, out, ids, MEMBER)
-    out[MEMBER] = ids[ids.notna()].to_numpy()
+    if MEMBER in out:  # (the actions table has no member)
+        out = log.drop(name, out, out[MEMBER].isna(), "no member id")
+        if name == "members":
+            # a member listed twice is an export fault; two visits (or complaints) of one
+            # member on one day are two events, dated to the day
+            out = log.drop(name, out, out.duplicated(), "identical row repeated (first kept)",
+                           MEMBER)
+        ids = _ids(out[MEMBER])
+        out = _drop_odd_ids(log, name, out, ids, MEMBER)
+        out[MEMBER] = ids[ids.notna()].to_numpy()
     for c in (JOINED, LAPSED, DATE):
         if c in out:
             out[c] = _validate.dates(out, c, date_format=spec.get("date_format"),
@@ -701,9 +702,16 @@ def read_spec(path: str | Path) -> LibraryData:
     (each with ``file``, ``columns`` mapping canonical names to the file's and
     ``date_format``), and optionally ``[survey]`` (``file``, ``member``, ``date``,
     ``date_format``, ``missing_codes``, ``[survey.ranges]``, ``[survey.scales.NAME]`` with
-    ``items``, ``low``, ``high``, ``reverse``), and ``[reviews]`` (``file``, ``columns``
-    mapping the reviews roles of :mod:`loyaltylab.reviews` to the file's columns,
-    ``date_format``) for the library's online review pages. Every file section also takes
+    ``items``, ``low``, ``high``, ``reverse``; ``wave`` naming the survey-wave column and
+    ``[survey.service_levels]`` mapping each LibQUAL-style dimension to item stems whose
+    ``<stem>_min``, ``_des`` and ``_per`` columns are in the ranges), ``[reviews]``
+    (``file``, ``columns`` mapping the reviews roles of :mod:`loyaltylab.reviews` to the
+    file's columns, ``date_format``) for the library's online review pages, and
+    ``[actions]`` (``file``, ``columns`` for ``branch``, ``wave``, ``topic`` and ``acted``,
+    the date a branch acted on what a survey wave heard, empty when nothing was done; see
+    :mod:`loyaltylab.feedback`). The generic complaints may carry ``resolved`` (yes/no or
+    the date solved), ``contacts``, ``compensation`` and ``response_hours``, the visits
+    ``wait_minutes`` and ``courtesy``. Every file section also takes
     ``delimiter`` (default: the one the header line uses) and ``encoding`` (default UTF-8).
     Paths are relative to the spec
     file.
@@ -740,7 +748,8 @@ def read_spec(path: str | Path) -> LibraryData:
     as_of = _validate.as_of(str(meta["as_of"]), "[library] as_of")
     system = _validate.one_of(meta.get("system", "koha"), "[library] system",
                               ["koha", "generic"])
-    known = {"library", "koha", "members", "visits", "complaints", "survey", "reviews"}
+    known = {"library", "koha", "members", "visits", "complaints", "survey", "reviews",
+             "actions"}
     unknown = set(spec) - known
     if unknown:
         raise ValueError(f"spec {path.name} has unknown section(s) {sorted(unknown)}; "
@@ -814,8 +823,33 @@ def read_spec(path: str | Path) -> LibraryData:
                                  float(sc.get("high", max(highs))),
                                  reverse=tuple(sc.get("reverse", ())),
                                  description=sc.get("description", ""))
+    service_levels: dict = {}
+    if "survey" in spec:
+        sv = spec["survey"]
+        if "wave" in sv:
+            if sv["wave"] not in survey:
+                raise ValueError(f"spec {path.name}: [survey] wave = {sv['wave']!r} is not a "
+                                 f"column of the survey file")
+            survey = survey.rename(columns={sv["wave"]: "wave"})
+        for dim, stems in sv.get("service_levels", {}).items():
+            cols = [f"{stem}_{k}" for stem in stems for k in ("min", "des", "per")]
+            missing = [c for c in cols if c not in sv["ranges"]]
+            if missing:
+                raise ValueError(f"spec {path.name}: service level {dim!r} needs the items "
+                                 f"{missing} in [survey.ranges] (minimum, desired and "
+                                 f"perceived columns named <item>_min, _des, _per)")
+            service_levels[dim] = list(stems)
     reviews = _reviews_table(spec["reviews"], root, log, as_of) if "reviews" in spec else None
+    actions = None
+    if "actions" in spec:
+        actions = _generic_table(spec["actions"], "actions", root, log,
+                                 ["branch", "wave", "topic", "acted"])
+        actions["acted"] = _validate.dates(
+            actions, "acted", date_format=spec["actions"].get("date_format"),
+            purpose="the actions table (the date the branch acted; empty: nothing done)")
+        log.add("actions", "used", "branch, wave and topic rows", len(actions))
     name = str(meta.get("name", path.stem))
     report = log.report(f"{name} ({system}, spec {path.name})", as_of)
     return LibraryData(members=members, visits=visits, survey=survey, complaints=complaints,
-                       as_of=as_of, name=name, intake=report, scales=scales, reviews=reviews)
+                       as_of=as_of, name=name, intake=report, scales=scales, reviews=reviews,
+                       service_levels=service_levels, actions=actions)

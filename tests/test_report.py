@@ -48,11 +48,14 @@ def test_report_has_every_section_and_its_reading_guide(report):
     for heading in ("What was read", "How long members stay", "Who lapses sooner",
                     "Repeat use and the retention rate", "Net Promoter Score",
                     "Reliability of each scale", "Loyalty segments", "Online reviews",
-                    "Complaints and how they were handled", "Service at the desk"):
+                    "Complaints and how they were handled", "Service at the desk",
+                    "Expectations over time", "Asking and acting"):
         assert heading in text, heading
-    assert text.count("How to read this") == 10
-    # the Koha example has no complaints table and no timed visits: said, not hidden
-    assert "No complaints in the spec" in text and "No timed visits in the spec" in text
+    assert text.count("How to read this") == 12
+    # the Koha example has no complaints, timed visits, service levels or actions: said
+    for absent in ("No complaints in the spec", "No timed visits in the spec",
+                   "No service levels over survey waves", "No actions in the spec"):
+        assert absent in text, absent
     assert "Example public library (Koha export)" in text
     assert "restricted mean, first 5 years" in text
     assert "Traceback" not in text and "Warning" not in text
@@ -151,4 +154,13 @@ def test_report_on_a_generic_export_with_complaint_handling_and_desk_visits(tmp_
     share = served.table.set_index("group").loc["all", "within_5min"]
     assert f"{served.n_used:,} timed visits" in text and f"{share:.0%} were served" in text
     assert "Courtesy of the staff" in text
-    assert "No complaints in the spec" not in text and "Traceback" not in text
+    from loyaltylab import feedback
+
+    drift = encounters.expectation_drift(lib.survey, lib.service_levels)
+    assert f"{drift.n_paired:,} members answered both" in text
+    acting = feedback.asking_and_acting(lib.members, lib.survey, lib.actions, lib.as_of)
+    assert f"{acting.n_answers:,} answers of {acting.n_members:,} members" in text
+    assert "nothing done vs acted on" in text
+    for absent in ("No complaints in the spec", "No timed visits", "No service levels",
+                   "No actions in the spec", "Traceback"):
+        assert absent not in text, absent
