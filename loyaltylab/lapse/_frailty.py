@@ -19,7 +19,8 @@ since 2015); the method is R's ``coxph(... + frailty(id, distribution = "gamma")
   small ``eps``.
 
 The standard errors of beta are those of the penalized information at theta-hat (theta
-treated as known), R's ``vcov(fit)`` with ``sparse = FALSE``.
+treated as known), R's ``vcov(fit)`` with ``sparse = FALSE``, up to 1,500 groups; beyond, the
+diagonal-frailty approximation R uses by default (``variance_exact`` says which).
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ THETA_MAX = 100.0
 DENSE_GROUPS = 60
 # the exact variance at the end needs the dense matrix once: rows x groups cells below this
 MAX_CELLS = 40_000_000
+# and costs (event times x groups^2): about 1 s at 1,500 groups, 6 s at 3,000. Beyond this
+# many groups the variance is that of the diagonal-frailty steps (R's default "sparse"
+# computation), flagged ``variance_exact=False``: 0.04% from the exact one on simulated
+# recurrent complaints with time-varying covariates, 1.5% (as R's sparse against its
+# exact one) with member-level covariates (benchmarks/bench_frailty.py, tests/test_cox.py)
+EXACT_VARIANCE_GROUPS = 1_500
 
 
 @dataclass(frozen=True)
@@ -289,7 +296,7 @@ def fit_gamma_frailty(x: np.ndarray, t: np.ndarray, e: np.ndarray, groups: np.nd
                               outer_evaluations=state["fits"])
     iterations, evaluations, variance = info
     exact = n_groups <= DENSE_GROUPS
-    if not exact and dense_ok:
+    if not exact and dense_ok and n_groups <= EXACT_VARIANCE_GROUPS:
         # the exact information once, at the estimate (the steps used the diagonal one)
         nu = 1 / th
         _, _, full = dense_values(dense_stratum(), nu)(coef)
