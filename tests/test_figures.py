@@ -167,3 +167,32 @@ def test_reply_event_time_figure(review_pages):
     fig, ax = plt.subplots(figsize=(6, 4))
     plots.reply_event_time(reviews.reply_effect(review_pages[0]), ax=ax)
     return fig
+
+
+@pytest.fixture(scope="module")
+def desk():
+    from loyaltylab import simulate
+
+    return simulate.service_encounters(n_members=1500, seed=4)
+
+
+@pytest.mark.mpl_image_compare(**COMPARE)
+def test_served_within_figure(desk):
+    from loyaltylab import encounters
+
+    v = desk.visits.merge(desk.members[["member_id", "branch"]], on="member_id")
+    fig, ax = plt.subplots(figsize=(6, 4))
+    plots.served_within(encounters.served_within(v, thresholds=(5, 10), by="branch"), ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+@pytest.mark.mpl_image_compare(**COMPARE)
+def test_expectation_drift_figure(desk):
+    from loyaltylab import encounters
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    plots.expectation_drift(encounters.expectation_drift(desk.survey, desk.truth["dimensions"]),
+                            ax=ax)
+    fig.tight_layout()
+    return fig

@@ -123,3 +123,15 @@ def test_forest_legend_does_not_cover_the_estimates():
         for xy in ax.transData.transform(line.get_xydata()):
             assert not legend.contains(*xy)
     plt.close(fig)
+
+
+def test_served_within_figure_refuses_an_unknown_threshold():
+    import pandas as pd
+
+    from loyaltylab import encounters
+
+    res = encounters.served_within(pd.DataFrame({"wait_minutes": [1, 4, 9]}), thresholds=(5,))
+    with pytest.raises(ValueError, match="minutes=7 is not a threshold"):
+        plots.served_within(res, minutes=7)
+    ax = plots.served_within(res, expected=None)  # no groups: the overall share only
+    assert ax.get_xlabel().startswith("share served within 5 minutes")

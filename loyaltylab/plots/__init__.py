@@ -1,13 +1,15 @@
 """Figures for what the analytic modules compute. Every function draws a result it is given
 (it computes no statistic of its own), accepts ``ax=``, and returns the Axes.
 
-One module per subject: lapse, survey, complaints, structural (PLS) and reviews.
+One module per subject: lapse, survey, complaints, structural (PLS), reviews and the service
+encounter.
 """
 
 from loyaltylab.plots.complaints import (
     delay_curve,
     response_times,
 )
+from loyaltylab.plots.encounters import expectation_drift, served_within
 from loyaltylab.plots.lapse import (
     calibration_histogram,
     cohort_heatmap,
@@ -35,6 +37,8 @@ from loyaltylab.plots.survey import (
 
 __all__ = ["reply_coverage", "reply_event_time", "waiting_curves",
            "calibration_histogram", "cohort_heatmap", "cumulative_incidence", "delay_curve",
-           "dick_basu", "driver_importance", "forest", "importance_performance", "ipma",
+           "dick_basu", "driver_importance", "expectation_drift", "forest",
+           "importance_performance", "ipma",
            "item_profile", "loadings", "member_value", "nps_composition", "path_diagram",
-           "response_times", "retention_curves", "sbg_fit", "service_gaps", "tracking"]
+           "response_times", "retention_curves", "sbg_fit", "served_within", "service_gaps",
+           "tracking"]
