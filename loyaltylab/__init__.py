@@ -6,6 +6,7 @@ measures the factors with their uncertainty and models when members lapse.
 """
 
 from loyaltylab import (
+    claims,
     complaints,
     datasets,
     drivers,
@@ -28,8 +29,8 @@ from loyaltylab.exercises import check_answer
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "check_answer", "complaints", "datasets", "drivers", "encounters",
-           "feedback", "intake",
+__all__ = ["__version__", "check_answer", "claims", "complaints", "datasets", "drivers",
+           "encounters", "feedback", "intake",
            "journeys", "lapse", "metrics",
            "notebook_setup", "plots", "recovery", "reviews", "scales", "schema", "show_versions",
            "simulate", "structural"]

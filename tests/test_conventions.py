@@ -12,6 +12,7 @@ import pytest
 
 import loyaltylab
 from loyaltylab import (
+    claims,
     complaints,
     datasets,
     drivers,
@@ -31,7 +32,7 @@ from loyaltylab import (
 )
 from loyaltylab._results import Result, TableResult
 
-MODULES = [complaints, datasets, drivers, encounters, feedback, intake, journeys, lapse,
+MODULES = [claims, complaints, datasets, drivers, encounters, feedback, intake, journeys, lapse,
            metrics, plots, recovery, report, reviews, scales, schema, simulate]
 #: Data-frame parameters, in the one order they appear in when a function takes several.
 FRAME_ORDER = ["members", "events", "survey", "complaints"]
