@@ -160,3 +160,39 @@ def test_checks_of_a_hidden_answer_are_hidden_too(path):
                 assert cells[j].metadata.get("jupyter", {}).get("source_hidden"), (
                     f"{path.name}: cell {j} checks a hidden answer in plain sight")
                 j += 1
+
+
+# comparative claims (issue 26): "equally", "the largest", "adds nothing", "no effect", "is the
+# same" state an inference (a ranking, an equivalence, an absence) that needs its own check
+_COMPARATIVE = re.compile(
+    r"\b(equally|largest|longest|shortest|smallest|adds? nothing|no effect|no difference|"
+    r"(?:is|are|was|were|stays?) (?:about |roughly |essentially )?the same)\b", re.I)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_comparative_claims_are_checked_right_after(path):
+    """A markdown cell that ranks, equates or denies an effect is followed, before the next
+    markdown cell, by a code cell with an assert (ideally through loyaltylab.claims)."""
+    cells = nbformat.read(path, as_version=4).cells
+    unchecked = []
+    for i, c in enumerate(cells[1:], 1):
+        if c.cell_type != "markdown" or _EXEMPT in c.source:
+            continue
+        text = _prose(c.source)
+        match = _COMPARATIVE.search(text)
+        if text.lstrip().startswith("**Exercise") or not match:
+            continue
+        j, checked = i + 1, False
+        while j < len(cells) and cells[j].cell_type == "code":
+            checked |= "assert" in cells[j].source
+            j += 1
+        if not checked:
+            unchecked.append(f"cell {i}: {match.group(0)!r}")
+    assert not unchecked, f"{path.name}: comparative claims without a check cell: {unchecked}"
+
+
+def test_the_comparative_rule_catches_what_it_should():
+    assert _COMPARATIVE.search("women and men stay equally long")
+    assert _COMPARATIVE.search("the desk adds nothing once the journey is known")
+    assert _COMPARATIVE.search("retention is about the same in both groups")
+    assert not _COMPARATIVE.search("the same members answered both waves")
