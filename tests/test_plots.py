@@ -103,7 +103,7 @@ def test_at_risk_table_has_no_column_of_zeros(lib):
     fig, ax = plt.subplots()
     plots.retention_curves(rc, ax=ax, ticks=[0, 1, 2, 3, 4, 5, 6])  # nobody is followed 6 y
     numbers = [t for t in ax.texts if t.get_text().isdigit()]
-    xs = sorted({t.get_position()[0] for t in numbers})
+    xs = sorted({getattr(t, "xy", t.get_position())[0] for t in numbers})  # annotations
     assert xs == [0, 1, 2, 3, 4, 5]
     plt.close(fig)
 
@@ -135,3 +135,23 @@ def test_served_within_figure_refuses_an_unknown_threshold():
         plots.served_within(res, minutes=7)
     ax = plots.served_within(res, expected=None)  # no groups: the overall share only
     assert ax.get_xlabel().startswith("share served within 5 minutes")
+
+
+@pytest.mark.parametrize("size", [(7, 4.2), (5.6, 3.36), (8, 6)])
+def test_at_risk_table_clears_the_axis_label_and_stays_in_the_figure(size):
+    # issue 26: on short axes (notebook 7) the table ran into "tenure (years)"
+    import loyaltylab
+    from loyaltylab import datasets
+
+    loyaltylab.notebook_setup()  # the notebooks' larger fonts
+    t = lapse.tenure_table(datasets.load_library().members, "2024-12-31").data
+    curves = lapse.retention_curves(t, "tenure", "has_lapsed", by="member_type")
+    fig, ax = plt.subplots(figsize=size)
+    plots.retention_curves(curves, ax=ax)
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    label = ax.xaxis.label.get_window_extent(r)
+    table = [a.get_window_extent(r) for a in ax.texts]
+    assert table and all(b.y1 < label.y0 for b in table)  # every row below the label
+    assert all(b.y0 >= 0 for b in table)  # inside the figure (a plain savefig keeps it)
+    plt.close(fig)

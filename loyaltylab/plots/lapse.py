@@ -56,16 +56,31 @@ def retention_curves(result, ax=None, *, at_risk: bool = True, unit: str = "year
         counts = result.at_risk(xt)
         # a tick where no one is followed any more says nothing: leave its column empty
         shown = [x for x in xt if counts[x].sum() > 0]
+        # the table starts below the axis label, measured in points (the label's distance
+        # from the axes is fixed in points, so a table placed in axes fractions ran into it
+        # on short axes and with larger fonts)
+        fig = ax.figure
+        renderer = fig.canvas.get_renderer()
+        below = ax.get_window_extent(renderer).y0 - ax.xaxis.get_tightbbox(renderer).y0
+        top = below * 72 / fig.dpi + 8
+        row = 11.0
         for i, (color, g) in enumerate(zip(palette, groups, strict=True)):
-            y = -0.22 - 0.07 * i
-            ax.text(-0.06, y, f"{str(g)[:28]}", transform=ax.transAxes, ha="right",
-                    va="center", fontsize=8, color=color)
+            off = (0, -(top + row * i))
+            ax.annotate(f"{str(g)[:28]}", xy=(-0.06, 0), xycoords="axes fraction",
+                        xytext=off, textcoords="offset points", ha="right", va="center",
+                        fontsize=8, color=color)
             for x in shown:
-                ax.text(x, y, f"{int(counts.loc[g, x])}", ha="center", va="center",
-                        fontsize=8, color=color, transform=ax.get_xaxis_transform())
-        ax.text(0.5, -0.22 - 0.07 * len(groups), "number at risk", ha="center",
-                transform=ax.transAxes, fontsize=8, color="0.3")
-        _make_room_below(ax, 0.22 + 0.07 * (len(groups) + 0.5))
+                ax.annotate(f"{int(counts.loc[g, x])}", xy=(x, 0),
+                            xycoords=("data", "axes fraction"), xytext=off,
+                            textcoords="offset points", ha="center", va="center", fontsize=8,
+                            color=color)
+        ax.annotate("number at risk", xy=(0.5, 0), xycoords="axes fraction",
+                    xytext=(0, -(top + row * len(groups))), textcoords="offset points",
+                    ha="center", va="center", fontsize=8, color="0.3")
+        depth_pts = top + row * (len(groups) + 1.2)
+        for _ in range(2):  # making room shortens the axes: the fraction grows a little
+            height_pts = ax.get_position().height * fig.get_figheight() * 72
+            _make_room_below(ax, depth_pts / height_pts)
     return ax
 
 
