@@ -28,12 +28,14 @@ $(STAMP): pyproject.toml constraints.txt
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # JupyterLab is rooted at the repository (notebooks, datasets and the README all browsable)
-# and opens the start notebook. Pass options with LAB_ARGS, e.g.
+# and opens the start notebook: its URL is the default one, so the link printed with
+# --no-browser opens it too (a file argument only steers the browser it launches). Pass
+# options with LAB_ARGS, e.g.
 #   make lab LAB_ARGS="--no-browser --port=8890 --ip=0.0.0.0"
 LAB_ARGS ?=
 lab: $(STAMP)
-	MPLBACKEND= $(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS) \
-		notebooks/00_start_here.ipynb
+	MPLBACKEND= $(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" \
+		--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb $(LAB_ARGS)
 
 test: lint check
 

@@ -72,6 +72,9 @@ def test_make_lab_opens_start_notebook_without_global_registration(root):
     out = subprocess.run(["make", "-n", "lab"], cwd=root, capture_output=True, text=True,
                          check=True).stdout
     assert "jupyter lab" in out and "notebooks/00_start_here.ipynb" in out
+    # the start notebook is the default URL: the link printed with --no-browser opens it
+    # (issue 26: a file argument alone printed a link to the Launcher)
+    assert "--LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb" in out
     assert "kernelspec install" not in out and "--user" not in out
     # rooted at the repository, not at notebooks/ (datasets and the README browsable)
     assert f'--ServerApp.root_dir="{root}"' in out
