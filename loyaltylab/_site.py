@@ -4,7 +4,8 @@ outputs stored in the notebooks (nothing is re-executed), with the README as lan
 Usage: ``python -m loyaltylab._site [OUT]`` (default ``build/site``); the pages are in
 ``OUT/_build/html``. Jupyter Book 1 (Sphinx, MyST-NB) renders the book; this module only
 stages its sources: the table of contents in the README's order (start, training modules,
-research notebooks), and exercise solutions collapsed on the page as they are in JupyterLab.
+research notebooks), exercise solutions collapsed on the page as they are in JupyterLab, and
+the check cells (asserts under each sentence, run by nbval) left off the page.
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ def notebook_order(readme: str) -> list[tuple[str, str]]:
     return [(kind, name) for name, kind in rows]
 
 
+def _is_check(cell) -> bool:
+    """A code cell that only checks: it asserts something and shows nothing."""
+    return (cell.cell_type == "code" and not cell.get("outputs")
+            and re.search(r"(?m)^\s*assert\b", cell.source) is not None)
+
+
 def _hide_solutions(nb) -> None:
     # JupyterLab collapses cells by metadata; MyST-NB collapses them by tags
     for cell in nb.cells:
@@ -53,6 +60,11 @@ def _hide_solutions(nb) -> None:
                 cell.source = "````{toggle}\n" + cell.source + "\n````"
             continue
         tags = set(cell.get("metadata", {}).get("tags", []))
+        if _is_check(cell):
+            # a check cell tests the sentence above it for nbval; a reader of the page
+            # needs the sentence, not its test (issue 26: they showed on student pages)
+            cell.setdefault("metadata", {})["tags"] = sorted(tags | {"remove-cell"})
+            continue
         src, out = meta.get("source_hidden", False), meta.get("outputs_hidden", False)
         if src and out:
             tags.add("hide-cell")

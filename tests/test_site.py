@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import nbformat
 import pytest
 
 from loyaltylab import _site
@@ -81,9 +82,10 @@ def test_no_broken_internal_links(site):
 def test_solutions_are_collapsed_on_the_page(site):
     hidden = 0
     for nb_path in NOTEBOOKS:
-        nb = json.loads(nb_path.read_text())
-        hid = [c for c in nb["cells"]
-               if c.get("metadata", {}).get("jupyter", {}).get("source_hidden", False)]
+        nb = nbformat.read(nb_path, as_version=4)
+        hid = [c for c in nb.cells
+               if c.get("metadata", {}).get("jupyter", {}).get("source_hidden", False)
+               and not _site._is_check(c)]
         code = sum(c["cell_type"] == "code" for c in hid)
         text = (site / f"{nb_path.stem}.html").read_text()
         assert text.count("tag_hide-") >= code, nb_path.name
@@ -99,3 +101,17 @@ def test_a_notebook_missing_from_the_readme_is_refused(tmp_path):
     (tmp_path / "README.md").write_text("| `00_start_here.ipynb` | start | x |\n")
     with pytest.raises(ValueError, match="99_new.ipynb"):
         _site.stage(tmp_path / "src", tmp_path)
+
+
+def test_check_cells_are_left_off_the_pages(site):
+    # the asserts under each sentence run in nbval, not on the student's page; code the
+    # reader is meant to see (cells with output) keeps its asserts
+    checks = 0
+    for nb_path in NOTEBOOKS:
+        nb = nbformat.read(nb_path, as_version=4)
+        shown = sum(len(re.findall(r"(?m)^\s*assert\b", c.source)) for c in nb.cells
+                    if c.cell_type == "code" and not _site._is_check(c))
+        checks += sum(_site._is_check(c) for c in nb.cells)
+        page = (site / f"{nb_path.stem}.html").read_text()
+        assert page.count('<span class="k">assert</span>') == shown, nb_path.name
+    assert checks > 100
