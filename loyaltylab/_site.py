@@ -33,9 +33,11 @@ html:
   home_page_in_navbar: true
   use_repository_button: false
 sphinx:
+  extra_extensions: ["sphinx-mathjax-offline"]
   config:
     html_show_copyright: false
     suppress_warnings: ["myst.header"]
+    mathjax_path: "mathjax/tex-chtml.js"
 """
 
 

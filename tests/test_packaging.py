@@ -40,6 +40,10 @@ def test_environment_yml_matches_pyproject(root):
             pip_section = dep["pip"]
         elif _name(dep) not in ("python", "pip"):
             conda[_name(dep)] = dep.replace(" ", "")
+    # a dependency conda-forge does not carry is pip-installed by the environment itself
+    for line in pip_section:
+        if not line.startswith("-"):
+            conda[_name(line)] = line.replace(" ", "")
     assert set(conda) == set(pip_side), (
         f"only in environment.yml: {set(conda) - set(pip_side)}; "
         f"only in pyproject.toml: {set(pip_side) - set(conda)}")

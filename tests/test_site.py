@@ -115,3 +115,20 @@ def test_check_cells_are_left_off_the_pages(site):
         page = (site / f"{nb_path.stem}.html").read_text()
         assert page.count('<span class="k">assert</span>') == shown, nb_path.name
     assert checks > 100
+
+
+def test_pages_load_no_external_script_and_typeset_math_offline(site):
+    # issue 26: MathJax came from a CDN, so formulas stayed raw LaTeX offline. Now a copy of
+    # MathJax ships with the site (sphinx-mathjax-offline); no page loads a script or a
+    # stylesheet from elsewhere
+    with_math = 0
+    for page in sorted(site.glob("*.html")):
+        html = page.read_text()
+        refs = re.findall(r'<(?:script|link)\\b[^>]*\\b(?:src|href)="([^"]+)"', html)
+        external = [r for r in refs if urlparse(r).scheme in ("http", "https")
+                    and not r.startswith(("https://github.com",))]
+        assert not external, f"{page.name} loads {external}"
+        if "_static/mathjax/tex-chtml.js" in html:
+            with_math += 1
+    assert (site / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    assert with_math >= 10  # the pages with formulas load the local MathJax
