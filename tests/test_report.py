@@ -164,3 +164,28 @@ def test_report_on_a_generic_export_with_complaint_handling_and_desk_visits(tmp_
     for absent in ("No complaints in the spec", "No timed visits", "No service levels",
                    "No actions in the spec", "Traceback"):
         assert absent not in text, absent
+
+
+def test_the_library_name_is_text_not_markup(tmp_path):
+    # issue 25: a name with markup went into the heading as live HTML (an event attribute)
+    from html.parser import HTMLParser
+
+    folder = tmp_path / "example"
+    shutil.copytree(EXAMPLE, folder)
+    spec = folder / "spec.toml"
+    spec.write_text(re.sub(r'(?m)^name = .*$', 'name = "Lib <b onmouseover=alert(3)>X</b> & Co"',
+                           spec.read_text()))
+    out = tmp_path / "r.html"
+    assert cli.main(["report", str(spec), "--out", str(out), "--no-progress"]) == 0
+
+    class Attrs(HTMLParser):
+        found: list = []
+
+        def handle_starttag(self, tag, attrs):
+            self.found += [name for name, _ in attrs if name.startswith("on")]
+
+    parser = Attrs()
+    page = out.read_text(encoding="utf-8")
+    parser.feed(page)
+    assert parser.found == []  # no event handler attribute anywhere on the page
+    assert "Lib &lt;b onmouseover=alert(3)&gt;X&lt;/b&gt; &amp; Co" in page  # shown as text
