@@ -189,3 +189,39 @@ def test_the_library_name_is_text_not_markup(tmp_path):
     parser.feed(page)
     assert parser.found == []  # no event handler attribute anywhere on the page
     assert "Lib &lt;b onmouseover=alert(3)&gt;X&lt;/b&gt; &amp; Co" in page  # shown as text
+
+
+def _text(path):
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
+
+
+def test_a_small_category_and_a_short_history_do_not_stop_the_report(tmp_path):
+    # issue 25: 15 staff cards with no lapse made the Cox model fail and the report exit 1;
+    # a library with half a year of history stopped at the restricted mean
+    import pandas as pd
+
+    folder = tmp_path / "staff"
+    shutil.copytree(EXAMPLE, folder)
+    b = pd.read_csv(folder / "borrowers.csv", dtype=str)
+    staff = pd.DataFrame({"borrowernumber": [str(90000 + i) for i in range(15)],
+                          "cardnumber": [str(99000000 + i) for i in range(15)],
+                          "categorycode": "STAFF", "branchcode": "CPL", "sex": "F",
+                          "dateenrolled": "2020-01-15", "dateexpiry": "2099-12-31",
+                          "updated_on": "2024-01-01 10:00:00"})
+    pd.concat([b, staff]).to_csv(folder / "borrowers.csv", index=False)
+    out = tmp_path / "staff.html"
+    assert cli.main(["report", str(folder / "spec.toml"), "--out", str(out),
+                     "--no-progress"]) == 0
+    text = _text(out)
+    assert "STAFF had fewer than 10 lapses even together: their 15 members are left out" in text
+    assert "member_type[ST]" in text and "Traceback" not in text
+
+    short = tmp_path / "short"
+    shutil.copytree(EXAMPLE, short)
+    spec = short / "spec.toml"
+    spec.write_text(re.sub(r'(?m)^as_of = .*$', 'as_of = "2019-06-30"', spec.read_text()))
+    out = tmp_path / "short.html"
+    assert cli.main(["report", str(spec), "--out", str(out), "--no-progress"]) == 0
+    text = _text(out)
+    assert "no yearly retention rate yet" in text and "Traceback" not in text
+    assert re.search(r"restricted mean, first 0\.\d+ years", text)
