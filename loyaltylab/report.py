@@ -98,14 +98,27 @@ def write_report(spec: str | Path, out: str | Path, *, progress: bool = True,
     env = {"MPLBACKEND": "module://matplotlib_inline.backend_inline", "PYTHONHASHSEED": "0"}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
+    # The kernel talks to this process over local sockets in a private folder (IPC), not
+    # over TCP: nothing listens on the network, and ipykernel has no unencrypted-TCP warning
+    # to print on every run (issue 25). Windows has no IPC sockets: TCP there.
+    sockets = tempfile.TemporaryDirectory(prefix="loyaltylab-report-")
+    km = None
+    if os.name == "posix":
+        from jupyter_client.manager import KernelManager
+
+        km = KernelManager(kernel_name="python3", transport="ipc",
+                           ip=os.path.join(sockets.name, "kernel"))
     try:
-        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+        NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3",
                        resources={"metadata": {"path": str(spec.parent)}},
                        on_cell_executed=_step).execute()
     except CellExecutionError as err:
         text = re.sub(r"\x1b\[[0-9;]*m", "", str(err))  # no terminal colours in the message
         raise ReportError(f"the report failed while running:\n{text}") from None
     finally:
+        if km is not None and km.has_kernel:
+            km.shutdown_kernel(now=False)
+        sockets.cleanup()
         bar.close()
         for k, v in old.items():
             if v is None:

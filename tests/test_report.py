@@ -30,6 +30,9 @@ def test_report_is_written_with_progress(report):
     assert out.exists()
     assert f"report written to {out}" in done.stdout
     assert "cell" in done.stderr and "100%" in done.stderr  # the progress bar ran to the end
+    # issue 25: every run printed ipykernel's unencrypted-TCP warning; the kernel now talks
+    # over local IPC sockets
+    assert "WARNING" not in done.stderr and "without encryption" not in done.stderr
 
 
 def test_report_is_self_contained_with_embedded_figures(report):
