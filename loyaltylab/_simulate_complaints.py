@@ -92,12 +92,9 @@ def complaint_process(*, n_members: int = 3000, years: int = 6, seed: int = 0,
 
     n = _validate.positive_int(n_members, "n_members")
     years = _validate.positive_int(years, "years")
-    unknown = sorted(set(effects) - set(PROCESS_EFFECTS))
-    if unknown:
-        raise ValueError(f"unknown effect name(s) {unknown}; known: {sorted(PROCESS_EFFECTS)}")
-    eff = {**PROCESS_EFFECTS, **{k: float(v) for k, v in effects.items()}}
+    eff = _validate.effects(effects, PROCESS_EFFECTS)
     for k, v in eff.items():
-        if not (np.isfinite(v) and (v > 0 or (k == "frailty_variance" and v == 0))):
+        if not (v > 0 or (k == "frailty_variance" and v == 0)):
             raise ValueError(f"effect {k!r} must be a positive number, got {v}")
     rng_m, rng_c, rng_l = (np.random.default_rng(s)
                            for s in np.random.SeedSequence(seed).spawn(3))

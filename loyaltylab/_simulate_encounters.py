@@ -100,13 +100,9 @@ def service_encounters(*, n_members: int = 3000, years: int = 4, branches: int =
     n = _validate.positive_int(n_members, "n_members")
     years = _validate.positive_int(years, "years", minimum=3)
     n_b = _validate.positive_int(branches, "branches", minimum=2)
-    unknown = sorted(set(effects) - set(ENCOUNTER_EFFECTS))
-    if unknown:
-        raise ValueError(f"unknown effect name(s) {unknown}; known: "
-                         f"{sorted(ENCOUNTER_EFFECTS)}")
-    eff = {**ENCOUNTER_EFFECTS, **{k: float(v) for k, v in effects.items()}}
+    eff = _validate.effects(effects, ENCOUNTER_EFFECTS)
     for k, v in eff.items():
-        if not np.isfinite(v) or (v < 0 and not k.startswith(("drift_", "courtesy_per"))):
+        if v < 0 and not k.startswith(("drift_", "courtesy_per")):
             raise ValueError(f"effect {k!r} must be a finite, non-negative number, got {v}")
     for k in ("timed_share", "rated_share", "response_rate"):
         _validate.probability(eff[k], f"effect {k!r}", open_interval=False)

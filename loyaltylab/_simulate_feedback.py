@@ -76,12 +76,9 @@ def asking_and_acting(*, n_members: int = 4000, years: int = 5, branches: int = 
     n = _validate.positive_int(n_members, "n_members")
     years = _validate.positive_int(years, "years", minimum=4)
     n_b = _validate.positive_int(branches, "branches", minimum=2)
-    unknown = sorted(set(effects) - set(FEEDBACK_EFFECTS))
-    if unknown:
-        raise ValueError(f"unknown effect name(s) {unknown}; known: {sorted(FEEDBACK_EFFECTS)}")
-    eff = {**FEEDBACK_EFFECTS, **{k: float(v) for k, v in effects.items()}}
+    eff = _validate.effects(effects, FEEDBACK_EFFECTS)
     for k, v in eff.items():
-        if not (np.isfinite(v) and v >= 0):
+        if v < 0:
             raise ValueError(f"effect {k!r} must be a non-negative number, got {v}")
     for k in ("response_rate", "act_share"):
         _validate.probability(eff[k], f"effect {k!r}", open_interval=False)

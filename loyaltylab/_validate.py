@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -301,3 +301,17 @@ def one_of(value: str, name: str, choices: Sequence[str]) -> str:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
     return value
+
+
+def effects(overrides: Mapping[str, object], defaults: Mapping[str, float]) -> dict[str, float]:
+    """A simulator's effects: ``defaults`` updated with ``overrides``, refusing unknown names
+    and non-finite values (each simulator then checks its own ranges)."""
+    unknown = sorted(set(overrides) - set(defaults))
+    if unknown:
+        raise ValueError(f"unknown effect name(s) {', '.join(map(repr, unknown))}; known "
+                         f"effects: {', '.join(sorted(defaults))}")
+    eff = {**defaults, **{k: float(v) for k, v in overrides.items()}}
+    for k, v in eff.items():
+        if not np.isfinite(v):
+            raise ValueError(f"effect {k!r} must be a finite number, got {v}")
+    return eff

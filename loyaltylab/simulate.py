@@ -106,16 +106,8 @@ SHIPPED = {"n_members": 5000, "years": 6, "seed": 20240601, "start": "2019-01-01
 
 
 def _check_effects(effects: dict) -> dict[str, float]:
-    unknown = sorted(set(effects) - set(DEFAULT_EFFECTS))
-    if unknown:
-        raise ValueError(
-            f"unknown effect name(s) {', '.join(map(repr, unknown))}; known effects: "
-            f"{', '.join(sorted(DEFAULT_EFFECTS))}"
-        )
-    eff = {**DEFAULT_EFFECTS, **{k: float(v) for k, v in effects.items()}}
+    eff = _validate.effects(effects, DEFAULT_EFFECTS)
     for k, v in eff.items():
-        if not np.isfinite(v):
-            raise ValueError(f"effect {k!r} must be a finite number, got {v}")
         if (k.startswith("hr_") or k in ("median_tenure_years", "weibull_shape")) and v <= 0:
             raise ValueError(f"effect {k!r} is a ratio or scale and must be > 0, got {v}")
         if k in ("complaint_rate", "visit_rate", "use_repeat_weight", "use_convenience_weight",
