@@ -572,10 +572,10 @@ def repeat_complaints(
                               lapsed, resolved, hours, contacts=contacts,
                               compensation=compensation)
     d = rc.data
-    # every complaint counts here, several on one day too (the model's events are days)
-    c = check_complaints(members, complaints, as_of, member, date, category, joined, lapsed)
+    # every complaint counts here, several on one day too (the model's events are days);
+    # recurrent_complaints has checked the table, so its ids are the members' own
     years = d.groupby(member, sort=True)["stop"].max()
-    counts = c[member].value_counts()
+    counts = complaints[member].value_counts()
     per = pd.DataFrame({"complaints": counts.reindex(years.index, fill_value=0),
                         "years": years})
     per = per[per["complaints"] > 0]
