@@ -131,21 +131,29 @@ def test_numbers_in_prose_are_checked_right_after(path):
     """Sentences are claims: a markdown cell that states a decimal number, a percentage or a
     count with thousands separators is followed, before the next markdown cell, by a code cell
     with an assert (exercise prompts and cells marked as conventions are exempt)."""
+    unchecked = _unchecked_statements(path, _NUMBER)
+    assert not unchecked, f"{path.name}: numbers without a check cell: {unchecked}"
+
+
+def _unchecked_statements(path, pattern: re.Pattern) -> list[str]:
+    """Markdown cells whose prose matches ``pattern`` with no assert in the code cells right
+    after them (exercise prompts and cells marked as conventions are exempt)."""
     cells = nbformat.read(path, as_version=4).cells
     unchecked = []
     for i, c in enumerate(cells[1:], 1):
         if c.cell_type != "markdown" or _EXEMPT in c.source:
             continue
         text = _prose(c.source)
-        if text.lstrip().startswith("**Exercise") or not _NUMBER.search(text):
+        match = pattern.search(text)
+        if text.lstrip().startswith("**Exercise") or not match:
             continue
         j, checked = i + 1, False
         while j < len(cells) and cells[j].cell_type == "code":
             checked |= "assert" in cells[j].source
             j += 1
         if not checked:
-            unchecked.append(f"cell {i}: {c.source[:60]!r}")
-    assert not unchecked, f"{path.name}: numbers without a check cell: {unchecked}"
+            unchecked.append(f"cell {i}: {match.group(0)!r} in {c.source[:60]!r}")
+    return unchecked
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -173,21 +181,7 @@ _COMPARATIVE = re.compile(
 def test_comparative_claims_are_checked_right_after(path):
     """A markdown cell that ranks, equates or denies an effect is followed, before the next
     markdown cell, by a code cell with an assert (ideally through loyaltylab.claims)."""
-    cells = nbformat.read(path, as_version=4).cells
-    unchecked = []
-    for i, c in enumerate(cells[1:], 1):
-        if c.cell_type != "markdown" or _EXEMPT in c.source:
-            continue
-        text = _prose(c.source)
-        match = _COMPARATIVE.search(text)
-        if text.lstrip().startswith("**Exercise") or not match:
-            continue
-        j, checked = i + 1, False
-        while j < len(cells) and cells[j].cell_type == "code":
-            checked |= "assert" in cells[j].source
-            j += 1
-        if not checked:
-            unchecked.append(f"cell {i}: {match.group(0)!r}")
+    unchecked = _unchecked_statements(path, _COMPARATIVE)
     assert not unchecked, f"{path.name}: comparative claims without a check cell: {unchecked}"
 
 
