@@ -98,6 +98,19 @@ class LibraryData:
     #: What each branch did with what its survey wave heard (:mod:`loyaltylab.feedback`):
     #: ``branch``, ``wave``, ``topic``, ``acted`` (date, missing: nothing done).
     actions: pd.DataFrame | None = None
+    #: The survey item holding the 0-10 likelihood to recommend (``[survey] recommend``).
+    recommend: str | None = None
+    #: Which declared scale measures each attitudinal loyalty factor (factor -> scale name).
+    factors: dict = field(default_factory=dict)
+    #: Readable names for the codes of members columns (column -> code -> label).
+    labels: dict = field(default_factory=dict)
+    #: What a member-year is worth (``margin``, ``currency``) and the ``discount`` rate.
+    value: dict = field(default_factory=dict)
+
+    def factor_scales(self) -> dict:
+        """The declared scales keyed by the loyalty factor each measures (for
+        :func:`loyaltylab.metrics.loyalty_profile`)."""
+        return {factor: self.scales[name] for factor, name in self.factors.items()}
 
     def __repr__(self) -> str:
         lapsed = int(self.members["lapsed"].notna().sum())

@@ -54,11 +54,17 @@ class IntakeReport(Result):
         Where the data came from (system and files).
     as_of : pandas.Timestamp or None
         The date the data end.
+    settings : DataFrame
+        The settings that produced the log (``section``, ``setting``, ``value``): the data
+        date, grace days, use types, missing codes, date layouts, roles. Empty when the
+        tables were read without a spec.
     """
 
     log: pd.DataFrame
     source: str = ""
     as_of: pd.Timestamp | None = None
+    settings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["section", "setting", "value"]))
 
     def to_frame(self) -> pd.DataFrame:
         """The log: one row per table, step and reason."""
@@ -146,9 +152,22 @@ class _Log:
                      f"{col}={df.loc[mask, col].iloc[0]!r}")
         return df.loc[~mask]
 
-    def report(self, source: str, as_of: pd.Timestamp | None) -> IntakeReport:
+    def report(self, source: str, as_of: pd.Timestamp | None,
+               settings: Sequence[tuple[str, str, object]] = ()) -> IntakeReport:
         log = pd.DataFrame(self.rows, columns=["table", "step", "reason", "rows", "example"])
-        return IntakeReport(log=log, source=source, as_of=as_of)
+        table = pd.DataFrame([(sec, key, _setting_text(v)) for sec, key, v in settings],
+                             columns=["section", "setting", "value"])
+        return IntakeReport(log=log, source=source, as_of=as_of, settings=table)
+
+
+def _setting_text(value: object) -> str:
+    if isinstance(value, pd.Timestamp):
+        return str(value.date())
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} = {_setting_text(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_setting_text(v) for v in value) if value else "(none)"
+    return str(value)
 
 
 @dataclass(frozen=True, repr=False)
@@ -259,13 +278,16 @@ def read_koha(
     use_types: Sequence[str] = KOHA_USE_TYPES,
     delimiter: str | None = None,
     encoding: str | None = None,
+    member_type: str = "categorycode",
+    branch: str = "branchcode",
 ) -> LibraryData:
     """Read a Koha export (``borrowers``, ``statistics``, ``deletedborrowers`` as CSV).
 
     Members come from both borrower tables, one row per ``borrowernumber``:
 
-    - ``joined`` is ``dateenrolled``; ``member_type`` is ``categorycode``; ``branch`` is
-      ``branchcode``; ``sex`` is kept when present.
+    - ``joined`` is ``dateenrolled``; ``member_type`` is ``categorycode`` and ``branch`` is
+      ``branchcode`` (or the borrower columns named by ``member_type`` and ``branch``);
+      ``sex`` is kept when present.
     - A current borrower lapsed at ``dateexpiry`` when ``dateexpiry + grace_days < as_of``
       (the membership was not renewed in time); otherwise the member is still a member.
     - A deleted borrower lapsed: at the deletion date Koha records in ``updated_on`` when the
@@ -295,6 +317,10 @@ def read_koha(
         and ``|`` the header line uses.
     encoding : str, optional
         The files' text encoding (default UTF-8; e.g. ``"latin-1"``).
+    member_type, branch : str
+        The borrower columns that hold the member type and the branch (Koha's
+        ``categorycode`` and ``branchcode``; a library that keeps them elsewhere, e.g. in
+        ``sort1``, names that column).
 
     Returns
     -------
@@ -359,8 +385,13 @@ def read_koha(
     members = pd.DataFrame({MEMBER: both["_id"].to_numpy(),
                             JOINED: both["_enrolled"].to_numpy(),
                             LAPSED: lapsed.to_numpy()})
-    for src, dst in (("categorycode", "member_type"), ("branchcode", "branch"),
-                     ("sex", "sex")):
+    for src, dst, key in ((member_type, "member_type", "member_type"),
+                          (branch, "branch", "branch"), ("sex", "sex", None)):
+        if key is not None and src != ("categorycode" if key == "member_type"
+                                       else "branchcode") and src not in both:
+            raise ValueError(f"the {key} column {src!r} is not a borrowers column; name one "
+                             f"of {sorted(c for c in both if not c.startswith('_'))} "
+                             f"(spec key [koha] {key})")
         if src in both:
             members[dst] = pd.Categorical(both[src].to_numpy())
     members["deleted"] = both["_deleted"].to_numpy()
@@ -702,7 +733,10 @@ def read_spec(path: str | Path) -> LibraryData:
     (each with ``file``, ``columns`` mapping canonical names to the file's and
     ``date_format``), and optionally ``[survey]`` (``file``, ``member``, ``date``,
     ``date_format``, ``missing_codes``, ``[survey.ranges]``, ``[survey.scales.NAME]`` with
-    ``items``, ``low``, ``high``, ``reverse``; ``wave`` naming the survey-wave column and
+    ``items``, ``low``, ``high``, ``reverse`` and ``factor``, the loyalty factor the scale
+    measures (default: a scale named after the factor); ``recommend`` naming the 0-10
+    likelihood-to-recommend item (default: an item named ``recommend``); ``wave`` naming
+    the survey-wave column and
     ``[survey.service_levels]`` mapping each LibQUAL-style dimension to item stems whose
     ``<stem>_min``, ``_des`` and ``_per`` columns are in the ranges), ``[reviews]``
     (``file``, ``columns`` mapping the reviews roles of :mod:`loyaltylab.reviews` to the
@@ -711,7 +745,12 @@ def read_spec(path: str | Path) -> LibraryData:
     the date a branch acted on what a survey wave heard, empty when nothing was done; see
     :mod:`loyaltylab.feedback`). The generic complaints may carry ``resolved`` (yes/no or
     the date solved), ``contacts``, ``compensation`` and ``response_hours``, the visits
-    ``wait_minutes`` and ``courtesy``. Every file section also takes
+    ``wait_minutes`` and ``courtesy``. ``[koha]`` may name the borrower columns that hold
+    the member type and the branch (``member_type``, ``branch``; default ``categorycode``
+    and ``branchcode``); generic members map them in ``columns``. ``[labels.COLUMN]`` gives
+    readable names to the codes of a members column (``[labels.member_type]`` with
+    ``ST = "Students"``), used by the report; ``[value]`` what a member-year is worth
+    (``margin``, ``currency``) and the yearly ``discount`` rate. Every file section also takes
     ``delimiter`` (default: the one the header line uses) and ``encoding`` (default UTF-8).
     Paths are relative to the spec
     file.
@@ -749,12 +788,14 @@ def read_spec(path: str | Path) -> LibraryData:
     system = _validate.one_of(meta.get("system", "koha"), "[library] system",
                               ["koha", "generic"])
     known = {"library", "koha", "members", "visits", "complaints", "survey", "reviews",
-             "actions"}
+             "actions", "labels", "value"}
     unknown = set(spec) - known
     if unknown:
         raise ValueError(f"spec {path.name} has unknown section(s) {sorted(unknown)}; "
                          f"known: {sorted(known)}")
     log = _Log()
+    settings: list[tuple[str, str, object]] = [("library", "as_of", as_of),
+                                               ("library", "system", system)]
     if system == "koha":
         k = spec.get("koha")
         if not isinstance(k, Mapping) or "borrowers" not in k:
@@ -766,8 +807,16 @@ def read_spec(path: str | Path) -> LibraryData:
                         as_of=as_of, grace_days=int(meta.get("grace_days", 0)),
                         date_format=k.get("date_format"),
                         use_types=tuple(k.get("use_types", KOHA_USE_TYPES)),
-                        delimiter=k.get("delimiter"), encoding=k.get("encoding"))
+                        delimiter=k.get("delimiter"), encoding=k.get("encoding"),
+                        member_type=k.get("member_type", "categorycode"),
+                        branch=k.get("branch", "branchcode"))
         log.rows.extend(lib.intake.log.to_dict("records"))
+        settings += [("library", "grace_days", int(meta.get("grace_days", 0))),
+                     ("koha", "use_types", list(k.get("use_types", KOHA_USE_TYPES))),
+                     ("koha", "date_format", k.get("date_format", _ISO)),
+                     ("koha", "member_type", k.get("member_type", "categorycode")),
+                     ("koha", "branch", k.get("branch", "branchcode"))]
+        settings += _file_settings("koha", k)
         members, visits, complaints = lib.members, lib.visits, lib.complaints
     else:
         if "members" not in spec:
@@ -789,8 +838,17 @@ def read_spec(path: str | Path) -> LibraryData:
         if "complaints" in spec:
             complaints = _events_of_members(complaints, "complaints", members, log, as_of)
             log.add("complaints", "used", "complaints", len(complaints))
+        for sec in ("members", "visits", "complaints"):
+            if sec in spec:
+                settings += [(sec, "file", spec[sec]["file"]),
+                             (sec, "date_format", spec[sec].get("date_format", _ISO)),
+                             (sec, "columns", dict(spec[sec].get("columns", {})) or
+                              "(the file's own names)")]
+                settings += _file_settings(sec, spec[sec])
     survey = pd.DataFrame({MEMBER: pd.Series(dtype=members[MEMBER].dtype)})
     scales: dict[str, Scale] = {}
+    recommend: str | None = None
+    factors: dict[str, str] = {}
     if "survey" in spec:
         sv = spec["survey"]
         for key in ("file", "member", "ranges"):
@@ -811,6 +869,11 @@ def read_spec(path: str | Path) -> LibraryData:
             survey = log.drop("survey", survey, stray, "respondent not among the members",
                               MEMBER).reset_index(drop=True)
             log.add("survey", "used", "responses", len(survey))
+        settings += [("survey", "file", sv["file"]), ("survey", "member", sv["member"]),
+                     ("survey", "date_format", sv.get("date_format", _ISO)),
+                     ("survey", "missing_codes", list(sv.get("missing_codes", ())))]
+        settings += _file_settings("survey", sv)
+        recommend = _recommend_item(sv, path.name)
         for name, sc in sv.get("scales", {}).items():
             items = tuple(sc.get("items", ()))
             missing = [i for i in items if i not in sv["ranges"]]
@@ -823,6 +886,12 @@ def read_spec(path: str | Path) -> LibraryData:
                                  float(sc.get("high", max(highs))),
                                  reverse=tuple(sc.get("reverse", ())),
                                  description=sc.get("description", ""))
+        factors = _factor_map(sv.get("scales", {}), path.name)
+        settings += [("survey", "recommend", recommend or "(none)")]
+        measures = {scale: factor for factor, scale in factors.items()}
+        settings += [("survey", f"scale {name}", ", ".join(sc.items) + (
+            f" (factor: {measures[name]})" if name in measures else ""))
+            for name, sc in scales.items()]
     service_levels: dict = {}
     if "survey" in spec:
         sv = spec["survey"]
@@ -840,6 +909,8 @@ def read_spec(path: str | Path) -> LibraryData:
                                  f"perceived columns named <item>_min, _des, _per)")
             service_levels[dim] = list(stems)
     reviews = _reviews_table(spec["reviews"], root, log, as_of) if "reviews" in spec else None
+    if "reviews" in spec:
+        settings += [("reviews", "file", spec["reviews"]["file"])]
     actions = None
     if "actions" in spec:
         actions = _generic_table(spec["actions"], "actions", root, log,
@@ -848,8 +919,96 @@ def read_spec(path: str | Path) -> LibraryData:
             actions, "acted", date_format=spec["actions"].get("date_format"),
             purpose="the actions table (the date the branch acted; empty: nothing done)")
         log.add("actions", "used", "branch, wave and topic rows", len(actions))
+    if "actions" in spec:
+        settings += [("actions", "file", spec["actions"]["file"])]
+    labels = _labels(spec.get("labels", {}), members, path.name)
+    value = _value(spec.get("value", {}), path.name)
+    settings += [("value", key, v) for key, v in value.items()]
+    settings += [("labels", col, m) for col, m in labels.items()]
     name = str(meta.get("name", path.stem))
-    report = log.report(f"{name} ({system}, spec {path.name})", as_of)
+    report = log.report(f"{name} ({system}, spec {path.name})", as_of, settings)
     return LibraryData(members=members, visits=visits, survey=survey, complaints=complaints,
                        as_of=as_of, name=name, intake=report, scales=scales, reviews=reviews,
-                       service_levels=service_levels, actions=actions)
+                       service_levels=service_levels, actions=actions,
+                       recommend=recommend, factors=factors, labels=labels, value=value)
+
+
+_ISO = "ISO (YYYY-MM-DD)"
+
+
+def _file_settings(section: str, spec: Mapping) -> list[tuple[str, str, object]]:
+    return [(section, key, spec[key]) for key in ("delimiter", "encoding") if key in spec]
+
+
+def _recommend_item(sv: Mapping, spec_name: str) -> str | None:
+    """The 0-10 likelihood-to-recommend item: ``[survey] recommend``, else an item named
+    ``recommend``."""
+    item = sv.get("recommend")
+    if item is None:
+        return "recommend" if "recommend" in sv["ranges"] else None
+    if not isinstance(item, str) or item not in sv["ranges"]:
+        raise ValueError(f"spec {spec_name}: [survey] recommend = {item!r} must name an item "
+                         f"of [survey.ranges] (the 0-10 likelihood to recommend)")
+    if tuple(_range(item, sv["ranges"][item])) != (0.0, 10.0):
+        raise ValueError(f"spec {spec_name}: [survey] recommend = {item!r} has the range "
+                         f"{list(sv['ranges'][item])}; the Net Promoter Score needs the 0-10 "
+                         "likelihood to recommend (range [0, 10])")
+    return item
+
+
+def _factor_map(scales: Mapping, spec_name: str) -> dict[str, str]:
+    """Which scale measures which attitudinal loyalty factor: ``factor = ...`` in a scale's
+    section, else a scale named after a factor."""
+    from loyaltylab.schema import ATTITUDINAL
+
+    out: dict[str, str] = {}
+    for name, sc in scales.items():
+        factor = sc.get("factor", name if name in ATTITUDINAL else None)
+        if factor is None:
+            continue
+        if factor not in ATTITUDINAL:
+            raise ValueError(f"spec {spec_name}: [survey.scales.{name}] factor = {factor!r} "
+                             f"is not a loyalty factor measured by a scale; use one of "
+                             f"{list(ATTITUDINAL)} (repeat use comes from the use events)")
+        if factor in out:
+            raise ValueError(f"spec {spec_name}: scales {out[factor]!r} and {name!r} both "
+                             f"measure the factor {factor!r}; give one of them another "
+                             f"factor, or none")
+        out[factor] = name
+    return out
+
+
+def _value(spec: Mapping, spec_name: str) -> dict:
+    """``[value]``: what a member-year is worth (``margin``, in ``currency``) and the yearly
+    ``discount`` rate, for member value (:meth:`loyaltylab.lapse.SBGResult.member_value`)."""
+    unknown = set(spec) - {"margin", "currency", "discount"}
+    if unknown:
+        raise ValueError(f"spec {spec_name}: [value] has unknown key(s) {sorted(unknown)}; "
+                         "known: margin, currency, discount")
+    out = {}
+    for key, lo, hi in (("margin", 0.0, np.inf), ("discount", 0.0, 1.0)):
+        if key in spec:
+            v = spec[key]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo < v < hi:
+                raise ValueError(f"spec {spec_name}: [value] {key} = {v!r} must be a number "
+                                 + ("above 0 (what a member-year is worth)" if key == "margin"
+                                    else "between 0 and 1 (0.1 is 10% a year)"))
+            out[key] = float(v)
+    if "currency" in spec:
+        out["currency"] = str(spec["currency"])
+    return out
+
+
+def _labels(spec: Mapping, members: pd.DataFrame, spec_name: str
+            ) -> dict[str, dict[str, str]]:
+    """``[labels.COLUMN]``: readable names for the codes of a members column."""
+    out = {}
+    for col, mapping in spec.items():
+        if not isinstance(mapping, Mapping):
+            raise ValueError(f"spec {spec_name}: [labels.{col}] must map codes to labels, "
+                             f'e.g. ST = "Students"')
+        if col not in members:
+            raise ValueError(f"spec {spec_name}: [labels.{col}] names no members column; "
+                             f"the members have {sorted(members.columns)}")
+        out[col] = {str(k): str(v) for k, v in mapping.items()}
+    return out

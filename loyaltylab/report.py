@@ -13,6 +13,8 @@ temporary file next to ``out`` and moved into place only when complete.
 
 from __future__ import annotations
 
+import html
+import logging
 import os
 import re
 import sys
@@ -48,6 +50,23 @@ def _self_contained(body: str) -> str:
     """Drop every script (nbconvert's template loads MathJax and mermaid from a CDN): the
     report has no formulas, diagrams or widgets, and must open offline exactly as written."""
     return re.sub(r"<script\b.*?</script>", "", body, flags=re.DOTALL | re.IGNORECASE)
+
+
+_NO_ALT = 'alt="No description has been provided for this image"'
+
+
+def _alt_texts(nb, body: str) -> str:
+    """Give every figure the description its cell carries (``metadata.alt``): nbconvert's
+    lab template writes no alt text, only a placeholder, which a screen reader reads out."""
+    alts = [c.metadata.get("alt", "Figure") for c in nb.cells if c.cell_type == "code"
+            for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    parts = body.split(_NO_ALT)
+    if len(parts) - 1 != len(alts):  # not the layout expected: leave nbconvert's text
+        return body
+    out = [parts[0]]
+    for alt, rest in zip(alts, parts[1:], strict=True):
+        out.append(f'alt="{html.escape(alt, quote=True)}"' + rest)
+    return "".join(out)
 
 
 def write_report(spec: str | Path, out: str | Path, *, progress: bool = True,
@@ -127,9 +146,10 @@ def write_report(spec: str | Path, out: str | Path, *, progress: bool = True,
                 os.environ[k] = v
     exporter = HTMLExporter(template_name="lab", exclude_input=True,
                             exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter.log.setLevel(logging.ERROR)  # its missing-alt warning: _alt_texts gives them
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {
         "name": f"Loyalty report: {lib.name}"}})
-    body = _self_contained(body)
+    body = _alt_texts(nb, _self_contained(body))
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
     try:

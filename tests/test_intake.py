@@ -320,3 +320,72 @@ def test_generic_complaints_resolved_as_dates_or_yes_no(tmp_path):
     (tmp_path / "c.csv").write_text("who,on,cat,fixed\n1,01/03/2020,value,Yes\n"
                                     "2,01/04/2020,people,no\n")
     assert intake.read_spec(spec).complaints["resolved"].tolist() == [True, False]
+
+
+_ROLES = """
+    [library]
+    as_of = "2024-12-31"
+    [koha]
+    borrowers = "b.csv"
+    {koha}
+    [survey]
+    file = "s.csv"
+    member = "id"
+    ranges = {{a = [1, 5], b = [1, 5], q = [0, 10], r = [1, 10]}}
+    {survey}
+    [survey.scales.happy]
+    items = ["a", "b"]
+    {scale}
+    {extra}
+    """
+
+
+def _roles(tmp_path, koha="", survey="", scale="", extra=""):
+    (tmp_path / "s.csv").write_text("id,a,b,q,r\n1,2,3,9,4\n2,4,4,3,9\n")
+    (tmp_path / "b.csv").write_text(
+        "borrowernumber,dateenrolled,dateexpiry,categorycode,branchcode,sort1\n"
+        "1,2020-01-01,2025-06-01,AD,CPL,x\n2,2021-01-01,2025-06-01,ST,EAST,y\n")
+    return _spec(tmp_path, _ROLES.format(koha=koha, survey=survey, scale=scale, extra=extra))
+
+
+def test_roles_labels_and_value_in_the_spec(tmp_path):
+    # issue 25: NPS needed an item named "recommend", segments scales named after the
+    # factors; codes could not be named; member value had no place in the spec
+    lib = intake.read_spec(_roles(
+        tmp_path, koha='member_type = "sort1"', survey='recommend = "q"',
+        scale='factor = "satisfaction"',
+        extra='[labels.branch]\nCPL = "Central library"\n[value]\nmargin = 20\n'
+              'currency = "EUR"'))
+    assert lib.recommend == "q" and lib.factors == {"satisfaction": "happy"}
+    assert lib.factor_scales()["satisfaction"].items == ("a", "b")
+    assert lib.members["member_type"].astype(str).tolist() == ["x", "y"]
+    assert lib.labels == {"branch": {"CPL": "Central library"}}
+    assert lib.value == {"margin": 20.0, "currency": "EUR"}
+    s = lib.intake.settings.set_index(["section", "setting"])["value"]
+    assert s[("koha", "member_type")] == "sort1" and s[("survey", "recommend")] == "q"
+    assert s[("survey", "scale happy")] == "a, b (factor: satisfaction)"
+    assert s[("library", "as_of")] == "2024-12-31" and s[("labels", "branch")] == \
+        "CPL = Central library"
+    # defaults: no recommendation item without a name or an item called recommend
+    plain = intake.read_spec(_roles(tmp_path / "..", scale=""))
+    assert plain.recommend is None and plain.factors == {} and plain.value == {}
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"survey": 'recommend = "r"'}, r"recommend = 'r' has the range \[1, 10\]; the Net "
+                                    r"Promoter Score needs"),
+    ({"survey": 'recommend = "zz"'}, r"recommend = 'zz' must name an item of"),
+    ({"scale": 'factor = "loyalty"'}, r"factor = 'loyalty' is not a loyalty factor measured "
+                                      r"by a scale; use one of \['satisfaction'"),
+    ({"extra": '[survey.scales.glad]\nitems = ["a"]\nfactor = "satisfaction"',
+      "scale": 'factor = "satisfaction"'}, r"scales 'happy' and 'glad' both measure"),
+    ({"extra": '[labels.colour]\nAD = "Adults"'}, r"\[labels.colour\] names no members column"),
+    ({"extra": '[value]\nmargin = -5'}, r"\[value\] margin = -5 must be a number above 0"),
+    ({"extra": '[value]\ndiscount = 10'}, r"discount = 10 must be a number between 0 and 1"),
+    ({"extra": '[value]\nprice = 10'}, r"\[value\] has unknown key\(s\) \['price'\]"),
+    ({"koha": 'branch = "site"'}, r"the branch column 'site' is not a borrowers column; name "
+                                  r"one of .*\(spec key \[koha\] branch\)"),
+])
+def test_roles_that_cannot_be_right_are_refused(tmp_path, kw, message):
+    with pytest.raises(ValueError, match=message):
+        intake.read_spec(_roles(tmp_path, **kw))

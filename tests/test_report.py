@@ -3,6 +3,7 @@ to end on the shipped example, writes self-contained HTML, and on a broken spec 
 exits non-zero with the intake message and writes no file."""
 
 import base64
+import html
 import re
 import shutil
 import subprocess
@@ -52,15 +53,15 @@ def test_report_has_every_section_and_its_reading_guide(report):
                     "Repeat use and the retention rate", "Net Promoter Score",
                     "Reliability of each scale", "Loyalty segments", "Online reviews",
                     "Complaints and how they were handled", "Service at the desk",
-                    "Expectations over time", "Asking and acting"):
+                    "Expectations over time", "Asking and acting", "What a member is worth"):
         assert heading in text, heading
-    assert text.count("How to read this") == 12
+    assert text.count("How to read this") == 13
     # the Koha example has no complaints, timed visits, service levels or actions: said
     for absent in ("No complaints in the spec", "No timed visits in the spec",
                    "No service levels over survey waves", "No actions in the spec"):
         assert absent in text, absent
     assert "Example public library (Koha export)" in text
-    assert "restricted mean, first 5 years" in text
+    assert "average years stayed of the first 5 (95% interval)" in text
     assert "Traceback" not in text and "Warning" not in text
     # no code in the report
     assert "import loyaltylab" not in text
@@ -216,8 +217,9 @@ def test_a_small_category_and_a_short_history_do_not_stop_the_report(tmp_path):
     assert cli.main(["report", str(folder / "spec.toml"), "--out", str(out),
                      "--no-progress"]) == 0
     text = _text(out)
-    assert "STAFF had fewer than 10 lapses even together: their 15 members are left out" in text
-    assert "member_type[ST]" in text and "Traceback" not in text
+    assert ("In member type, STAFF had fewer than 10 lapses even together: their 15 members "
+            "are left out") in text
+    assert "Students" in text and "Traceback" not in text
 
     short = tmp_path / "short"
     shutil.copytree(EXAMPLE, short)
@@ -227,4 +229,124 @@ def test_a_small_category_and_a_short_history_do_not_stop_the_report(tmp_path):
     assert cli.main(["report", str(spec), "--out", str(out), "--no-progress"]) == 0
     text = _text(out)
     assert "no yearly retention rate yet" in text and "Traceback" not in text
-    assert re.search(r"restricted mean, first 0\.\d+ years", text)
+    assert re.search(r"average years stayed of the first 0\.\d+ \(95% interval\)", text)
+
+
+def _outside_details(page):
+    """The page as a reader sees it before opening any statistician's table."""
+    return re.sub(r"<details>.*?</details>", " ", page, flags=re.DOTALL)
+
+
+@pytest.fixture(scope="module")
+def generic(tmp_path_factory):
+    out = tmp_path_factory.mktemp("generic") / "generic.html"
+    spec = datasets.data_path("generic_example", "spec.toml")
+    assert cli.main(["report", str(spec), "--out", str(out), "--no-progress"]) == 0
+    return out
+
+
+@pytest.mark.parametrize("which", ["koha", "generic"])
+def test_the_page_speaks_plainly_and_shows_the_whole_intake_log(which, report, generic):
+    # issue 25: the log was truncated by pandas ("35 rows x 5 columns"), tables showed
+    # ci_low, p_holm, member_type[ST], 9.897e-01, np.int64(2) and a numbered index
+    from html.parser import HTMLParser
+
+    from loyaltylab import intake
+
+    path = report[0] if which == "koha" else generic
+    spec = EXAMPLE / "spec.toml" if which == "koha" else \
+        datasets.data_path("generic_example", "spec.toml")
+    page = path.read_text(encoding="utf-8")
+    seen = _outside_details(re.sub(r"<style.*?</style>", " ", page, flags=re.DOTALL))
+    words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", seen))
+    assert "No description has been provided" not in page  # every figure has its alt text
+    assert "rows x" not in words and "…" not in words and "..." not in words
+    assert not re.search(r"\d\.\d+e[-+]?\d+", words), "a p-value in scientific notation"
+    assert not re.search(r"np\.(int|float)\d*\(", words), "a numpy repr"
+    for code_name in ("ci_low", "ci_high", "p_holm", "p_value", "hazard_ratio",
+                      "member_type[", "branch[", "restricted_mean", "n_missing"):
+        assert code_name not in words, code_name
+
+    class Rows(HTMLParser):
+        first: list = []
+        _start = False
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "tr":
+                self._start = True
+            elif tag in ("td", "th") and self._start:
+                self.first.append(tag)
+                self._start = False
+
+    parser = Rows()
+    parser.feed(re.sub(r"<thead>.*?</thead>", "", seen, flags=re.DOTALL))
+    assert parser.first and set(parser.first) == {"td"}, "a body row opens with an index"
+    # every line of the intake log is on the page, with its count and example
+    lib = intake.read_spec(spec)
+    for r in lib.intake.log.itertuples():
+        assert f"{r.reason}".replace("&", "&amp;").replace("<", "&lt;").replace(
+            ">", "&gt;") in seen, r.reason
+        assert f"{r.rows:,}" in words
+    for setting in lib.intake.settings["setting"]:
+        assert setting in words, setting
+    if which == "koha":
+        # codes are shown under the spec's labels; no bare category code in a table cell
+        for code in ("AD", "ST", "SEN", "FAM", "CPL", "NORTH"):
+            assert f"<td>{code}</td>" not in seen, code
+        assert "<td>Students</td>" in seen and "<td>Central library</td>" in seen
+        assert "value of a member who just renewed (EUR)" in words
+        assert "member_id = 2" in words  # the survey's stray respondent, as text
+
+
+def _rewrite_survey(folder, renames, spec_edit):
+    import pandas as pd
+
+    sv = pd.read_csv(folder / "survey.csv", dtype=str)
+    sv.rename(columns=renames).to_csv(folder / "survey.csv", index=False)
+    spec = folder / "spec.toml"
+    text = spec.read_text()
+    for old, new in renames.items():
+        text = re.sub(rf"(?m)^{old} = ", f"{new} = ", text)
+        text = text.replace(f'"{old}"', f'"{new}"')
+    spec.write_text(spec_edit(text))
+    return spec
+
+
+def test_roles_in_the_spec_give_nps_and_segments_to_differently_named_items(tmp_path):
+    # issue 25: NPS needed an item literally named "recommend", segments scales named
+    # exactly referral, relationship, satisfaction, switching
+    from loyaltylab import intake, metrics
+
+    folder = tmp_path / "roles"
+    shutil.copytree(EXAMPLE, folder)
+    renames = {"recommend": "q12_nps", "sat1": "csat_a", "sat2": "csat_b", "sat3": "csat_c"}
+
+    def edit(text):
+        text = text.replace('missing_codes = [99]', 'missing_codes = [99]\nrecommend = "q12_nps"')
+        text = text.replace("[survey.scales.satisfaction]",
+                            '[survey.scales.contentment]\nfactor = "satisfaction"')
+        return text.replace("[survey.scales.referral]",
+                            '[survey.scales.word_of_mouth]\nfactor = "referral"')
+
+    spec = _rewrite_survey(folder, renames, edit)
+    lib = intake.read_spec(spec)
+    assert lib.recommend == "q12_nps"
+    assert lib.factors["satisfaction"] == "contentment" and lib.factors["referral"] == \
+        "word_of_mouth"
+    out = tmp_path / "roles.html"
+    assert cli.main(["report", str(spec), "--out", str(out), "--no-progress"]) == 0
+    text = _text(out)
+    score = metrics.nps(lib.survey, "q12_nps")
+    assert f"NPS {score.nps:.0f} (95% interval {score.ci_low:.0f} to" in text
+    assert "satisfaction is measured by the scale contentment" in text
+    assert "Segments need" not in text and "true" in text and "spurious" in text
+    assert "No 0-10 recommendation item" not in text
+
+    # without a referral factor the section says what to add, and the rest is written
+    spec.write_text(spec.read_text().replace('factor = "referral"\n', ""))
+    out2 = tmp_path / "noref.html"
+    assert cli.main(["report", str(spec), "--out", str(out2), "--no-progress"]) == 0
+    text = html.unescape(_text(out2))
+    assert "names none for referral" in text
+    assert 'Add a factor key (e.g. factor = "referral" )' in text
+    assert "What a member is worth" in text
