@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: lab test check lint unit nbval test-portable notebooks datasets report site baselines test-oldest test-spark benchmarks constraints clean
+.PHONY: lab test check lint unit nbval test-portable notebooks datasets report site baselines test-oldest test-spark test-browser benchmarks constraints clean
 
 # constraints.txt pins the exact versions the stored notebook outputs were computed with:
 # strict nbval compares every digit, and a new numpy or scipy release can move the last one.
@@ -91,6 +91,17 @@ site: $(STAMP)
 # The one-command report on the shipped example export (writes report.html).
 report: $(STAMP)
 	$(BIN)/python -m loyaltylab report datasets/koha_example/spec.toml --out report.html
+
+# The example reports and three course-site pages in headless Chromium (Debian's package,
+# installed with apt when missing): no console error, no request leaving the page, every
+# figure loaded with alt text, formulas typeset; screenshots in build/browser. Not part of
+# `make test` (it needs a browser).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+test-browser: $(STAMP)
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+		echo ">> installing Debian's chromium"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	$(BIN)/python tests/browser.py build/browser
 
 # The oldest allowed versions of every dependency (uv --resolution lowest-direct) in a venv of
 # their own, and the unit tests on them. Stored notebook outputs and figure baselines belong

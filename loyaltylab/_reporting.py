@@ -17,6 +17,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+#: The plain tables' first column (a name) reads left-aligned, like text.
+STYLE = ("<style>table.plain td:first-child, table.plain th:first-child "
+         "{text-align: left}</style>")
+
 
 def p_text(p: float) -> str:
     """A p-value as a reader expects it: "< 0.001", else three decimals; "-" when missing."""

@@ -38,6 +38,7 @@ sphinx:
     html_show_copyright: false
     suppress_warnings: ["myst.header"]
     mathjax_path: "mathjax/tex-chtml.js"
+    html_context: {default_mode: "auto"}
 """
 
 
@@ -112,7 +113,29 @@ def build(out: Path, root: Path = ROOT) -> Path:
     exe = Path(sys.executable).parent / "jupyter-book"
     subprocess.run([str(exe), "build", str(src), "--path-output", str(out), "--quiet",
                     "--warningiserror", "--keep-going"], check=True)
-    return out / "_build" / "html"
+    html = out / "_build" / "html"
+    for page in html.glob("*.html"):
+        page.write_text(_once(page.read_text(encoding="utf-8")), encoding="utf-8")
+    return html
+
+
+_INLINE = re.compile(r"[ \t]*<script>[^<]*</script>\n?")
+
+
+def _once(page: str) -> str:
+    """Keep the first of identical inline scripts. Jupyter Book 1 registers sphinx-thebe's
+    and sphinx-togglebutton's settings twice, and the second ``const THEBE_JS_URL`` is a
+    SyntaxError in the browser console of every page (found by ``make test-browser``)."""
+    seen: set[str] = set()
+
+    def first(m: re.Match) -> str:
+        key = m.group(0).strip()
+        if key in seen:
+            return ""
+        seen.add(key)
+        return m.group(0)
+
+    return _INLINE.sub(first, page)
 
 
 if __name__ == "__main__":

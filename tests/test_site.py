@@ -132,3 +132,14 @@ def test_pages_load_no_external_script_and_typeset_math_offline(site):
             with_math += 1
     assert (site / "_static" / "mathjax" / "tex-chtml.js").is_file()
     assert with_math >= 10  # the pages with formulas load the local MathJax
+
+
+def test_identical_inline_scripts_are_kept_once():
+    # Jupyter Book 1 wrote sphinx-thebe's `const THEBE_JS_URL = ...` twice on every page: a
+    # SyntaxError in the console (found in headless Chromium by make test-browser)
+    from loyaltylab._site import _once
+
+    page = ("<head>\n    <script>const A = 1;</script>\n    <script src='x.js'></script>\n"
+            "    <script>var b = 2;</script>\n    <script>const A = 1;</script>\n</head>")
+    out = _once(page)
+    assert out.count("const A = 1") == 1 and "var b = 2" in out and "x.js" in out
