@@ -178,7 +178,8 @@ def test_the_library_name_is_text_not_markup(tmp_path):
     shutil.copytree(EXAMPLE, folder)
     spec = folder / "spec.toml"
     spec.write_text(re.sub(r'(?m)^name = .*$', 'name = "Lib <b onmouseover=alert(3)>X</b> & Co"',
-                           spec.read_text()))
+                           spec.read_text()).replace('CPL = "Central library"',
+                                                     'CPL = "<i onclick=alert(4)>Central</i>"'))
     out = tmp_path / "r.html"
     assert cli.main(["report", str(spec), "--out", str(out), "--no-progress"]) == 0
 
@@ -193,6 +194,7 @@ def test_the_library_name_is_text_not_markup(tmp_path):
     parser.feed(page)
     assert parser.found == []  # no event handler attribute anywhere on the page
     assert "Lib &lt;b onmouseover=alert(3)&gt;X&lt;/b&gt; &amp; Co" in page  # shown as text
+    assert "&lt;i onclick=alert(4)&gt;Central&lt;/i&gt;" in page  # a label from the spec too
 
 
 def _text(path):
