@@ -40,6 +40,10 @@ class KeyDrivers(Result):
         Confidence level.
     results : statsmodels RegressionResults
         The standardized OLS fit.
+    draws : DataFrame or None
+        The bootstrap relative weights, one row per resample and one column per driver: the
+        resamples are shared, so a difference of two columns gives the interval of the
+        difference of two weights (whether one driver outranks another).
     """
 
     table: pd.DataFrame
@@ -49,6 +53,7 @@ class KeyDrivers(Result):
     n_excluded: int
     ci: float
     results: object
+    draws: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
         col = "relative_weight" if "relative_weight" in self.table else "importance"
@@ -165,7 +170,8 @@ def key_drivers(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *,
         "p_value": res.pvalues[drivers].to_numpy(), "relative_weight": rw,
         "rw_ci_low": q[0], "rw_ci_high": q[1], "rescaled": 100 * rw / rw.sum()})
     return KeyDrivers(table=out, outcome=outcome, r_squared=float(res.rsquared), n=n,
-                      n_excluded=n_excluded, ci=ci, results=res)
+                      n_excluded=n_excluded, ci=ci, results=res,
+                      draws=pd.DataFrame(boot, columns=list(drivers)))
 
 
 def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *,
@@ -219,4 +225,4 @@ def importance_performance(data: pd.DataFrame, outcome: str, drivers: Sequence[s
     out = out.sort_values(["_order", "importance"], ascending=[True, False])
     out = out.drop(columns="_order").reset_index(drop=True)
     return KeyDrivers(table=out, outcome=outcome, r_squared=kd.r_squared, n=kd.n,
-                      n_excluded=kd.n_excluded, ci=ci, results=kd.results)
+                      n_excluded=kd.n_excluded, ci=ci, results=kd.results, draws=kd.draws)

@@ -267,3 +267,19 @@ def test_importance_performance_and_bad_input(lib):
         drivers.key_drivers(lib.survey, "recommend", ["journey"])
     with pytest.raises(ValueError, match="constant"):
         drivers.key_drivers(lib.survey.assign(k=1), "recommend", ["journey", "k"])
+
+
+def test_key_driver_draws_give_the_intervals_and_the_differences():
+    # the bootstrap draws behind rw_ci_low/high are kept, so "does A outrank B" is a paired
+    # interval of the difference (issue 26: rankings need pairwise support)
+    from loyaltylab import datasets, drivers
+
+    ecsi = datasets.load_ecsi("bank")
+    kd = drivers.key_drivers(ecsi, "loy1", ["sat1", "val1", "imag1"], n_boot=200, seed=3)
+    assert kd.draws.shape == (200, 3) and list(kd.draws) == ["sat1", "val1", "imag1"]
+    t = kd.table.set_index("driver")
+    np.testing.assert_allclose(kd.draws.quantile(0.025).to_numpy(), t["rw_ci_low"].to_numpy())
+    np.testing.assert_allclose(kd.draws.quantile(0.975).to_numpy(), t["rw_ci_high"].to_numpy())
+    ip = drivers.importance_performance(ecsi, "loy1", ["sat1", "val1", "imag1"], low=0,
+                                        high=10, n_boot=200, seed=3)
+    assert ip.draws is not None and ip.draws.shape == (200, 3)
