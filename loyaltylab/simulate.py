@@ -26,8 +26,9 @@ from loyaltylab._library import LibraryData, LibraryTruth
 from loyaltylab.schema import ATTITUDINAL, DAYS_PER_YEAR, FACTORS
 
 __all__ = ["DEFAULT_EFFECTS", "ENCOUNTER_EFFECTS", "FEEDBACK_EFFECTS", "LAPSE_REASON_SHARES",
-           "PROCESS_EFFECTS", "SHIPPED", "asking_and_acting", "complaint_process", "library",
-           "lapse_reasons", "migrate", "service_encounters"]
+           "PROCESS_EFFECTS", "SHIPPED", "UNPROMPTED_EFFECTS", "asking_and_acting",
+           "complaint_process", "library", "lapse_reasons", "migrate", "service_encounters",
+           "unprompted_feedback"]
 
 MEMBER_TYPES = ("adult", "family", "senior", "student")
 MEMBER_TYPE_P = (0.40, 0.15, 0.20, 0.25)
@@ -581,3 +582,7 @@ from loyaltylab._simulate_encounters import (  # noqa: E402
     service_encounters,
 )
 from loyaltylab._simulate_feedback import FEEDBACK_EFFECTS, asking_and_acting  # noqa: E402
+from loyaltylab._simulate_unprompted import (  # noqa: E402
+    UNPROMPTED_EFFECTS,
+    unprompted_feedback,
+)

@@ -26,7 +26,7 @@ CALLS = [
     ("nps", lambda d: metrics.nps(d, "recommend"), pd.DataFrame({"x": [1]})),
     ("nps_by_group", lambda d: metrics.nps_by_group(d, "g"), pd.DataFrame({"recommend": [1]})),
     ("compare_nps", lambda d: metrics.compare_nps(d, "g", 1, 2), pd.DataFrame({"x": [1]})),
-    ("evangelists", lambda d: metrics.evangelists(d), pd.DataFrame({"recommend": [9]})),
+    ("referring_promoters", lambda d: metrics.referring_promoters(d), pd.DataFrame({"recommend": [9]})),
     ("top_box", lambda d: metrics.top_box(d, ["q"]), pd.DataFrame({"x": [1]})),
     ("satisfaction_index", lambda d: metrics.satisfaction_index(d), pd.DataFrame({"sat1": [1]})),
     ("service_gaps", lambda d: metrics.service_gaps(d, {"a": ["q"]}),

@@ -171,7 +171,7 @@ def test_results_are_frozen_with_counts_and_html(lib):
     t = lapse.tenure_table(lib.members, lib.as_of)
     results = [t, lapse.retention_curves(t, "tenure", "has_lapsed", by="member_type"),
                metrics.usage_summary(lib.members, lib.visits, lib.as_of),
-               metrics.evangelists(lib.survey), scales.item_analysis(
+               metrics.referring_promoters(lib.survey), scales.item_analysis(
                    lib.survey, scales.STANDARD_SCALES["switching"]),
                metrics.nps(lib.survey), complaints.delay_and_satisfaction(
                    lib.survey, lib.complaints,
@@ -256,7 +256,7 @@ def test_metrics_with_every_column_renamed(lib, renamed):
     _same(metrics.loyalty_profile(lib.members, lib.visits, lib.survey, lib.as_of),
           metrics.loyalty_profile(m, v, s, lib.as_of, date="datetime", **cols))
     _same(metrics.nps(lib.survey), metrics.nps(s, "q_nps"))
-    _same(metrics.evangelists(lib.survey), metrics.evangelists(s, "q_nps", "q_referred"))
+    _same(metrics.referring_promoters(lib.survey), metrics.referring_promoters(s, "q_nps", "q_referred"))
 
 
 def test_complaint_functions_with_every_column_renamed(lib, renamed):

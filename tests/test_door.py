@@ -200,7 +200,7 @@ def test_missing_groups_and_yes_no_ratings_are_refused_not_dropped(lib):
     s = lib.survey.dropna(subset=["recommend"]).head(200).copy()
     s["recommend"] = s["recommend"] > 8
     with pytest.raises(TypeError, match=r"'recommend' holds True/False values"):
-        metrics.evangelists(s, "recommend", "referrals")
+        metrics.referring_promoters(s, "recommend", "referrals")
     with pytest.raises(TypeError, match=r"'recommend' holds True/False values"):
         metrics.nps(s, "recommend")
 

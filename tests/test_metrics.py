@@ -102,11 +102,11 @@ def test_compare_groups_and_waves(lib):
         metrics.compare_nps(s, "wave", 1, 3)
 
 
-def test_evangelists_follow_the_referral_factor(lib):
-    res = metrics.evangelists(lib.survey)
+def test_referring_promoters_follow_the_referral_factor(lib):
+    res = metrics.referring_promoters(lib.survey)
     ev = res.table.set_index("segment")
     assert ev.loc["promoter", "share_referred"] > ev.loc["detractor", "share_referred"] + 0.15
-    assert 0 < res.evangelist_share < ev.loc["promoter", "share_referred"]
+    assert 0 < res.share < ev.loc["promoter", "share_referred"]
     assert res.n_used + res.n_excluded == len(lib.survey)
 
 
@@ -283,3 +283,100 @@ def test_key_driver_draws_give_the_intervals_and_the_differences():
     ip = drivers.importance_performance(ecsi, "loy1", ["sat1", "val1", "imag1"], low=0,
                                         high=10, n_boot=200, seed=3)
     assert ip.draws is not None and ip.draws.shape == (200, 3)
+
+
+# --- evangelists as the CRM guidance defines them (issue 26) ---------------------------------
+
+def _ev_tables():
+    day = pd.Timestamp("2024-06-01")
+    survey = pd.DataFrame({"member_id": [1, 2, 3, 4], "date": day, "referrals": [1, 3, 0, 2],
+                           "recommend": [10, 9, 10, 3]})
+    # member 1: 12 uses in the year (the last one the day before the answer, the first exactly
+    # 365 days before), praise and a suggestion: an evangelist; member 2: 11 uses only;
+    # member 3: no referral; member 4: everything, counted on the day of the answer too late
+    uses = ([(1, day - pd.Timedelta(days=d)) for d in [1, *range(30, 330, 30), 365]]
+            + [(2, day - pd.Timedelta(days=d)) for d in range(1, 12)]
+            + [(3, day - pd.Timedelta(days=d)) for d in range(1, 20)]
+            + [(4, day - pd.Timedelta(days=d)) for d in range(0, 12)]
+            + [(1, day - pd.Timedelta(days=366)), (9, day)])
+    events = pd.DataFrame(uses, columns=["member_id", "date"])
+    fb = pd.DataFrame({"member_id": [1, 1, 2, 2, 3, 3, 4, 4, 1, 9],
+                       "date": [day - pd.Timedelta(days=d) for d in
+                                (10, 20, 10, 20, 10, 20, 10, 20, 400, 5)],
+                       "kind": ["praise", "suggestion"] * 4 + ["praise", "complaint"]})
+    return events, survey, fb
+
+
+def test_evangelists_need_all_four_parts_of_the_definition():
+    events, survey, fb = _ev_tables()
+    ev = metrics.evangelists(events, survey, fb, wave=None, recommend="recommend")
+    d = ev.data
+    assert d["uses"].tolist() == [12, 11, 19, 11]  # 365 days before counts, the day of not
+    assert d["evangelist"].tolist() == [True, False, False, False]
+    assert d.loc[2, ["tells others", "praises unprompted", "suggests improvements"]].all()
+    assert not d.loc[2, "regular use"] and not d.loc[3, "tells others"]
+    assert ev.share == 0.25 and ev.n_used == 4
+    seg = ev.by_segment.set_index("segment")
+    assert seg.loc["promoter", "n"] == 3 and seg.loc["promoter", "evangelists"] == 1
+    # every row of each table accounted for
+    assert ev.excluded["use events outside the year before the answer"] == 2
+    assert ev.excluded["use events of members who did not answer the survey"] == 1
+    assert ev.n_events_used + 3 == len(events)
+    assert ev.n_feedback_used == 8 and ev.excluded == {
+        **{k: v for k, v in ev.excluded.items() if k.startswith("use events")},
+        "feedback rows of members who did not answer the survey": 1,
+        "feedback rows outside the year before the answer": 1}
+
+
+def test_evangelists_against_a_loop_over_members_and_the_planted_rates(lib):
+    # a second implementation (one member at a time) and recovery of the simulator's rates
+    import statsmodels.api as sm
+
+    from loyaltylab import simulate
+
+    fb = simulate.unprompted_feedback(lib, seed=26)
+    ev = metrics.evangelists(lib.visits, lib.survey, fb, recommend="recommend")
+    latest = lib.survey.sort_values(["wave", "date"]).drop_duplicates("member_id", keep="last")
+    rows = {}
+    for r in latest.sample(300, random_state=1).itertuples():
+        lo, hi = r.date - pd.Timedelta(days=365), r.date
+        v = lib.visits[(lib.visits["member_id"] == r.member_id)]
+        f = fb[(fb["member_id"] == r.member_id) & (fb["date"] >= lo) & (fb["date"] < hi)]
+        uses = int(((v["date"] >= lo) & (v["date"] < hi)).sum())
+        rows[r.member_id] = (uses >= 12 and r.referrals >= 1 and (f["kind"] == "praise").any()
+                             and (f["kind"] == "suggestion").any())
+    loop = pd.Series(rows)
+    assert (ev.data.loc[loop.index, "evangelist"] == loop).all()
+    assert ev.n_used + ev.excluded["earlier answers of the same member"] == len(lib.survey)
+    assert ev.n_feedback_used + sum(v for k, v in ev.excluded.items()
+                                    if k.startswith("feedback")) == len(fb)
+    assert ev.n_events_used + sum(v for k, v in ev.excluded.items()
+                                  if k.startswith("use events")) == len(lib.visits)
+    # promoters are far likelier to be evangelists, yet most promoters are not
+    seg = ev.by_segment.set_index("segment")
+    assert seg.loc["promoter", "ci_low"] > seg.loc["detractor", "ci_high"]
+    assert seg.loc["promoter", "share"] < 0.5
+    # the simulator's praise rates, recovered by a Poisson model over each membership
+    from loyaltylab.schema import membership_end
+
+    days = membership_end(lib.members, lib.as_of)["days"].set_axis(lib.members["member_id"])
+    span = days[days > 0] / 365.25
+    counts = fb[fb["kind"] == "praise"].groupby("member_id").size().reindex(span.index,
+                                                                            fill_value=0)
+    t = lib.truth.members.set_index("member_id").reindex(span.index)
+    x = sm.add_constant(t[["satisfaction", "referral"]])
+    fit = sm.GLM(counts, x, family=sm.families.Poisson(), offset=np.log(span)).fit()
+    eff = simulate.UNPROMPTED_EFFECTS
+    band = fit.conf_int(alpha=0.01)
+    for k, planted in (("satisfaction", eff["praise_satisfaction"]),
+                       ("referral", eff["praise_referral"])):
+        assert band.loc[k, 0] < planted < band.loc[k, 1]
+    assert band.loc["const", 0] < np.log(eff["praise_rate"]) < band.loc["const", 1]
+
+
+def test_evangelists_refuse_unknown_feedback_kinds():
+    events, survey, fb = _ev_tables()
+    fb.loc[0, "kind"] = "thanks"
+    with pytest.raises(ValueError, match=r"feedback column 'kind' has 1 row\(s\) of an unknown "
+                                         r"kind \(e.g. 'thanks'\); use one of"):
+        metrics.evangelists(events, survey, fb, wave=None)

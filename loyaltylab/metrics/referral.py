@@ -1,5 +1,5 @@
 """Referral: the Net Promoter Score with its uncertainty, group and wave comparisons, the
-mean likelihood to recommend, and evangelists (promoters who really refer people).
+mean likelihood to recommend, and the promoters who really refer people.
 
 NPS = % promoters (9-10) - % detractors (0-6) on the 0-10 likelihood-to-recommend
 question. It is contested as a sole metric (it discards information and has a large
@@ -297,7 +297,7 @@ def compare_nps(data: pd.DataFrame, by: str, a: object, b: object,
 
 
 @dataclass(frozen=True, repr=False)
-class EvangelistResult(Result):
+class ReferringPromoters(Result):
     """Who refers: the share of each NPS segment that made referrals.
 
     Attributes
@@ -305,8 +305,8 @@ class EvangelistResult(Result):
     table : DataFrame
         One row per segment (``detractor``, ``passive``, ``promoter``): ``n``,
         ``referred``, ``share_referred`` with a Wilson interval, ``mean_referrals``.
-    evangelist_share : float
-        Evangelists (promoters who referred) as a share of all respondents used.
+    share : float
+        Promoters who referred, as a share of all respondents used.
     n_used, n_excluded : int
         Respondents used, and left out for a missing rating or referral count.
     ci : float
@@ -314,13 +314,13 @@ class EvangelistResult(Result):
     """
 
     table: pd.DataFrame
-    evangelist_share: float
+    share: float
     n_used: int
     n_excluded: int
     ci: float
 
     def __repr__(self) -> str:
-        return (f"EvangelistResult(evangelists={self.evangelist_share:.1%} of respondents, "
+        return (f"ReferringPromoters({self.share:.1%} of respondents, "
                 f"n={self.n_used}, excluded={self.n_excluded})")
 
     def to_frame(self) -> pd.DataFrame:
@@ -328,11 +328,14 @@ class EvangelistResult(Result):
         return self.table
 
 
-def evangelists(data: pd.DataFrame, column: str = "recommend",
-                referrals: str = "referrals", *, min_referrals: int = 1,
-                ci: float = 0.95) -> EvangelistResult:
-    """Promoters who actually referred someone (customer evangelists, in the library CRM
-    guidance of N. Nagy, Tudományos és Műszaki Tájékoztatás 54).
+def referring_promoters(data: pd.DataFrame, column: str = "recommend",
+                        referrals: str = "referrals", *, min_referrals: int = 1,
+                        ci: float = 0.95) -> ReferringPromoters:
+    """Promoters who actually referred someone: intention (a 9 or 10) next to behaviour.
+
+    Narrower evidence than the library CRM guidance's *customer evangelists*, who also use
+    the library regularly, praise it unasked and suggest improvements: see
+    :func:`loyaltylab.metrics.evangelists`.
 
     Parameters
     ----------
@@ -349,15 +352,15 @@ def evangelists(data: pd.DataFrame, column: str = "recommend",
 
     Returns
     -------
-    EvangelistResult
+    ReferringPromoters
     """
     data = _validate.frame(data)
     ci = _validate.probability(ci, "ci")
-    _validate.columns(data, [column, referrals], "evangelists")
+    _validate.columns(data, [column, referrals], "referring promoters")
     x = _validate.numeric(data, column, lo=0, hi=10, integer=True, allow_bool=False,
-                          purpose="evangelists (the 0-10 likelihood to recommend)")
+                          purpose="referring promoters (the 0-10 likelihood to recommend)")
     r = _validate.numeric(data, referrals, lo=0, integer=True,
-                          purpose="evangelists (referral counts)")
+                          purpose="referring promoters (referral counts)")
     ok = x.notna() & r.notna()
     seg = pd.cut(x[ok], [-1, 6, 8, 10], labels=["detractor", "passive", "promoter"])
     referred = r[ok] >= min_referrals
@@ -370,5 +373,5 @@ def evangelists(data: pd.DataFrame, column: str = "recommend",
                      "share_referred": k / n if n else np.nan, "ci_low": lo, "ci_high": hi,
                      "mean_referrals": float(r[ok][m].mean()) if n else np.nan})
     share = float((referred & (seg == "promoter")).sum() / ok.sum())
-    return EvangelistResult(table=pd.DataFrame(rows), evangelist_share=share,
+    return ReferringPromoters(table=pd.DataFrame(rows), share=share,
                             n_used=int(ok.sum()), n_excluded=int((~ok).sum()), ci=ci)
