@@ -256,7 +256,8 @@ def test_metrics_with_every_column_renamed(lib, renamed):
     _same(metrics.loyalty_profile(lib.members, lib.visits, lib.survey, lib.as_of),
           metrics.loyalty_profile(m, v, s, lib.as_of, date="datetime", **cols))
     _same(metrics.nps(lib.survey), metrics.nps(s, "q_nps"))
-    _same(metrics.referring_promoters(lib.survey), metrics.referring_promoters(s, "q_nps", "q_referred"))
+    _same(metrics.referring_promoters(lib.survey),
+          metrics.referring_promoters(s, "q_nps", "q_referred"))
 
 
 def test_complaint_functions_with_every_column_renamed(lib, renamed):
