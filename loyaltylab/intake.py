@@ -959,17 +959,17 @@ def _recommend_item(sv: Mapping, spec_name: str) -> str | None:
 def _factor_map(scales: Mapping, spec_name: str) -> dict[str, str]:
     """Which scale measures which attitudinal loyalty factor: ``factor = ...`` in a scale's
     section, else a scale named after a factor."""
-    from loyaltylab.schema import ATTITUDINAL
+    from loyaltylab.schema import FACTORS
 
     out: dict[str, str] = {}
     for name, sc in scales.items():
-        factor = sc.get("factor", name if name in ATTITUDINAL else None)
+        factor = sc.get("factor", name if name in FACTORS else None)
         if factor is None:
             continue
-        if factor not in ATTITUDINAL:
+        if factor not in FACTORS:
             raise ValueError(f"spec {spec_name}: [survey.scales.{name}] factor = {factor!r} "
-                             f"is not a loyalty factor measured by a scale; use one of "
-                             f"{list(ATTITUDINAL)} (repeat use comes from the use events)")
+                             f"is not a loyalty factor; use one of {list(FACTORS)} "
+                             "(repeat_use: the desire to use the library again)")
         if factor in out:
             raise ValueError(f"spec {spec_name}: scales {out[factor]!r} and {name!r} both "
                              f"measure the factor {factor!r}; give one of them another "

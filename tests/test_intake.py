@@ -375,8 +375,8 @@ def test_roles_labels_and_value_in_the_spec(tmp_path):
     ({"survey": 'recommend = "r"'}, r"recommend = 'r' has the range \[1, 10\]; the Net "
                                     r"Promoter Score needs"),
     ({"survey": 'recommend = "zz"'}, r"recommend = 'zz' must name an item of"),
-    ({"scale": 'factor = "loyalty"'}, r"factor = 'loyalty' is not a loyalty factor measured "
-                                      r"by a scale; use one of \['satisfaction'"),
+    ({"scale": 'factor = "loyalty"'}, r"factor = 'loyalty' is not a loyalty factor; use one "
+                                      r"of \['satisfaction'"),
     ({"extra": '[survey.scales.glad]\nitems = ["a"]\nfactor = "satisfaction"',
       "scale": 'factor = "satisfaction"'}, r"scales 'happy' and 'glad' both measure"),
     ({"extra": '[labels.colour]\nAD = "Adults"'}, r"\[labels.colour\] names no members column"),

@@ -28,19 +28,28 @@ DEFAULT_WEIGHTS = {f: 0.2 for f in FACTORS}
 
 @dataclass(frozen=True, repr=False)
 class LoyaltyProfile(TableResult):
-    """The five loyalty factors per surveyed member (see :func:`loyalty_profile`).
+    """The loyalty factors per surveyed member (see :func:`loyalty_profile`).
 
-    ``n_used`` counts respondents (latest response per member); ``n_complete`` have all
-    five factors and ``n_incomplete`` miss one or more (kept, with NaN); ``events_excluded``
-    counts use events left out as in :func:`check_events`.
+    ``n_used`` counts respondents (latest response per member); ``n_complete`` have every
+    factor measured and the use rate, ``n_incomplete`` miss one or more (kept, with NaN);
+    ``events_excluded`` counts use events left out as in :func:`check_events`;
+    ``factors`` names the factors the survey measured.
     """
 
     n_complete: int = 0
     n_incomplete: int = 0
     events_excluded: Mapping[str, int] = field(default_factory=dict)
+    factors: tuple[str, ...] = ()
 
     def _extra(self) -> str:
         return f"{self.n_complete:,} complete, {self.n_incomplete:,} incomplete"
+
+
+def _repeat_use_scale(survey: pd.DataFrame, scales: Mapping[str, Scale]) -> Scale | None:
+    if "repeat_use" in scales:
+        return scales["repeat_use"]
+    std = STANDARD_SCALES["repeat_intention"]
+    return std if all(i in survey for i in std.items) else None
 
 
 def loyalty_profile(
@@ -57,12 +66,16 @@ def loyalty_profile(
     scales: Mapping[str, Scale] | None = None,
     window_days: int = 365,
 ) -> LoyaltyProfile:
-    """One row per surveyed member with the five loyalty factors.
+    """One row per surveyed member with the five loyalty factors and the use rate.
 
-    Attitudinal factors (satisfaction, relationship, referral, switching) are scale scores
-    from the member's latest survey response; repeat use is behavioural: log(1 + use events
-    per year) over the last ``window_days`` of membership. Each factor also comes as a z
-    score (``*_z``) so they can be combined and compared.
+    The five factors are those of the library training material, each as the material
+    defines it: overall **satisfaction**, the **desire for a relationship**, **repeat use**
+    (the *desire* to use the library again: an intention, scored from its scale),
+    **referral** and **resistance to switching**, all scale scores from the member's latest
+    survey response. What members actually do is measured apart, as behaviour: the
+    **use rate**, log(1 + use events per year) over the last ``window_days`` of membership.
+    Keeping the two apart is the point: a member who comes often out of convenience, with
+    no wish to, is only spuriously loyal. Each column also comes as a z score (``*_z``).
 
     Parameters
     ----------
@@ -71,7 +84,7 @@ def loyalty_profile(
     events : DataFrame
         Use events with member ids and dates.
     survey : DataFrame
-        Survey responses with the items of each attitudinal scale.
+        Survey responses with the items of each scale.
     as_of : date
         The date the data end.
     member, date, joined, lapsed : str
@@ -80,17 +93,29 @@ def loyalty_profile(
         Survey-wave column: the latest response of each member is used. None (or absent)
         requires one response per member.
     scales : mapping, optional
-        A :class:`~loyaltylab.scales.Scale` for each attitudinal factor (the standard
-        scales by default).
+        A :class:`~loyaltylab.scales.Scale` for each of satisfaction, relationship, referral
+        and switching (the standard scales by default), and optionally ``repeat_use`` (by
+        default the standard ``repeat_intention`` scale when its items are in the survey;
+        without it the profile has no ``repeat_use`` column, and says so in ``factors``).
     window_days : int
-        Days of membership over which repeat use is measured.
+        Days of membership over which the use rate is measured.
 
     Returns
     -------
     LoyaltyProfile
-        ``.data`` indexed by member: raw factor scores, z scores, ``attitude_z`` (mean of
-        the four attitudinal z scores, re-standardized: the relative attitude) and the usage
-        measures.
+        ``.data`` indexed by member: the factor scores, ``use_rate``, their z scores,
+        ``attitude_z`` (mean of the four attitudinal z scores satisfaction, relationship,
+        referral and switching, re-standardized: Dick & Basu's relative attitude) and the
+        usage measures (``frequency``, ``rate_per_year``, ``recency_days``,
+        ``active_share``).
+
+    Examples
+    --------
+    >>> from loyaltylab import datasets
+    >>> lib = datasets.load_library()
+    >>> p = loyalty_profile(lib.members, lib.visits, lib.survey, lib.as_of)
+    >>> p.factors
+    ('satisfaction', 'relationship', 'repeat_use', 'referral', 'switching')
     """
     scales = dict(scales or {k: STANDARD_SCALES[k] for k in ATTITUDE_SCALES})
     missing = set(ATTITUDE_SCALES) - set(scales)
@@ -103,8 +128,13 @@ def loyalty_profile(
         s = s.sort_values(wave, kind="stable").drop_duplicates(member, keep="last")
     else:
         _validate.unique(s, member, "member")
-    att = pd.DataFrame({name: score(s, scales[name]).to_numpy()
-                        for name in ATTITUDE_SCALES}, index=s[member].to_numpy())
+    intention = _repeat_use_scale(s, scales)
+    measured = {name: scales[name] for name in ATTITUDE_SCALES}
+    if intention is not None:
+        measured["repeat_use"] = intention
+    factors = tuple(f for f in FACTORS if f in measured)
+    att = pd.DataFrame({name: score(s, measured[name]).to_numpy() for name in factors},
+                       index=s[member].to_numpy())
     att.index.name = member
     use = usage_summary(members, events, as_of, member, date, joined, lapsed,
                         window_days=window_days)
@@ -114,29 +144,30 @@ def loyalty_profile(
     if unknown.any():
         raise ValueError(f"survey has {int(unknown.sum())} member id(s) not in members "
                          f"(e.g. {prof.index[unknown][0]!r}); drop them or add the members")
-    prof["repeat_use"] = np.log1p(prof["rate_per_year"])
-    complete = prof[[*ATTITUDE_SCALES, "repeat_use"]].notna().all(axis=1)
-    for f in [*ATTITUDE_SCALES, "repeat_use"]:
+    prof["use_rate"] = np.log1p(prof["rate_per_year"])
+    complete = prof[[*factors, "use_rate"]].notna().all(axis=1)
+    for f in [*factors, "use_rate"]:
         col = prof[f]
         prof[f"{f}_z"] = (col - col[complete].mean()) / col[complete].std(ddof=1)
     a = prof[[f"{f}_z" for f in ATTITUDE_SCALES]].mean(axis=1, skipna=False)
     prof["attitude_z"] = (a - a[complete].mean()) / a[complete].std(ddof=1)
     return LoyaltyProfile(data=prof, n_used=len(prof), excluded={},
                           n_complete=int(complete.sum()), n_incomplete=int((~complete).sum()),
-                          events_excluded=dict(use.excluded))
+                          events_excluded=dict(use.excluded), factors=factors)
 
 
 def loyalty_index(profile: pd.DataFrame, *, weights: Mapping[str, float] | None = None
                   ) -> pd.Series:
-    """Composite loyalty index: the weighted mean of the five factor z scores, rescaled to
-    mean 50 and SD 10 among complete members.
+    """Composite loyalty index: the weighted mean of the factor z scores (the five factors,
+    or those the survey measured), rescaled to mean 50 and SD 10 among complete members.
 
     Parameters
     ----------
     profile : DataFrame or LoyaltyProfile
         From :func:`loyalty_profile` (needs the ``*_z`` columns).
     weights : mapping, optional
-        Weight per factor (normalised to sum 1); :data:`DEFAULT_WEIGHTS` (equal) by default.
+        Weight per factor (normalised to sum 1); equal weights over the factors the profile
+        measured by default (:data:`DEFAULT_WEIGHTS`).
         Data-driven alternatives are the relative weights of :mod:`loyaltylab.drivers` for an
         outcome such as renewal.
 
@@ -146,11 +177,17 @@ def loyalty_index(profile: pd.DataFrame, *, weights: Mapping[str, float] | None 
         ``loyalty_index`` per member.
     """
     profile = _validate.frame(profile, "profile")
-    w = pd.Series(dict(weights or DEFAULT_WEIGHTS), dtype=float)
+    present = [f for f in FACTORS if f"{f}_z" in profile]
+    w = pd.Series(dict(weights) if weights else {f: DEFAULT_WEIGHTS[f] for f in present},
+                  dtype=float)
     unknown = set(w.index) - set(DEFAULT_WEIGHTS)
     if unknown:
         raise ValueError(f"unknown factor(s) in weights: {sorted(unknown)}; use "
                          f"{sorted(DEFAULT_WEIGHTS)}")
+    absent = [f for f in w.index if f not in present]
+    if absent:
+        raise ValueError(f"weights name factor(s) {absent} the profile does not measure (no "
+                         f"'{absent[0]}_z' column); measure them, or weight only {present}")
     if (w < 0).any() or w.sum() <= 0:
         raise ValueError("weights must be non-negative and not all zero")
     w = w / w.sum()
@@ -160,9 +197,9 @@ def loyalty_index(profile: pd.DataFrame, *, weights: Mapping[str, float] | None 
 
 
 def loyalty_segments(profile: pd.DataFrame, attitude: str = "attitude_z",
-                     usage: str = "repeat_use_z", *, attitude_quantile: float = 0.5,
+                     usage: str = "use_rate_z", *, attitude_quantile: float = 0.5,
                      usage_quantile: float = 0.5) -> pd.Series:
-    """Dick & Basu (1994) segments from relative attitude x repeat use.
+    """Dick & Basu (1994) segments from relative attitude x repeat patronage (the use rate).
 
     A member is high on a dimension when above the given quantile of it (median splits by
     default): true loyalty (high, high), latent (high attitude, low use), spurious (low
@@ -203,7 +240,7 @@ def loyalty_segments(profile: pd.DataFrame, attitude: str = "attitude_z",
 
 
 def segment_sensitivity(profile: pd.DataFrame, attitude: str = "attitude_z",
-                        usage: str = "repeat_use_z", *,
+                        usage: str = "use_rate_z", *,
                         quantiles: Sequence[float] = (0.3, 0.4, 0.5, 0.6, 0.7)
                         ) -> pd.DataFrame:
     """How segment shares move with the thresholds.

@@ -111,7 +111,7 @@ def loadings(table, ax=None, title: str | None = None):
 
 
 def dick_basu(profile: pd.DataFrame, segments: pd.Series, ax=None,
-              attitude: str = "attitude_z", usage: str = "repeat_use_z",
+              attitude: str = "attitude_z", usage: str = "use_rate_z",
               title: str | None = None):
     """The Dick & Basu matrix: members as points (relative attitude x repeat use), coloured
     by segment, with each segment's share written in its quadrant.
