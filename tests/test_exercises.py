@@ -24,7 +24,8 @@ HIDDEN = {"solution", "solution-check"}
 
 
 def _is_check(cell) -> bool:
-    return cell.cell_type == "code" and re.search(r"check_answer\(\s*your_answer", cell.source) is not None
+    return (cell.cell_type == "code"
+            and re.search(r"check_answer\(\s*your_answer", cell.source) is not None)
 
 
 def _exercise_notebooks() -> list[Path]:
@@ -48,8 +49,13 @@ def _assigned(source: str) -> set[str]:
 
 
 def _loaded(source: str) -> set[str]:
-    return {n.id for n in ast.walk(ast.parse(source))
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    """Names a cell reads that it does not bind itself (assignments, arguments, imports)."""
+    tree = ast.parse(source)
+    bound = _assigned(source) | {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
+    bound |= {(a.asname or a.name).split(".")[0] for n in ast.walk(tree)
+              if isinstance(n, ast.Import | ast.ImportFrom) for a in n.names}
+    return {n.id for n in ast.walk(tree)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - bound
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem[:2])
