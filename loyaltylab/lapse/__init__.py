@@ -2,6 +2,7 @@
 of a member."""
 
 from loyaltylab.lapse.curves import LogRankResult, RetentionCurves, cohort_table, retention_curves
+from loyaltylab.lapse.logrank import logrank_test
 from loyaltylab.lapse.models import (
     LapseModel,
     TimeVaryingLapseModel,
@@ -38,7 +39,8 @@ __all__ = [
     "TenureTable", "TimeVaryingLapseModel", "calibration_histogram", "cohort_table",
     "compare_models", "cumulative_incidence", "expected_cumulative", "fit_bgbb", "fit_bgnbd",
     "fit_lapse_model", "fit_sbg", "fit_sbg_records", "fit_subdistribution_model",
-    "fit_time_varying_lapse_model", "inactivity_lapse", "person_period", "retention_curves",
+    "fit_time_varying_lapse_model", "inactivity_lapse", "logrank_test", "person_period",
+    "retention_curves",
     "rfm_summary", "simulate_bgbb", "simulate_bgnbd", "simulate_renewals", "tenure_from_years",
     "tenure_table",
 ]

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
-from lifelines.statistics import multivariate_logrank_test, pairwise_logrank_test
 from scipy import stats
 
 from loyaltylab import _stats, _validate
@@ -53,9 +52,9 @@ def _entry(data: pd.DataFrame, entry: str | None, t: pd.Series, purpose: str) ->
 
 @dataclass(frozen=True)
 class LogRankResult(Result):
-    """Log-rank test of equal retention across groups (lifelines
-    ``multivariate_logrank_test``), with pairwise tests (``pairwise``: ``group_a``,
-    ``group_b``, ``statistic``, ``p_value`` and the Holm-adjusted ``p_holm``)."""
+    """Log-rank test of equal retention across groups (:func:`loyaltylab.lapse.logrank_test`,
+    equal to R's ``survdiff``), with pairwise tests (``pairwise``: ``group_a``, ``group_b``,
+    ``statistic``, ``p_value`` and the Holm-adjusted ``p_holm``)."""
 
     statistic: float
     df: int
@@ -272,15 +271,15 @@ class RetentionCurves(Result):
             raise ValueError(
                 "a log-rank test needs at least two groups; pass by=<column> with two or "
                 "more groups to retention_curves")
-        res = multivariate_logrank_test(d["time"], groups, d["event"])
-        pw = pairwise_logrank_test(d["time"], groups, d["event"]).summary
-        pw = pw.reset_index().rename(columns={"level_0": "group_a", "level_1": "group_b",
-                                              "test_statistic": "statistic", "p": "p_value"})
-        pw = pw[["group_a", "group_b", "statistic", "p_value"]]
-        pw["p_holm"] = _stats.holm(pw["p_value"])
-        return LogRankResult(statistic=float(res.test_statistic),
-                             df=int(res.degrees_of_freedom), p_value=float(res.p_value),
-                             pairwise=pw, n=len(d))
+        from loyaltylab.lapse.logrank import logrank_test
+
+        res = logrank_test(pd.DataFrame({"time": d["time"], "event": d["event"],
+                                         "group": groups}), "time", "event", "group")
+        overall = res.iloc[0]
+        pw = res[res["test"] == "pair"][["group_a", "group_b", "statistic", "p_value",
+                                          "p_holm"]].reset_index(drop=True)
+        return LogRankResult(statistic=float(overall["statistic"]), df=int(overall["df"]),
+                             p_value=float(overall["p_value"]), pairwise=pw, n=len(d))
 
 
 def _group_rows(g: pd.Series) -> list[tuple[object, np.ndarray]]:

@@ -1,0 +1,79 @@
+"""The package's own log-rank tests (issue #23: lifelines caps pandas below 3), against R.
+
+Reference numbers from R 4.2.2, survival 3.5.3, on the lung data (rows with ph.ecog):
+
+    library(survival)
+    d <- lung[!is.na(lung$ph.ecog), ]
+    s <- survdiff(Surv(time, status) ~ ph.ecog, data = d)          # chisq 21.9621316825
+    s$obs  # 37 82 44 1;  s$exp  # 54.1526970 83.5275646 26.1473531 0.1723853
+    w <- c(0, 1, 2, 3)                                              # trend from survdiff's
+    (sum(w * (s$obs - s$exp)))^2 / (t(w) %*% s$var %*% w)           # own obs, exp and var:
+                                                                    # 17.8751207625
+    survdiff(Surv(time, status) ~ sex + strata(ph.ecog), data = d)  # chisq 10.7950596335
+    survdiff(Surv(time, status) ~ ph.ecog,
+             data = d[d$ph.ecog %in% c(1, 2), ])                    # chisq 8.4334463781
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from loyaltylab import lapse
+
+
+@pytest.fixture(scope="module")
+def lung():
+    from lifelines.datasets import load_lung
+
+    d = load_lung().dropna(subset=["ph.ecog"])
+    return d.assign(ecog=d["ph.ecog"].astype(int))
+
+
+def test_overall_trend_stratified_and_pairwise_equal_r_survdiff(lung):
+    r = lapse.logrank_test(lung, "time", "status", "ecog", scores={0: 0, 1: 1, 2: 2, 3: 3})
+    overall = r.iloc[0]
+    assert overall["statistic"] == pytest.approx(21.9621316825, rel=1e-9)
+    assert overall["df"] == 3
+    np.testing.assert_allclose([overall[f"observed_{g}"] for g in range(4)], [37, 82, 44, 1])
+    np.testing.assert_allclose([overall[f"expected_{g}"] for g in range(4)],
+                               [54.1526970, 83.5275646, 26.1473531, 0.1723853], atol=5e-8)
+    trend = r[r["test"] == "trend"].iloc[0]
+    assert trend["statistic"] == pytest.approx(17.8751207625, rel=1e-9) and trend["df"] == 1
+    pair = r[(r["test"] == "pair") & (r["group_a"] == 1) & (r["group_b"] == 2)].iloc[0]
+    assert pair["statistic"] == pytest.approx(8.4334463781, rel=1e-9)
+    strat = lapse.logrank_test(lung, "time", "status", "sex", strata="ecog")
+    assert strat.iloc[0]["statistic"] == pytest.approx(10.7950596335, rel=1e-9)
+    assert strat.iloc[0]["test"] == "overall, stratified by ecog" and len(strat) == 1
+
+
+def test_pairs_are_holm_adjusted_and_match_lifelines(lung):
+    from lifelines.statistics import pairwise_logrank_test
+
+    r = lapse.logrank_test(lung, "time", "status", "ecog")
+    pairs = r[r["test"] == "pair"].set_index(["group_a", "group_b"])
+    ref = pairwise_logrank_test(lung["time"], lung["ecog"], lung["status"]).summary
+    for (a, b), row in ref.iterrows():
+        assert pairs.loc[(a, b), "statistic"] == pytest.approx(row["test_statistic"], rel=1e-9)
+    p = np.sort(pairs["p_value"].to_numpy())
+    holm = np.maximum.accumulate(np.minimum(1, p * np.arange(len(p), 0, -1)))
+    np.testing.assert_allclose(np.sort(pairs["p_holm"].to_numpy()), holm)
+
+
+def test_retention_curves_compare_uses_it():
+    d = pd.DataFrame({"t": [1, 2, 3, 4, 5, 6, 2, 3], "e": [1, 1, 1, 1, 0, 1, 1, 0],
+                      "g": list("aaabbbcc")})
+    curves = lapse.retention_curves(d, "t", "e", by="g")
+    res = curves.compare()
+    direct = lapse.logrank_test(d, "t", "e", "g")
+    assert res.statistic == pytest.approx(direct.iloc[0]["statistic"])
+    assert len(res.pairwise) == 3
+
+
+def test_bad_input_is_refused_with_the_column():
+    d = pd.DataFrame({"t": [1, 2, 3], "e": [1, 0, 1], "g": ["a", "a", None]})
+    with pytest.raises(ValueError, match="column 'g' has 1 missing group"):
+        lapse.logrank_test(d, "t", "e", "g")
+    with pytest.raises(ValueError, match="at least two groups"):
+        lapse.logrank_test(d.fillna("a"), "t", "e", "g")
+    with pytest.raises(ValueError, match="one finite number per group"):
+        lapse.logrank_test(d.fillna("b"), "t", "e", "g", scores=[1.0])
