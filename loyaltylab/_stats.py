@@ -119,3 +119,59 @@ def hessian_from_gradient(grad: Callable[[np.ndarray], np.ndarray], x: np.ndarra
     x = np.asarray(x, dtype=float)
     hess = np.array([(grad(x + h * e) - grad(x - h * e)) / (2 * h) for e in np.eye(x.size)])
     return (hess + hess.T) / 2
+
+
+def concordance(time: np.ndarray, score: np.ndarray, event: np.ndarray) -> float:
+    """Harrell's C: of the comparable pairs, the share the scores order like the times.
+
+    A pair is comparable when the earlier time is a lapse (event); at a tied time a lapse is
+    compared with a member censored then (who outlived it) but not with another lapse. The
+    pair counts 1 when the later member has the higher score (scores predict time, not
+    risk: pass minus a Cox linear predictor), 0.5 when the scores tie. The same pairs and
+    weights as lifelines' ``concordance_index``, which this replaces (issue #23: lifelines
+    caps pandas below 3).
+
+    The count is a dominance count: for each member, the lapses before them with a lower (or
+    equal) score. It is done with a merge-sort tree in numpy: the lapses, ordered by time,
+    are cut into blocks of 2^k at each level k, each block sorted by score, and each member's
+    prefix of earlier lapses is the union of one block per set bit of its length. O(n log^2
+    n) in vectorized steps: a million members take seconds, where a pairwise loop would not
+    end.
+    """
+    t = np.asarray(time, dtype=float)
+    s = np.asarray(score, dtype=float)
+    e = np.asarray(event, dtype=bool)
+    if not (t.shape == s.shape == e.shape and t.ndim == 1):
+        raise ValueError("time, score and event must be 1-d arrays of the same length")
+    if not (np.isfinite(t).all() and np.isfinite(s).all()):
+        raise ValueError("concordance needs finite times and scores")
+    trank = np.unique(t, return_inverse=True)[1].astype(np.int64)
+    srank = np.unique(s, return_inverse=True)[1].astype(np.int64)
+    levels = int(srank.max()) + 1 if srank.size else 1
+    # lapses by time; a member's prefix = lapses strictly earlier, or at the same time when
+    # the member was censored then
+    order = np.argsort(trank[e], kind="stable")
+    point_key = (2 * trank[e])[order]
+    point_score = srank[e][order]
+    m = point_key.size
+    prefix = np.searchsorted(point_key, 2 * trank + (~e), side="left")
+    pairs = int(prefix.sum())
+    if pairs == 0:
+        raise ValueError("no comparable pairs (no lapse before another member's time): "
+                         "concordance is undefined")
+    below = 0.0
+    tied = 0.0
+    k = 0
+    while (1 << k) <= m:
+        bit = ((prefix >> k) & 1).astype(bool)
+        if bit.any():
+            keys = np.sort((np.arange(m, dtype=np.int64) >> k) * levels + point_score)
+            start = ((prefix[bit] >> (k + 1)) << (k + 1)) >> k
+            base = start * levels
+            q = base + srank[bit]
+            left = np.searchsorted(keys, q, side="left")
+            first = np.searchsorted(keys, base, side="left")
+            below += float((left - first).sum())
+            tied += float((np.searchsorted(keys, q, side="right") - left).sum())
+        k += 1
+    return (below + 0.5 * tied) / pairs

@@ -77,3 +77,32 @@ def test_bad_input_is_refused_with_the_column():
         lapse.logrank_test(d.fillna("a"), "t", "e", "g")
     with pytest.raises(ValueError, match="one finite number per group"):
         lapse.logrank_test(d.fillna("b"), "t", "e", "g", scores=[1.0])
+
+
+def test_concordance_equals_r_and_lifelines():
+    # R 4.2.2, survival 3.5.3:
+    #   d <- lung[!is.na(lung$ph.karno), ]
+    #   concordance(Surv(time, status) ~ ph.karno, data = d)$concordance   # 0.5977865373
+    #   (9611 concordant, 5741 discordant, 4436 tied in the score)
+    from lifelines.datasets import load_lung
+    from lifelines.utils import concordance_index
+
+    from loyaltylab import _stats
+
+    d = load_lung().dropna(subset=["ph.karno"])
+    c = _stats.concordance(d["time"].to_numpy(), d["ph.karno"].to_numpy(),
+                           d["status"].to_numpy() == 1)
+    assert c == pytest.approx(0.5977865373, abs=1e-10)
+    rng = np.random.default_rng(23)
+    for trial in range(100):  # ties in time and in score, censoring: the same pairs
+        n = int(rng.integers(2, 50))
+        t = rng.integers(1, 6, n).astype(float) if trial % 2 else rng.random(n)
+        s = rng.integers(0, 4, n).astype(float) if trial % 3 else rng.normal(size=n)
+        e = rng.random(n) < 0.6
+        try:
+            ref = concordance_index(t, s, e)
+        except ZeroDivisionError:
+            with pytest.raises(ValueError, match="no comparable pairs"):
+                _stats.concordance(t, s, e)
+            continue
+        assert _stats.concordance(t, s, e) == pytest.approx(ref, abs=1e-12)

@@ -191,10 +191,9 @@ class LapseModel(Result):
     def concordance(self) -> float:
         """Harrell's C: the share of comparable pairs the model orders correctly."""
         if self.cox is not None:
-            from lifelines.utils import concordance_index
-
             d = self._design
-            return float(concordance_index(d[self._duration], -self._lp(), d[self._event]))
+            return _stats.concordance(d[self._duration].to_numpy(float), -self._lp(),
+                                      d[self._event].to_numpy().astype(bool))
         return float(self.fitter.concordance_index_)
 
     @property
@@ -294,8 +293,6 @@ class LapseModel(Result):
         float
             Share of comparable pairs ordered correctly (0.5 = chance).
         """
-        from lifelines.utils import concordance_index
-
         data = _validate.frame(data)
         cols = [*self._covariates, self._duration, self._event]
         _validate.columns(data, cols, "scoring a lapse model")
@@ -303,7 +300,8 @@ class LapseModel(Result):
         lp = _stats.linear_predictor(x.to_numpy(float), self.params.loc[x.columns].to_numpy())
         # higher risk, shorter tenure (Cox); AFT coefficients lengthen tenure
         pred = -lp if self.model == "cox" else lp
-        return float(concordance_index(data[self._duration], pred, data[self._event]))
+        return _stats.concordance(data[self._duration].to_numpy(float), np.asarray(pred, float),
+                                  data[self._event].to_numpy().astype(bool))
 
     @property
     def _covariates(self) -> list[str]:
