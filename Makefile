@@ -48,7 +48,7 @@ lint: $(STAMP)
 JOBS ?= auto
 PARALLEL := -n $(JOBS) --dist loadfile
 # (the report template is a notebook inside the package, executed by the report, not by nbval)
-UNIT_ARGS := tests --doctest-modules loyaltylab --mpl --ignore-glob="loyaltylab/*.ipynb"
+UNIT_ARGS := tests --doctest-modules loyaltylab --ignore-glob="loyaltylab/*.ipynb"
 NBVAL_ARGS := --nbval notebooks --nbval-sanitize-with notebooks/sanitize.cfg --nbval-cell-timeout=300
 
 # The unit tests and strict nbval in one parallel run.
@@ -112,7 +112,7 @@ test-oldest:
 	rm -rf .venv-oldest
 	.venv-tools/bin/uv venv -q -p $(PYTHON) .venv-oldest
 	VIRTUAL_ENV=.venv-oldest .venv-tools/bin/uv pip install --resolution lowest-direct -e ".[test]"
-	.venv-oldest/bin/python -m pytest tests --doctest-modules loyaltylab -m "not slow"
+	.venv-oldest/bin/python -m pytest tests --doctest-modules loyaltylab -m "not slow" -o addopts="-ra"
 
 # The event-log summaries on a local Apache Spark session, compared with DuckDB. Installs the
 # spark extra (pyspark, sqlglot, pyarrow); needs Java (Debian:
