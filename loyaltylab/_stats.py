@@ -175,3 +175,21 @@ def concordance(time: np.ndarray, score: np.ndarray, event: np.ndarray) -> float
             tied += float((np.searchsorted(keys, q, side="right") - left).sum())
         k += 1
     return (below + 0.5 * tied) / pairs
+
+
+def lifelines(feature: str):
+    """lifelines, for the features that still use it, or a clear error naming the extra.
+
+    The package's own numerics cover Kaplan-Meier, Cox (strata, entry, robust, frailty),
+    time-varying Cox, log-rank tests, concordance, Gray's test and Fine-Gray; lifelines
+    (an optional companion: it caps pandas below 3) gives the parametric AFT models, the
+    penalized Cox fits and the ``.fitter`` objects.
+    """
+    try:
+        import lifelines as ll
+    except ImportError:
+        raise ImportError(
+            f"{feature} uses lifelines, which is not installed: pip install "
+            "'loyaltylab[lifelines]' (lifelines needs pandas below 3; everything else in "
+            "loyaltylab works without it)") from None
+    return ll

@@ -30,9 +30,16 @@ def test_environment_yml_matches_pyproject(root):
         alias = _CONDA_NAMES.get(name, name)
         return alias, r.replace(" ", "").replace(name, alias, 1)
 
+    extras = project["optional-dependencies"]
+
+    def expand(reqs):  # an extra may name another (loyaltylab[lifelines])
+        for r in reqs:
+            m = re.fullmatch(r"loyaltylab\[(\w+)\]", r.strip())
+            yield from (expand(extras[m[1]]) if m else [r])
+
     pip_side = dict(conda_form(r) for r in project["dependencies"])
     for extra in ("lab", "test"):
-        pip_side.update(conda_form(r) for r in project["optional-dependencies"][extra])
+        pip_side.update(conda_form(r) for r in expand(extras[extra]))
     env = yaml.safe_load((root / "environment.yml").read_text())
     conda, pip_section = {}, []
     for dep in env["dependencies"]:
@@ -154,3 +161,32 @@ def test_jupyterlab_starts_and_serves_the_notebooks(root, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_the_core_runs_without_lifelines():
+    # issue 23: lifelines (which caps pandas below 3) is an optional companion; the core runs
+    # on the package's own numerics, and a feature that needs lifelines names the extra
+    import subprocess
+    import sys
+
+    code = """
+import sys
+sys.modules["lifelines"] = None  # as if it were not installed
+from loyaltylab import datasets, lapse
+lib = datasets.load_library()
+t = lapse.tenure_table(lib.members, lib.as_of)
+curves = lapse.retention_curves(t, "tenure", "has_lapsed", by="member_type")
+print(round(curves.compare().statistic, 3))
+m = lapse.fit_lapse_model(t.data, "tenure", "has_lapsed", ["member_type"])
+print(round(m.concordance, 4))
+try:
+    lapse.fit_lapse_model(t.data, "tenure", "has_lapsed", ["member_type"], model="weibull")
+except ImportError as exc:
+    print(exc)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert float(lines[0]) > 0 and 0.5 < float(lines[1]) < 1
+    assert "pip install 'loyaltylab[lifelines]'" in lines[2]

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from lifelines import KaplanMeierFitter
 from scipy import stats
 
 from loyaltylab import _stats, _validate
@@ -135,11 +134,12 @@ class RetentionCurves(Result):
     @functools.cached_property
     def fitters(self) -> dict:
         """The lifelines ``KaplanMeierFitter`` of each group (fitted on first access)."""
+        ll = _stats.lifelines("RetentionCurves.fitters")
         d = self.durations
         out = {}
         for level in self.medians.index:
             sub = d[d["group"] == level]
-            out[level] = KaplanMeierFitter(alpha=1 - self.ci).fit(
+            out[level] = ll.KaplanMeierFitter(alpha=1 - self.ci).fit(
                 sub["time"], sub["event"], entry=sub["entry"] if self.delayed_entry else None,
                 label=str(level))
         return out

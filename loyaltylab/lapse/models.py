@@ -10,14 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from lifelines import (
-    CoxPHFitter,
-    CoxTimeVaryingFitter,
-    LogLogisticAFTFitter,
-    LogNormalAFTFitter,
-    WeibullAFTFitter,
-)
-from lifelines.exceptions import ConvergenceError, ConvergenceWarning
 
 from loyaltylab import _stats, _validate
 from loyaltylab._results import Result
@@ -25,8 +17,9 @@ from loyaltylab.lapse._cox import CoxFit
 from loyaltylab.lapse.curves import _durations, _entry
 from loyaltylab.schema import EVENT
 
-_MODELS = {"cox": CoxPHFitter, "weibull": WeibullAFTFitter,
-           "loglogistic": LogLogisticAFTFitter, "lognormal": LogNormalAFTFitter}
+#: lifelines' fitter of each model (imported when used: lifelines is optional).
+_MODELS = {"cox": "CoxPHFitter", "weibull": "WeibullAFTFitter",
+           "loglogistic": "LogLogisticAFTFitter", "lognormal": "LogNormalAFTFitter"}
 
 
 #: Name of the delayed-entry column in the design handed to lifelines.
@@ -152,8 +145,9 @@ class LapseModel(Result):
                 kwargs["cluster_col"] = _CLUSTER
             # lifelines' default stopping rule leaves the coefficients about 1e-6 from the
             # optimum; a tight one makes its estimates those of ``params``
-            f = CoxPHFitter().fit(self._design, self._duration, self._event,
-                                  fit_options={"precision": 1e-12}, **kwargs)
+            ll = _stats.lifelines("LapseModel.fitter")
+            f = ll.CoxPHFitter().fit(self._design, self._duration, self._event,
+                                     fit_options={"precision": 1e-12}, **kwargs)
             object.__setattr__(self, "_fitter", f)
         return self._fitter
 
@@ -643,7 +637,11 @@ def fit_lapse_model(
                         scale_df, excluded, n_excluded, e)
     if ties != "efron":
         raise ValueError("ties='breslow' is for unpenalized Cox models")
-    fitter = _MODELS[model](penalizer=penalizer)
+    ll = _stats.lifelines(f"fit_lapse_model(model={model!r}"
+                          + (", penalizer=...)" if penalizer else ")"))
+    from lifelines.exceptions import ConvergenceError, ConvergenceWarning
+
+    fitter = getattr(ll, _MODELS[model])(penalizer=penalizer)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         try:
@@ -822,7 +820,8 @@ class TimeVaryingLapseModel(Result):
         """lifelines' ``CoxTimeVaryingFitter`` on the same episodes (fitted on first use)."""
         if self._fitter is None:
             member, start, stop, event = self._columns
-            f = CoxTimeVaryingFitter(penalizer=self._penalizer).fit(
+            ll = _stats.lifelines("TimeVaryingLapseModel.fitter")
+            f = ll.CoxTimeVaryingFitter(penalizer=self._penalizer).fit(
                 self.episodes, id_col=member, event_col=event, start_col=start,
                 stop_col=stop, fit_options={"precision": 1e-12})
             object.__setattr__(self, "_fitter", f)
@@ -922,7 +921,8 @@ def fit_time_varying_lapse_model(
               "n_lapsed": int(df[event].sum()), "n_excluded": 0, "excluded": {},
               "_columns": (member, start, stop, event), "_penalizer": penalizer}
     if penalizer:
-        fitter = CoxTimeVaryingFitter(penalizer=penalizer).fit(
+        ll = _stats.lifelines("fit_time_varying_lapse_model(penalizer=...)")
+        fitter = ll.CoxTimeVaryingFitter(penalizer=penalizer).fit(
             df, id_col=member, event_col=event, start_col=start, stop_col=stop)
         return TimeVaryingLapseModel(_fitter=fitter, params=fitter.params_.rename("coef"),
                                      **common)
