@@ -21,6 +21,12 @@ _ISO = re.compile(r"^\s*\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
 _MISSING_CODES = (99, 98, 97, 999, 998, 9999, -9, -99, -999, -1, 88, 888)
 
 
+def is_text(s: pd.Series) -> bool:
+    """Text (or mixed) values: object dtype, or pandas' string dtype, the default for text
+    from pandas 3 on (a check for ``object`` alone misses every text column there)."""
+    return s.dtype == object or isinstance(s.dtype, pd.StringDtype)
+
+
 def _example(values: pd.Series) -> str:
     if not len(values):
         return "?"

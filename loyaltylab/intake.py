@@ -233,7 +233,7 @@ def _koha_dates(df: pd.DataFrame, column: str, table: str, log: _Log,
                 date_format: str | None) -> pd.Series:
     """Koha (MySQL) writes an unknown date as 0000-00-00: that is a missing date, not an error."""
     s = df[column]
-    if s.dtype == object:
+    if _validate.is_text(s):
         s = s.mask(s.astype(str).str.strip() == "")
         zero = s.astype(str).str.match(r"^0000-00-00")
         if zero.any():

@@ -226,3 +226,21 @@ def test_impossible_times_duplicates_late_joiners_and_empty_globs(lib, tmp_path)
         lapse.inactivity_lapse(lib.visits, as_of=lib.as_of, members=late)
     with pytest.raises(ValueError, match=r"no file matches .*loans-\*\.parquet"):
         lapse.rfm_summary(str(tmp_path / "loans-*.parquet"), calibration_end="2024-06-30")
+
+
+def test_text_columns_in_pandas_3s_string_dtype_work_as_in_pandas_2(lib):
+    # issue 23: pandas 3 reads text as its string dtype, not object; checks for object alone
+    # turned a branch column into "non-numeric values" and missed Koha's 0000-00-00 dates
+    from loyaltylab import datasets, intake, lapse
+
+    t = lapse.tenure_table(lib.members, lib.as_of).data
+    as_str = t.assign(branch=t["branch"].astype(str).astype(pd.StringDtype(na_value=np.nan)))
+    a = lapse.fit_lapse_model(t.assign(branch=t["branch"].astype(str)), "tenure",
+                              "has_lapsed", ["branch"]).summary()
+    b = lapse.fit_lapse_model(as_str, "tenure", "has_lapsed", ["branch"]).summary()
+    pd.testing.assert_frame_equal(a, b)
+    folder = datasets.data_path("koha_example")
+    with pd.option_context("future.infer_string", True):
+        koha = intake.read_koha(folder / "borrowers.csv", None, folder / "deletedborrowers.csv",
+                                as_of="2024-12-31", grace_days=30)
+    assert koha.intake.reasons("borrowers")["changed: dateenrolled 0000-00-00 read as missing"] == 1

@@ -24,7 +24,7 @@ def messy(lib):
     v = lib.visits[["member_id", "date", "kind"]].copy()
     rng = np.random.default_rng(3)
     hours = pd.to_timedelta(rng.integers(0, 24 * 60, len(v)), unit="min")
-    v["date"] = v["date"] + hours * (rng.uniform(size=len(v)) < 0.3)
+    v["date"] = v["date"] + hours * (rng.uniform(size=len(v)) < 0.3).astype(int)
     extra = pd.DataFrame({"member_id": [999_999, 999_999, 1, 1],
                           "date": pd.to_datetime(["2022-01-01", "2022-01-02", "2018-01-01",
                                                   "2030-01-01"]),

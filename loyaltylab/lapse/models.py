@@ -37,12 +37,12 @@ def _design(data: pd.DataFrame, covariates: Sequence[str], standardize: bool):
     cols, scales = {}, {}
     for c in covariates:
         s = data[c]
-        if s.dtype == object:
+        if _validate.is_text(s):
             nums = pd.to_numeric(s, errors="coerce")
             if nums.notna().sum() >= 0.8 * s.notna().sum():
                 # mostly numbers with a few words: a numeric column with typos, not categories
                 _validate.numeric(data, c, purpose="a lapse model")
-        if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object:
+        if isinstance(s.dtype, pd.CategoricalDtype) or _validate.is_text(s):
             cat = s.astype("category")
             n_levels = len(cat.cat.categories)
             if n_levels > _MAX_LEVELS:
