@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: lab test check lint unit nbval test-portable notebooks datasets report site baselines test-oldest test-spark test-browser benchmarks constraints clean
+.PHONY: lab test check lint unit nbval test-portable notebooks datasets report site baselines test-oldest test-matrix test-spark test-browser benchmarks constraints clean
 
 # constraints.txt pins the exact versions the stored notebook outputs were computed with:
 # strict nbval compares every digit, and a new numpy or scipy release can move the last one.
@@ -113,6 +113,13 @@ test-oldest:
 	.venv-tools/bin/uv venv -q -p $(PYTHON) .venv-oldest
 	VIRTUAL_ENV=.venv-oldest .venv-tools/bin/uv pip install --resolution lowest-direct -e ".[test]"
 	.venv-oldest/bin/python -m pytest tests --doctest-modules loyaltylab -m "not slow" -o addopts="-ra"
+
+# The unit tests on Python 3.11, 3.12 and 3.13 x pandas 2.2 and 3.1, each in a fresh venv
+# (.venv-matrix, removed afterwards; the pythons from PATH or pyenv); the pandas 3.1 cells
+# run without lifelines, which caps pandas below 3, and check that installing loyaltylab
+# keeps the pandas and numpy already there. About 25 minutes; not part of `make test`.
+test-matrix:
+	$(PYTHON) tests/run_matrix.py $(MATRIX_ARGS)
 
 # The event-log summaries on a local Apache Spark session, compared with DuckDB. Installs the
 # spark extra (pyspark, sqlglot, pyarrow); needs Java (Debian:

@@ -23,6 +23,7 @@ from loyaltylab import lapse
 
 @pytest.fixture(scope="module")
 def lung():
+    pytest.importorskip("lifelines")  # an optional companion (issue 23)
     from lifelines.datasets import load_lung
 
     d = load_lung().dropna(subset=["ph.ecog"])
@@ -47,6 +48,7 @@ def test_overall_trend_stratified_and_pairwise_equal_r_survdiff(lung):
 
 
 def test_pairs_are_holm_adjusted_and_match_lifelines(lung):
+    pytest.importorskip("lifelines")  # an optional companion (issue 23)
     from lifelines.statistics import pairwise_logrank_test
 
     r = lapse.logrank_test(lung, "time", "status", "ecog")
@@ -84,6 +86,7 @@ def test_concordance_equals_r_and_lifelines():
     #   d <- lung[!is.na(lung$ph.karno), ]
     #   concordance(Surv(time, status) ~ ph.karno, data = d)$concordance   # 0.5977865373
     #   (9611 concordant, 5741 discordant, 4436 tied in the score)
+    pytest.importorskip("lifelines")  # an optional companion (issue 23)
     from lifelines.datasets import load_lung
     from lifelines.utils import concordance_index
 

@@ -234,14 +234,14 @@ def test_cause_specific_cox_matches_r(d):
     #    se 0.08977583713, 0.16389115017
     m1 = lapse.fit_lapse_model(d, "t", "why", ["x", "grp"], cause=1, standardize=False)
     np.testing.assert_allclose(m1.params, [0.4106421068, 0.3669199472], atol=1e-6)
-    np.testing.assert_allclose(m1.fitter.standard_errors_, [0.08977583713, 0.16389115017],
+    np.testing.assert_allclose(m1.effects()["se"], [0.08977583713, 0.16389115017],
                                atol=1e-7)
     # R: coxph(Surv(entry, t, why == 2) ~ x + grp): coef -0.4924861599, -0.2887215930;
     #    se 0.1290134497, 0.2427706804
     m2 = lapse.fit_lapse_model(d, "t", "why", ["x", "grp"], cause=2, standardize=False,
                                entry="entry")
     np.testing.assert_allclose(m2.params, [-0.4924861599, -0.2887215930], atol=1e-6)
-    np.testing.assert_allclose(m2.fitter.standard_errors_, [0.1290134497, 0.2427706804],
+    np.testing.assert_allclose(m2.effects()["se"], [0.1290134497, 0.2427706804],
                                atol=1e-7)
     assert m1.n_lapsed == int((d["why"] == 1).sum())
     with pytest.raises(ValueError, match="cause 3 does not occur in column 'why'"):

@@ -103,6 +103,7 @@ def test_reply_coverage_by_hand():
 
 
 def test_response_times_by_hand_and_against_lifelines():
+    pytest.importorskip("lifelines")  # an optional companion (issue 23)
     from lifelines import KaplanMeierFitter
 
     d = _small()
