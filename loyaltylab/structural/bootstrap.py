@@ -30,7 +30,8 @@ class PLSBootstrap(Result):
     ----------
     draws : dict of DataFrame
         One frame per quantity (``"paths"``, ``"total"``, ``"indirect"``, ``"weights"``,
-        ``"loadings"``, ``"r_squared"``), one row per usable resample.
+        ``"loadings"``, ``"r_squared"`` and ``"htmt"``, whose columns are pairs of multi-item
+        blocks, ``"A | B"``), one row per usable resample.
     n_boot : int
         Resamples drawn.
     n_failed : int
@@ -78,6 +79,20 @@ def _with_intervals(table: pd.DataFrame, keys: list[str], draws: pd.DataFrame, e
     return out
 
 
+def _htmt(corr: np.ndarray, blocks: list[np.ndarray], pairs: list[tuple[int, int]]
+          ) -> np.ndarray:
+    """Heterotrait-monotrait ratios of each pair of blocks, for a batch of correlation
+    matrices (as :func:`loyaltylab.structural.quality.htmt` for one)."""
+    def mono(i: np.ndarray) -> np.ndarray:
+        upper = np.triu_indices(len(i), 1)
+        return corr[:, i][:, :, i][:, upper[0], upper[1]].mean(axis=1)
+
+    monos = {j: mono(blocks[j]) for pair in pairs for j in pair}
+    out = [corr[:, blocks[a]][:, :, blocks[b]].mean(axis=(1, 2)) / np.sqrt(monos[a] * monos[b])
+           for a, b in pairs]
+    return np.stack(out, axis=1) if out else np.empty((corr.shape[0], 0))
+
+
 def bootstrap(res, *, n_boot: int, ci: float = 0.95, seed: int | None = 0,
               progress: bool | None = None, tol: float = 1e-10, max_iter: int = 300):
     """Add bootstrap intervals to a :class:`PLSResult` (used by ``fit_pls(n_boot=...)``)."""
@@ -93,7 +108,12 @@ def bootstrap(res, *, n_boot: int, ci: float = 0.95, seed: int | None = 0,
     chunk = int(max(1, min(n_boot, 4_000_000 // (n * p))))
     keep: dict[str, list[np.ndarray]] = {k: [] for k in
                                          ("paths", "total", "indirect", "weights", "loadings",
-                                          "r_squared")}
+                                          "r_squared", "htmt")}
+    # HTMT of every pair of multi-item blocks, so that discriminant validity can be judged on
+    # the upper bound of its interval (Henseler, Ringle & Sarstedt 2015), not on a point
+    blocks = [np.flatnonzero(mask[:, j]) for j in range(mask.shape[1])]
+    htmt_pairs = [(a, b) for a in range(len(blocks)) for b in range(a + 1, len(blocks))
+                  if len(blocks[a]) > 1 and len(blocks[b]) > 1]
     pairs = list(zip(res.effects["from"], res.effects["to"], strict=True))
     pair_idx = [(pos[f], pos[t]) for f, t in pairs]
     path_idx = [(pos[f], pos[t]) for f, t in model.paths]
@@ -131,6 +151,9 @@ def bootstrap(res, *, n_boot: int, ci: float = 0.95, seed: int | None = 0,
         keep["weights"].append((w * mask).sum(axis=2))
         keep["loadings"].append((cross * mask).sum(axis=2))
         keep["r_squared"].append(r2[:, endo])
+        sd_item = np.sqrt(np.einsum("bii->bi", s))
+        keep["htmt"].append(_htmt(s / (sd_item[:, :, None] * sd_item[:, None, :]), blocks,
+                                  htmt_pairs))
         done += k
         if bar is not None:
             bar.update(k)
@@ -140,7 +163,8 @@ def bootstrap(res, *, n_boot: int, ci: float = 0.95, seed: int | None = 0,
     pair_keys = [f"{f} -> {t}" for f, t in pairs]
     cols = {"paths": path_keys, "total": pair_keys, "indirect": pair_keys,
             "weights": list(model.items), "loadings": list(model.items),
-            "r_squared": list(model.endogenous)}
+            "r_squared": list(model.endogenous),
+            "htmt": [f"{names[a]} | {names[b]}" for a, b in htmt_pairs]}
     draws = {k: pd.DataFrame(np.concatenate(v), columns=cols[k]) for k, v in keep.items()}
     if failed == n_boot:
         raise ValueError(f"none of the {n_boot} bootstrap resamples converged; "
