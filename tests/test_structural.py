@@ -386,3 +386,21 @@ def test_data_checks_at_the_door(mobi):
         warnings.simplefilter("always")
         res = structural.fit_pls(mobi, model, max_iter=2)
     assert not res.converged and any("did not converge" in str(x.message) for x in w)
+
+
+def test_htmt_bootstrap_draws_equal_the_single_fit_function_on_the_same_resample():
+    # issue 26: HTMT needs an interval (discriminant validity is judged on its upper bound);
+    # the batch computation in the bootstrap equals structural.quality.htmt on the resample
+    from loyaltylab.structural import quality
+
+    data = datasets.load_ecsi("mobi")
+    res = structural.fit_pls(data, structural.ECSI_MOBI, n_boot=1, seed=7, progress=False)
+    draws = res.bootstrap.draws["htmt"]
+    arr = res._items.to_numpy(float)
+    rows = np.random.default_rng(7).integers(0, len(arr), size=(1, len(arr)))[0]
+    corr = np.corrcoef(arr[rows], rowvar=False)
+    single = quality.htmt(structural.ECSI_MOBI, corr)
+    for pair in draws.columns:
+        a, b = pair.split(" | ")
+        assert draws[pair].iloc[0] == pytest.approx(single.loc[a, b], rel=1e-10)
+    assert "Complaints" not in " ".join(draws.columns)  # one item: no HTMT
