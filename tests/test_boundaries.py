@@ -1,0 +1,103 @@
+"""Boundaries and options pinned by reference values (issue #24): each test here would have
+caught one of the mutants that survived the test suite (a lapse on ``as_of`` read as censored,
+wrong plain Kaplan-Meier bands, the NPS bootstrap's upper quantile, standardized alpha with
+the diagonal, activity retention counting members not present, and a period ending on
+``as_of`` dropped)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from loyaltylab import lapse, metrics, scales, schema
+
+
+def _members():
+    return pd.DataFrame({"member_id": [1, 2, 3],
+                         "joined": pd.to_datetime(["2020-01-01"] * 3),
+                         "lapsed": pd.to_datetime(["2023-12-31", "2024-01-01", None])})
+
+
+def test_membership_end_on_before_and_after_as_of():
+    span = schema.membership_end(_members(), "2023-12-31")
+    # lapsed on as_of: a lapse (on or before as_of), ending that day
+    assert bool(span.loc[0, "has_lapsed"]) and span.loc[0, "end"] == pd.Timestamp("2023-12-31")
+    # lapsed the day after: still a member at as_of, censored there, and counted as such
+    assert not span.loc[1, "has_lapsed"] and bool(span.loc[1, "lapse_after_as_of"])
+    assert span.loc[1, "end"] == pd.Timestamp("2023-12-31")
+    assert span["days"].tolist() == [1460.0, 1460.0, 1460.0]
+    # a lapse on the join date is refused with the member named
+    bad = _members().assign(lapsed=pd.to_datetime(["2020-01-01", None, None]))
+    with pytest.raises(ValueError, match="on or before the join date"):
+        schema.membership_end(bad, "2023-12-31")
+
+
+def test_a_period_ending_on_as_of_counts_and_one_ending_after_does_not():
+    on = metrics.retention_rate(_members(), "2023-12-31", period="year").data
+    # 2022 -> 2023 has ended on as_of: kept; the lapse on 2023-12-31 is not retained
+    assert on["period"].tolist() == ["2020", "2021", "2022"]
+    assert on.set_index("period").loc["2022", ["present", "retained"]].tolist() == [3, 2]
+    before = metrics.retention_rate(_members(), "2023-12-30", period="year").data
+    assert before["period"].tolist() == ["2020", "2021"]
+
+
+def test_activity_retention_counts_only_members_active_in_the_period():
+    events = pd.DataFrame({"member_id": [1, 1, 2, 3, 3],
+                           "date": pd.to_datetime(["2021-03-01", "2022-03-01", "2021-05-01",
+                                                   "2022-02-01", "2023-01-05"])})
+    r = metrics.retention_rate(_members(), "2023-12-31", period="year", basis="activity",
+                               events=events).data.set_index("period")
+    # 2021: members 1 and 2 active, only 1 active again in 2022; 2022: 1 and 3, only 3 in 2023
+    assert r.loc["2021", ["present", "retained"]].tolist() == [2, 1]
+    assert r.loc["2022", ["present", "retained"]].tolist() == [2, 1]
+    assert r.loc["2021", "members"] == 3 and r.loc["2021", "active_share"] == pytest.approx(2 / 3)
+
+
+@pytest.fixture(scope="module")
+def lung():
+    # R's lung data, as shipped with the survival package (and by lifelines)
+    lifelines = pytest.importorskip("lifelines")
+    return lifelines.datasets.load_lung()
+
+
+@pytest.mark.parametrize("conf_type, reference", [
+    # R 4.2.2, survival 3.5.3: summary(survfit(Surv(time, status) ~ 1, data = lung,
+    #   conf.type = "plain"), times = c(100, 300, 500, 800)): surv, lower, upper
+    ("plain", [(0.8639689676, 0.8194577339, 0.9084802014),
+               (0.5306081178, 0.4627146620, 0.5985015735),
+               (0.2932691937, 0.2245179328, 0.3620204546),
+               (0.0783153281, 0.0300646330, 0.1265660232)]),
+    # the same with conf.type = "log-log"
+    ("log-log", [(0.8639689676, 0.8122223198, 0.9023101805),
+                 (0.5306081178, 0.4604652025, 0.5957896394),
+                 (0.2932691937, 0.2265036771, 0.3630285997),
+                 (0.0783153281, 0.0390065211, 0.1353679561)]),
+])
+def test_kaplan_meier_bands_of_every_conf_type_equal_r(lung, conf_type, reference):
+    curves = lapse.retention_curves(lung, "time", "status", conf_type=conf_type,
+                                    horizons=(100, 300, 500, 800))
+    got = curves.at_horizons[["retention", "ci_low", "ci_high"]].to_numpy()
+    np.testing.assert_allclose(got, reference, atol=1e-9)
+
+
+def test_nps_bootstrap_interval_is_the_percentile_interval_of_its_draws():
+    x = pd.DataFrame({"recommend": np.r_[np.full(120, 10), np.full(50, 7), np.full(30, 3)]})
+    res = metrics.nps(x, method="bootstrap", n_boot=4000, seed=11)
+    # a second implementation: the same multinomial draws, by hand
+    draws = np.random.default_rng(11).multinomial(200, [120 / 200, 50 / 200, 30 / 200],
+                                                  size=4000)
+    scores = 100 * (draws[:, 0] - draws[:, 2]) / 200
+    lo, hi = np.quantile(scores, [0.025, 0.975])
+    assert (res.ci_low, res.ci_high) == pytest.approx((lo, hi))
+    assert res.ci_low < res.nps < res.ci_high
+
+
+def test_standardized_alpha_uses_the_mean_off_diagonal_correlation():
+    d = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3, 2, 4, 5, 1], "b": [2, 2, 3, 5, 4, 3, 1, 4, 4, 2],
+                      "c": [1, 3, 3, 4, 5, 2, 2, 5, 5, 1]})
+    r = d.corr().to_numpy()
+    rbar = r[~np.eye(3, dtype=bool)].mean()
+    res = scales.cronbach_alpha(d, ["a", "b", "c"])
+    assert res.standardized_alpha == pytest.approx(3 * rbar / (1 + 2 * rbar), rel=1e-12)
+    # and raw alpha from the item variances
+    raw = 3 / 2 * (1 - d.var().sum() / d.sum(axis=1).var())
+    assert res.alpha == pytest.approx(raw, rel=1e-12)
