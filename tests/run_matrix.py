@@ -84,6 +84,12 @@ def cell(py: str, pd_version: str, folder: Path) -> dict:
                      "import sys, pandas, numpy; print(sys.version.split()[0], "
                      "pandas.__version__, numpy.__version__)"]).stdout.split()
     row["versions"] = " / ".join(versions)
+    # the README's first example, as a user would paste it
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = readme.split("## A first example", 1)[1].split("```python", 1)[1].split("```")[0]
+    ran = _run([str(venv / "bin" / "python"), "-c", example], cwd=ROOT,
+               env={**os.environ, "MPLBACKEND": "Agg"})
+    row["readme"] = "runs" if ran.returncode == 0 else "FAILED: " + ran.stderr[-300:]
     ignore = [f"--ignore=tests/{name}" for name in SKIP]
     start = time.perf_counter()
     tests = _run([str(venv / "bin" / "python"), "-m", "pytest", "tests", "-q", "-n", "2",
@@ -92,7 +98,8 @@ def cell(py: str, pd_version: str, folder: Path) -> dict:
     tail = [line for line in tests.stdout.splitlines() if line.strip()][-1:]
     row["tests"] = (tail[0] if tail else tests.stderr[-400:]) + \
         f" ({time.perf_counter() - start:.0f} s)"
-    row["ok"] = tests.returncode == 0 and row["kept"] in ("yes", "-")
+    row["ok"] = (tests.returncode == 0 and row["kept"] in ("yes", "-")
+                 and row["readme"] == "runs")
     if tests.returncode != 0:
         fails = [line for line in tests.stdout.splitlines()
                  if line.startswith(("FAILED", "ERROR"))]
@@ -116,7 +123,8 @@ def main() -> int:
         row = cell(py, pv, folder)
         rows.append(row)
         print(f"   {row.get('versions', '')}: install {row['install']}, pandas/numpy kept: "
-              f"{row['kept']}, lifelines {row['lifelines']}; {row['tests']}", flush=True)
+              f"{row['kept']}, lifelines {row['lifelines']}, README example "
+              f"{row.get('readme', '-')}; {row['tests']}", flush=True)
         for line in row.get("failures", []):
             print(f"     {line}")
     from tests._lifelines_files import needs_lifelines
@@ -124,11 +132,12 @@ def main() -> int:
     print("\nWithout lifelines, these test files are left out: " + ", ".join(needs_lifelines()))
     print("Not run per cell (checked by make test on the pinned versions): " + ", ".join(SKIP))
     print("\n| Python | pandas | versions (Python / pandas / numpy) | pandas and numpy kept "
-          "| lifelines | unit tests |")
-    print("|---|---|---|---|---|---|")
+          "| lifelines | README example | unit tests |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['python']} | {r['pandas']} | {r.get('versions', '-')} | {r['kept']} | "
-              f"{r['lifelines']} | {r['tests'].splitlines()[-1] if r['tests'] else '-'} |")
+              f"{r['lifelines']} | {r.get('readme', '-')[:20]} | "
+              f"{r['tests'].splitlines()[-1] if r['tests'] else '-'} |")
     if not args.keep:
         shutil.rmtree(folder, ignore_errors=True)
     return 0 if all(r.get("ok") for r in rows) else 1
