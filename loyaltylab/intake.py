@@ -200,6 +200,14 @@ def _head(path: Path, encoding: str, name: str, key: str) -> str:
             f"(Excel and older systems often write latin-1 or cp1252)") from None
 
 
+def _nonempty(df: pd.DataFrame, name: str, what: str) -> pd.DataFrame:
+    """A table that must have rows: an empty one is a failed export, not a library."""
+    if len(df) == 0:
+        raise ValueError(f"{name} is empty (no rows): {what} holds no data; export it again "
+                         f"(or leave it out of the spec)")
+    return df
+
+
 def _read_table(source: str | Path | pd.DataFrame, name: str, *, delimiter: str | None = None,
                 encoding: str | None = None) -> pd.DataFrame:
     """A CSV path (read as text, so that nothing is converted behind our back) or a frame.
@@ -341,7 +349,8 @@ def read_koha(
     grace = _validate.positive_int(grace_days, "grace_days", minimum=0)
     log = _Log()
     csv = {"delimiter": delimiter, "encoding": encoding}
-    tables = [("borrowers", _read_table(borrowers, "borrowers", **csv))]
+    tables = [("borrowers", _nonempty(_read_table(borrowers, "borrowers", **csv), "borrowers",
+                                      "the [koha] borrowers export"))]
     if deletedborrowers is not None:
         tables.append(("deletedborrowers", _read_table(deletedborrowers, "deletedborrowers",
                                                        **csv)))
@@ -553,7 +562,8 @@ def read_survey(
     ([4.0, nan], 1)
     """
     log = _Log()
-    df = _read_table(data, "survey", delimiter=delimiter, encoding=encoding)
+    df = _nonempty(_read_table(data, "survey", delimiter=delimiter, encoding=encoding),
+                   "survey", "the survey export")
     log.add("survey", "read", "rows in the file", len(df))
     if not isinstance(ranges, Mapping) or not ranges:
         raise ValueError("ranges must map each item to its (low, high), e.g. "

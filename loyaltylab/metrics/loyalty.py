@@ -178,6 +178,8 @@ def loyalty_index(profile: pd.DataFrame, *, weights: Mapping[str, float] | None 
     """
     profile = _validate.frame(profile, "profile")
     present = [f for f in FACTORS if f"{f}_z" in profile]
+    if not present:  # names every column a profile would have
+        _validate.columns(profile, [f"{f}_z" for f in FACTORS], "a loyalty index", "profile")
     w = pd.Series(dict(weights) if weights else {f: DEFAULT_WEIGHTS[f] for f in present},
                   dtype=float)
     unknown = set(w.index) - set(DEFAULT_WEIGHTS)
