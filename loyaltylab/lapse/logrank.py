@@ -101,8 +101,9 @@ def logrank_test(
     --------
     >>> d = pd.DataFrame({"t": [1, 2, 3, 4, 5, 6], "lapsed": [1, 1, 1, 1, 0, 1],
     ...                   "g": ["a", "a", "a", "b", "b", "b"]})
-    >>> logrank_test(d, "t", "lapsed", "g")[["test", "df"]].iloc[0].tolist()
-    ['overall', 1]
+    >>> r = logrank_test(d, "t", "lapsed", "g")
+    >>> str(r.loc[0, "test"]), int(r.loc[0, "df"])
+    ('overall', 1)
     """
     data = _validate.frame(data)
     cols = [duration, event, by] + ([strata] if strata else [])
