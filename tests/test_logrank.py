@@ -109,3 +109,51 @@ def test_concordance_equals_r_and_lifelines():
                 _stats.concordance(t, s, e)
             continue
         assert _stats.concordance(t, s, e) == pytest.approx(ref, abs=1e-12)
+
+
+def test_ridge_cox_equals_r_and_lifelines_on_the_own_solver():
+    # R 4.2.2, survival 3.5.3 (lung rows complete in age, ph.ecog, wt.loss; n = 213):
+    #   coxph(Surv(time, status) ~ ridge(age, ph.ecog, wt.loss, theta = n * 0.1,
+    #         scale = TRUE), data = d)
+    #   coef 0.0126380408 0.4021828030 -0.0052346152; se (sqrt(diag(var)))
+    #   0.0089566591 0.1165006616 0.0060786050  -- lifelines CoxPHFitter(penalizer=0.1) too
+    pytest.importorskip("lifelines")
+    from lifelines.datasets import load_lung
+
+    d = load_lung()[["time", "status", "age", "ph.ecog", "wt.loss"]].dropna()
+    m = lapse.fit_lapse_model(d, "time", "status", ["age", "ph.ecog", "wt.loss"],
+                              penalizer=0.1, standardize=False)
+    assert m.cox is not None and len(d) == 213  # the package's own solver
+    np.testing.assert_allclose(m.params, [0.0126380408, 0.4021828030, -0.0052346152],
+                               atol=1e-8)
+    np.testing.assert_allclose(m.effects()["se"], [0.0089566591, 0.1165006616, 0.0060786050],
+                               atol=1e-8)
+    # per SD (standardized design): the same fit, rescaled
+    s = lapse.fit_lapse_model(d, "time", "status", ["age", "ph.ecog", "wt.loss"],
+                              penalizer=0.1)
+    sd = d[["age", "ph.ecog", "wt.loss"]].std().to_numpy()
+    np.testing.assert_allclose(s.params.to_numpy() / sd, m.params.to_numpy(), rtol=1e-6)
+
+
+def test_ridge_time_varying_equals_lifelines():
+    pytest.importorskip("lifelines")
+    from lifelines import CoxTimeVaryingFitter
+
+    rng = np.random.default_rng(5)
+    rows = []
+    for i in range(300):
+        x, t = rng.normal(), 0.0
+        for _ in range(3):
+            stop = t + rng.exponential(1.0)
+            ev = int(rng.random() < 0.3 * np.exp(0.5 * x))
+            rows.append({"id": i, "start": t, "stop": stop, "x": x, "z": rng.normal(),
+                         "has_lapsed": ev})
+            if ev:
+                break
+            t = stop
+    ep = pd.DataFrame(rows)
+    ours = lapse.fit_time_varying_lapse_model(ep, "id", ["x", "z"], penalizer=0.05)
+    ref = CoxTimeVaryingFitter(penalizer=0.05).fit(ep, id_col="id", event_col="has_lapsed",
+                                                   start_col="start", stop_col="stop",
+                                                   fit_options={"precision": 1e-12})
+    np.testing.assert_allclose(ours.params.to_numpy(), ref.params_.to_numpy(), rtol=1e-6)

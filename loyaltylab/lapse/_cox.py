@@ -230,8 +230,8 @@ class _Stratum:
 
 def fit_cox(x: np.ndarray, t: np.ndarray, e: np.ndarray, *, entry: np.ndarray | None = None,
             strata: np.ndarray | None = None, ties: str = "efron", robust: bool = False,
-            cluster: np.ndarray | None = None, rtol: float = 1e-10,
-            max_iter: int = 50) -> CoxFit:
+            cluster: np.ndarray | None = None, ridge: np.ndarray | None = None,
+            rtol: float = 1e-10, max_iter: int = 50) -> CoxFit:
     """Fit a Cox model by Newton-Raphson with step halving (:func:`loyaltylab._newton.maximize`:
     relative convergence, a polishing step, R's check for infinite coefficients).
 
@@ -252,6 +252,11 @@ def fit_cox(x: np.ndarray, t: np.ndarray, e: np.ndarray, *, entry: np.ndarray | 
         Cluster labels (e.g. the member of each (start, stop] episode): the sandwich sums the
         score residuals within each cluster first, as R's ``coxph(... + cluster(id))``
         (the Andersen-Gill model of recurrent events). Implies ``robust``.
+    ridge : ndarray (p,), optional
+        Ridge weights: the fit maximizes the log partial likelihood minus
+        ``sum(ridge * beta**2) / 2`` (R's ``coxph(... ridge(x, theta))`` has ``ridge = theta``
+        for every coefficient), and the variance is the inverse of the penalized information,
+        as R's ``var`` and lifelines give it.
     rtol : float
         Convergence: relative change of the log partial likelihood.
     max_iter : int
@@ -280,6 +285,8 @@ def fit_cox(x: np.ndarray, t: np.ndarray, e: np.ndarray, *, entry: np.ndarray | 
                                                           None if entry is None else entry[m],
                                                           ties)))
 
+    w = np.zeros(x.shape[1]) if ridge is None else np.asarray(ridge, float)
+
     def total(beta):
         ll, grad, info = 0.0, np.zeros(x.shape[1]), np.zeros((x.shape[1],) * 2)
         for _, st in parts:
@@ -287,6 +294,10 @@ def fit_cox(x: np.ndarray, t: np.ndarray, e: np.ndarray, *, entry: np.ndarray | 
             ll += a
             grad += b
             info += c
+        if ridge is not None:
+            ll -= 0.5 * float(w @ beta ** 2)
+            grad = grad - w * beta
+            info = info + np.diag(w)
         return ll, grad, info
 
     fit = maximize(total, x.shape[1], rtol=rtol, max_iter=max_iter)

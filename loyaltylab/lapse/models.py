@@ -128,6 +128,7 @@ class LapseModel(Result):
     cox: CoxFit | None = None
     _strata: tuple[str, ...] = ()
     _robust: bool = False
+    _penalizer: float = 0.0
 
     @property
     def fitter(self):
@@ -146,7 +147,8 @@ class LapseModel(Result):
             # lifelines' default stopping rule leaves the coefficients about 1e-6 from the
             # optimum; a tight one makes its estimates those of ``params``
             ll = _stats.lifelines("LapseModel.fitter")
-            f = ll.CoxPHFitter().fit(self._design, self._duration, self._event,
+            f = ll.CoxPHFitter(penalizer=self._penalizer).fit(self._design, self._duration,
+                                                              self._event,
                                      fit_options={"precision": 1e-12}, **kwargs)
             object.__setattr__(self, "_fitter", f)
         return self._fitter
@@ -527,7 +529,11 @@ def fit_lapse_model(
         Cox only: baseline hazards differ by these columns (for covariates that violate
         proportional hazards).
     penalizer : float
-        Ridge penalty passed to lifelines (0 = ordinary maximum likelihood).
+        Ridge penalty (0 = ordinary maximum likelihood): lifelines' convention, ``n *
+        penalizer / 2`` times the sum of the squared coefficients of the covariates scaled to
+        unit SD, so the same numbers as lifelines and R's ``coxph(... ridge(..., theta = n *
+        penalizer, scale = TRUE))``. Cox models fit it with the package's own solver; AFT
+        models with lifelines.
     entry : str, optional
         Delayed entry: the tenure at which each member came under observation (see
         :func:`~loyaltylab.lapse.tenure_table` ``observed_from=``); a member is in the risk
@@ -632,11 +638,11 @@ def fit_lapse_model(
     if frailty is not None:
         df[_FRAILTY] = used[frailty].to_numpy()
     _validate.one_of(ties, "ties", ["efron", "breslow"])
-    if model == "cox" and penalizer == 0:
+    if model == "cox":  # ridge too: the package's own solver (lifelines is optional)
         return _fit_cox(df, x, used, duration, event, strata, entry is not None, ties, robust,
-                        scale_df, excluded, n_excluded, e)
+                        scale_df, excluded, n_excluded, e, penalizer)
     if ties != "efron":
-        raise ValueError("ties='breslow' is for unpenalized Cox models")
+        raise ValueError("ties= is for Cox models")
     ll = _stats.lifelines(f"fit_lapse_model(model={model!r}"
                           + (", penalizer=...)" if penalizer else ")"))
     from lifelines.exceptions import ConvergenceError, ConvergenceWarning
@@ -724,8 +730,18 @@ def _check_fit(res, what: str, names: Sequence[str], penalized: bool = True) -> 
             f"effects one at a time, drop or merge a covariate{or_penalize}")
 
 
+def _ridge(design: pd.DataFrame, penalizer: float) -> np.ndarray | None:
+    """lifelines' ridge convention, on the package's own solver: a penalty of ``n *
+    penalizer / 2`` times the sum of squared coefficients of the covariates scaled to unit
+    SD (R: ``coxph(... ridge(..., theta = n * penalizer, scale = TRUE))``), so weights
+    ``n * penalizer * sd_j**2`` on the coefficients as fitted."""
+    if not penalizer:
+        return None
+    return len(design) * penalizer * design.std(ddof=1).to_numpy() ** 2
+
+
 def _fit_cox(df, x, used, duration, event, strata, has_entry, ties, robust, scale_df,
-             excluded, n_excluded, e) -> LapseModel:
+             excluded, n_excluded, e, penalizer: float = 0.0) -> LapseModel:
     from loyaltylab.lapse._cox import fit_cox
 
     names = list(x.columns)
@@ -742,13 +758,13 @@ def _fit_cox(df, x, used, duration, event, strata, has_entry, ties, robust, scal
         else:
             res = fit_cox(df[names].to_numpy(float), df[duration].to_numpy(float),
                           df[event].to_numpy(bool), entry=entry, strata=labels, ties=ties,
-                          robust=robust, cluster=groups)
-    _check_fit(res, "the lapse model", names, penalized=_FRAILTY not in df)
+                          robust=robust, cluster=groups, ridge=_ridge(df[names], penalizer))
+    _check_fit(res, "the lapse model", names, penalized=_FRAILTY not in df and not penalizer)
     params = pd.Series(res.params, index=pd.Index(names, name="covariate"), name="coef")
     return LapseModel(_fitter=None, params=params, model="cox", scales=scale_df, n=len(used),
                       n_lapsed=int(e.sum()), n_excluded=n_excluded, excluded=excluded,
                       _design=df, _duration=duration, _event=event, cox=res,
-                      _strata=tuple(strata), _robust=robust)
+                      _strata=tuple(strata), _robust=robust, _penalizer=float(penalizer))
 
 
 def compare_models(models: dict[str, LapseModel]) -> pd.DataFrame:
@@ -920,19 +936,15 @@ def fit_time_varying_lapse_model(
     common = {"episodes": df, "n_members": int(df[member].nunique()),
               "n_lapsed": int(df[event].sum()), "n_excluded": 0, "excluded": {},
               "_columns": (member, start, stop, event), "_penalizer": penalizer}
-    if penalizer:
-        ll = _stats.lifelines("fit_time_varying_lapse_model(penalizer=...)")
-        fitter = ll.CoxTimeVaryingFitter(penalizer=penalizer).fit(
-            df, id_col=member, event_col=event, start_col=start, stop_col=stop)
-        return TimeVaryingLapseModel(_fitter=fitter, params=fitter.params_.rename("coef"),
-                                     **common)
     from loyaltylab.lapse._cox import fit_cox
 
     e = _validate.numeric(df, event, lo=0, hi=1, integer=True, allow_missing=False,
                           purpose="a time-varying model (event must be 0/1)")
     with _solver_errors("the time-varying model", covariates):
+        # ridge as lifelines' CoxTimeVaryingFitter has it (n = episodes), on our own solver
         res = fit_cox(df[covariates].to_numpy(float), df[stop].to_numpy(float),
-                      e.to_numpy(bool), entry=df[start].to_numpy(float))
-    _check_fit(res, "the time-varying model", covariates)
+                      e.to_numpy(bool), entry=df[start].to_numpy(float),
+                      ridge=_ridge(df[covariates], penalizer))
+    _check_fit(res, "the time-varying model", covariates, penalized=not penalizer)
     params = pd.Series(res.params, index=pd.Index(covariates, name="covariate"), name="coef")
     return TimeVaryingLapseModel(_fitter=None, params=params, cox=res, **common)
