@@ -275,28 +275,42 @@ def _period_code(period_len: int | None, col: str = "e.d") -> str:
     return f"year({col}) - 1970"
 
 
+def _id_key(log: _Log, view: str) -> str:
+    """The events' member id as the members' ids are typed: integer-like text ("925")
+    matches the integer 925 (the one id rule of issue #24), any other text matches no member
+    (it is counted as unknown) instead of stopping the join on a failed cast."""
+    ev_type = log.one(f"SELECT typeof({log.m}) FROM {log.name} LIMIT 1")
+    m_type = log.one(f"SELECT typeof(m) FROM {view} LIMIT 1")
+    if ev_type is None or m_type is None or ev_type[0] == m_type[0]:
+        return f"ev.{log.m}"
+    return f"TRY_CAST(ev.{log.m} AS {m_type[0]})"
+
+
 def _checked(log: _Log, view: str) -> tuple[dict[str, int], int, str]:
     """The check of :func:`~loyaltylab.metrics.check_events` in SQL: the excluded counts,
     the events used, and a CTE ``e`` (member ``m``, time ``d``, window start ``start``) of
     the events used (one copy of identical rows, inside the membership)."""
     cols = ", ".join(_q(c) for c in log.columns)
     day = f"date_trunc('day', CAST(ev.{_q(log.date)} AS TIMESTAMP))"
+    key = _id_key(log, view)
+    # each event left out for one reason, in this order: unknown member, before joining,
+    # after leaving, a copy of an identical row (rows in = used + left out)
     q_check = f"""
         WITH ev AS (SELECT {cols}, row_number() OVER (PARTITION BY {cols}
                                                      ORDER BY {_q(log.member)}) AS copy
                     FROM {log.name}),
         j AS (SELECT ev.copy, {day} AS day, s.joined, s."end", s.m IS NOT NULL AS known
-              FROM ev LEFT JOIN {view} s ON ev.{log.m} = s.m)
+              FROM ev LEFT JOIN {view} s ON {key} = s.m)
         SELECT count(*) FILTER (WHERE NOT known),
                count(*) FILTER (WHERE known AND day < joined),
                count(*) FILTER (WHERE known AND day > "end"),
-               count(*) FILTER (WHERE copy > 1),
+               count(*) FILTER (WHERE known AND day >= joined AND day <= "end" AND copy > 1),
                count(*) FILTER (WHERE known AND day >= joined AND day <= "end" AND copy = 1)
         FROM j"""
     unknown, before, after, dup, used = log.one(q_check)
     cte = f"""ev AS (SELECT DISTINCT {cols} FROM {log.name}),
-        e AS (SELECT ev.{log.m} AS m, CAST(ev.{_q(log.date)} AS TIMESTAMP) AS d, s.start
-              FROM ev JOIN {view} s ON ev.{log.m} = s.m
+        e AS (SELECT s.m AS m, CAST(ev.{_q(log.date)} AS TIMESTAMP) AS d, s.start
+              FROM ev JOIN {view} s ON {key} = s.m
               WHERE {day} >= s.joined AND {day} <= s."end")"""
     excluded = {"unknown member": int(unknown), "before joining": int(before),
                 "after leaving": int(after), "duplicates": int(dup)}

@@ -53,7 +53,9 @@ def check_events(
     CheckedEvents
         ``.data``: the events used, with ``joined`` and ``end`` attached; ``.excluded``
         counts ``unknown member``, ``before joining``, ``after leaving`` (after the lapse
-        date or ``as_of``) and ``duplicates`` (identical rows, first kept).
+        date or ``as_of``) and ``duplicates`` (identical rows, first kept), each event under
+        one reason in that order, so that events in = used + left out. Integer-like text ids
+        ("925") match integer member ids.
 
     Examples
     --------
@@ -71,14 +73,18 @@ def check_events(
                      index=members[member].to_numpy())
     ev = events.assign(**{date: d})
     dup = ev.duplicated()
-    known = ev[member].isin(m.index)
-    j = m.reindex(ev[member].to_numpy())
+    ids = _validate.as_ids_of(ev[member], members[member])
+    known = ids.isin(m.index)
+    j = m.reindex(ids.to_numpy())
     # membership dates are days: an event at 14:00 on the lapse day is inside the membership
     day = d.dt.normalize().to_numpy()
     before = known.to_numpy() & (day < j["joined"].to_numpy())
     after = known.to_numpy() & (day > j["end"].to_numpy())
-    keep = known.to_numpy() & ~before & ~after & ~dup.to_numpy()
+    inside = known.to_numpy() & ~before & ~after
+    dup = inside & dup.to_numpy()  # each event left out for one reason, in this order
+    keep = inside & ~dup
     clean = ev[keep].copy()
+    clean[member] = ids.to_numpy()[keep]
     clean["joined"] = j["joined"].to_numpy()[keep]
     clean["end"] = j["end"].to_numpy()[keep]
     return CheckedEvents(data=clean, n_used=int(keep.sum()), excluded={
@@ -339,5 +345,10 @@ def retention_rate(
                 row["members"] = nb
                 row["active_share"] = n / nb if nb else np.nan
             rows.append(row)
-    return RetentionRates(data=pd.DataFrame(rows), n_used=len(members), excluded=excluded,
+    cols = ["group", "period", "present", "retained", "retention_rate", "ci_low", "ci_high"]
+    if basis == "activity":
+        cols += ["members", "active_share"]
+    # no period complete yet: an empty table that still has its columns
+    return RetentionRates(data=pd.DataFrame(rows, columns=cols), n_used=len(members),
+                          excluded=excluded,
                           basis=basis, ci=ci)
