@@ -27,16 +27,21 @@ def is_text(s: pd.Series) -> bool:
     return s.dtype == object or isinstance(s.dtype, pd.StringDtype)
 
 
+def integer_ids(s: pd.Series) -> pd.Series:
+    """The one id rule's reading of a column: integer-like values ("925", " 925 ", "925.0")
+    as integers (Int64), anything else (text, a fraction, NaN, inf) missing."""
+    num = pd.to_numeric(s.astype("string").str.strip(), errors="coerce")
+    whole = num.notna() & np.isfinite(num) & (num.abs() < 2 ** 62) & (num == np.round(num))
+    return num.where(whole).astype("Int64")
+
+
 def as_ids_of(ids: pd.Series, like: pd.Series) -> pd.Series:
     """Ids in the type of the ids they must match (the one id rule): when the members' ids
-    are integers and these are text, integer-like text ("925", " 925 ") becomes the integer
-    and any other text matches nothing; otherwise the ids are used as they are."""
+    are integers and these are text, integer-like text becomes the integer
+    (:func:`integer_ids`) and any other text matches nothing; otherwise the ids are used as
+    they are."""
     if pd.api.types.is_integer_dtype(like.dtype) and is_text(ids):
-        text = ids.astype("string").str.strip()
-        whole = text.str.fullmatch(r"[+-]?\d+").fillna(False).astype(bool)
-        out = pd.Series(pd.NA, index=ids.index, dtype="Int64")
-        out[whole] = pd.to_numeric(text[whole]).astype("Int64")
-        return out
+        return integer_ids(ids)
     return ids
 
 

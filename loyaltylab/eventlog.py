@@ -283,6 +283,13 @@ def _id_key(log: _Log, view: str) -> str:
     m_type = log.one(f"SELECT typeof(m) FROM {view} LIMIT 1")
     if ev_type is None or m_type is None or ev_type[0] == m_type[0]:
         return f"ev.{log.m}"
+    if m_type[0] in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UBIGINT",
+                     "UINTEGER", "USMALLINT", "UTINYINT"):
+        # as _validate.integer_ids: a whole number ("925", "925.0") or nothing (DuckDB's own
+        # cast would round "925.5" to 926)
+        num = f"TRY_CAST(trim(CAST(ev.{log.m} AS VARCHAR)) AS DOUBLE)"
+        return (f"TRY_CAST(CASE WHEN isfinite({num}) AND {num} = floor({num}) THEN {num} END "
+                f"AS {m_type[0]})")
     return f"TRY_CAST(ev.{log.m} AS {m_type[0]})"
 
 

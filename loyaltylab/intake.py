@@ -261,10 +261,9 @@ def _ids(s: pd.Series) -> pd.Series:
     would make every id miss the members. Ids that are mostly text stay text.
     """
     text = s.astype("string").str.strip()
-    num = pd.to_numeric(text, errors="coerce")
-    whole = num.notna() & (num == np.round(num))
-    if whole.sum() * 2 > text.notna().sum():
-        return num.where(whole).astype("Int64")
+    num = _validate.integer_ids(text)
+    if num.notna().sum() * 2 > text.notna().sum():
+        return num
     return text
 
 

@@ -251,3 +251,17 @@ def test_text_columns_in_pandas_3s_string_dtype_work_as_in_pandas_2(lib):
     else:
         koha = read()
     assert koha.intake.reasons("borrowers")["changed: dateenrolled 0000-00-00 read as missing"] == 1
+
+
+def test_one_id_rule_on_the_pandas_and_the_duckdb_paths():
+    # issue 24: integer-like text ids match integer member ids, the same way on both paths;
+    # a fraction, NaN, inf or a word matches no one (DuckDB's own cast rounds "925.5")
+    m = pd.DataFrame({"member_id": [1, 2, 925, 926], "joined": pd.to_datetime(["2020-01-01"] * 4),
+                      "lapsed": pd.NaT})
+    ev = pd.DataFrame({"member_id": ["1", None, "925.0", "925.5", "nan", "inf", " 2 ", "x"],
+                       "date": pd.to_datetime(["2020-02-01"] * 8)})
+    checked = metrics.check_events(m, ev, "2024-12-31")
+    usage = metrics.usage_summary(m, ev, "2024-12-31", window_days=None)
+    assert checked.excluded["unknown member"] == usage.excluded["unknown member"] == 5
+    assert usage.data["frequency"].tolist() == [1, 1, 1, 0]
+    assert checked.data["member_id"].tolist() == [1, 925, 2]
