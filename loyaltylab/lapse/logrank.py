@@ -53,8 +53,9 @@ def _chi2(diff: np.ndarray, v: np.ndarray) -> tuple[float, int]:
     """The quadratic form on k - 1 groups (the last is implied), with a rank-aware inverse."""
     k = diff.size
     sub, vs = diff[:-1], v[:-1, :-1]
-    rank = int(np.linalg.matrix_rank(vs, tol=1e-10 * max(1.0, float(np.abs(vs).max()))))
-    stat = float(sub @ linalg.pinvh(vs, atol=1e-10 * max(1.0, float(np.abs(vs).max()))) @ sub)
+    tol = 1e-10 * max(1.0, float(np.abs(vs).max()))  # relative: no decision on an exact 0
+    rank = int(np.linalg.matrix_rank(vs, tol=tol))
+    stat = float(sub @ linalg.pinvh(vs, atol=tol) @ sub)
     return stat, min(rank, k - 1)
 
 
