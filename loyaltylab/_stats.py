@@ -180,10 +180,10 @@ def concordance(time: np.ndarray, score: np.ndarray, event: np.ndarray) -> float
 def lifelines(feature: str):
     """lifelines, for the features that still use it, or a clear error naming the extra.
 
-    The package's own numerics cover Kaplan-Meier, Cox (strata, entry, robust, frailty),
-    time-varying Cox, log-rank tests, concordance, Gray's test and Fine-Gray; lifelines
-    (an optional companion: it caps pandas below 3) gives the parametric AFT models, the
-    penalized Cox fits and the ``.fitter`` objects.
+    The package's own numerics cover Kaplan-Meier, Cox (strata, entry, robust, ridge,
+    frailty), time-varying Cox, the parametric AFT models, log-rank tests, concordance,
+    Gray's test and Fine-Gray; lifelines (an optional companion: it caps pandas below 3)
+    gives only its own ``.fitter`` objects.
     """
     try:
         import lifelines as ll

@@ -430,7 +430,7 @@ def fit_complaint_model(
     covariates : DataFrame, optional
         Numeric member-level covariates indexed by member id.
     penalizer : float
-        Ridge penalty passed to lifelines.
+        Ridge penalty, lifelines' convention (see :func:`~loyaltylab.lapse.fit_lapse_model`).
 
     Returns
     -------

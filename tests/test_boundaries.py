@@ -54,9 +54,10 @@ def test_activity_retention_counts_only_members_active_in_the_period():
 
 @pytest.fixture(scope="module")
 def lung():
-    # R's lung data, as shipped with the survival package (and by lifelines)
-    lifelines = pytest.importorskip("lifelines")
-    return lifelines.datasets.load_lung()
+    # R's lung data, as shipped with the survival package (tests/data)
+    from tests._data import lung
+
+    return lung()
 
 
 @pytest.mark.parametrize("conf_type, reference", [

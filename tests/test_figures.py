@@ -9,9 +9,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from lifelines.datasets import load_lung
 
 from loyaltylab import lapse, metrics, plots
+from tests._data import lung as load_lung
 
 COMPARE = {"baseline_dir": "baseline", "tolerance": 2, "style": "default",
            "savefig_kwargs": {"dpi": 80}}

@@ -6,9 +6,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from lifelines.datasets import load_lung
 
 from loyaltylab import drivers, lapse, metrics, plots
+from tests._data import lung as load_lung
 from tests.test_reasons import _members
 
 

@@ -24,7 +24,7 @@ from loyaltylab import lapse
 @pytest.fixture(scope="module")
 def lung():
     pytest.importorskip("lifelines")  # an optional companion (issue 23)
-    from lifelines.datasets import load_lung
+    from tests._data import lung as load_lung
 
     d = load_lung().dropna(subset=["ph.ecog"])
     return d.assign(ecog=d["ph.ecog"].astype(int))
@@ -87,10 +87,10 @@ def test_concordance_equals_r_and_lifelines():
     #   concordance(Surv(time, status) ~ ph.karno, data = d)$concordance   # 0.5977865373
     #   (9611 concordant, 5741 discordant, 4436 tied in the score)
     pytest.importorskip("lifelines")  # an optional companion (issue 23)
-    from lifelines.datasets import load_lung
     from lifelines.utils import concordance_index
 
     from loyaltylab import _stats
+    from tests._data import lung as load_lung
 
     d = load_lung().dropna(subset=["ph.karno"])
     c = _stats.concordance(d["time"].to_numpy(), d["ph.karno"].to_numpy(),
@@ -118,7 +118,7 @@ def test_ridge_cox_equals_r_and_lifelines_on_the_own_solver():
     #   coef 0.0126380408 0.4021828030 -0.0052346152; se (sqrt(diag(var)))
     #   0.0089566591 0.1165006616 0.0060786050  -- lifelines CoxPHFitter(penalizer=0.1) too
     pytest.importorskip("lifelines")
-    from lifelines.datasets import load_lung
+    from tests._data import lung as load_lung
 
     d = load_lung()[["time", "status", "age", "ph.ecog", "wt.loss"]].dropna()
     m = lapse.fit_lapse_model(d, "time", "status", ["age", "ph.ecog", "wt.loss"],

@@ -180,8 +180,12 @@ curves = lapse.retention_curves(t, "tenure", "has_lapsed", by="member_type")
 print(round(curves.compare().statistic, 3))
 m = lapse.fit_lapse_model(t.data, "tenure", "has_lapsed", ["member_type"])
 print(round(m.concordance, 4))
+w = lapse.fit_lapse_model(t.data, "tenure", "has_lapsed", ["member_type"], model="weibull",
+                          entry=None)
+print(round(w.aic, 2))
+print(w.predict_retention(t.data.head(2), [1.0, 2.0]).shape)
 try:
-    lapse.fit_lapse_model(t.data, "tenure", "has_lapsed", ["member_type"], model="weibull")
+    w.fitter
 except ImportError as exc:
     print(exc)
 """
@@ -190,4 +194,7 @@ except ImportError as exc:
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.splitlines()
     assert float(lines[0]) > 0 and 0.5 < float(lines[1]) < 1
-    assert "pip install 'loyaltylab[lifelines]'" in lines[2]
+    # the parametric models are the package's own too (issue 23); only lifelines' own
+    # objects need lifelines, and say how to get it
+    assert float(lines[2]) > 0 and lines[3] == "(2, 2)"
+    assert "pip install 'loyaltylab[lifelines]'" in lines[4]

@@ -3,9 +3,9 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
-from lifelines.datasets import load_lung
 
 from loyaltylab import lapse, plots
+from tests._data import lung as load_lung
 
 
 @pytest.fixture(autouse=True)

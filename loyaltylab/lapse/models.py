@@ -1,9 +1,12 @@
-"""Lapse models: Cox proportional hazards and parametric AFT models (lifelines), with hazard
-ratios per SD, proportional-hazards diagnostics, model comparison and predictions."""
+"""Lapse models: Cox proportional hazards and parametric AFT models, with hazard ratios (or
+time ratios) per SD, proportional-hazards diagnostics, model comparison and predictions.
+
+Both kinds are fitted by the package's own solvers (:mod:`loyaltylab.lapse._cox`,
+:mod:`loyaltylab.lapse._aft`); lifelines, an optional companion, gives the ``fitter``
+objects."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,18 +16,21 @@ import pandas as pd
 
 from loyaltylab import _stats, _validate
 from loyaltylab._results import Result
+from loyaltylab.lapse._aft import AFTFit
 from loyaltylab.lapse._cox import CoxFit
 from loyaltylab.lapse.curves import _durations, _entry
 from loyaltylab.schema import EVENT
 
-#: lifelines' fitter of each model (imported when used: lifelines is optional).
+#: lifelines' fitter of each model (imported when used: lifelines is optional; it has no
+#: exponential regression).
 _MODELS = {"cox": "CoxPHFitter", "weibull": "WeibullAFTFitter",
-           "loglogistic": "LogLogisticAFTFitter", "lognormal": "LogNormalAFTFitter"}
-
+           "loglogistic": "LogLogisticAFTFitter", "lognormal": "LogNormalAFTFitter",
+           "exponential": None}
 
 #: Name of the delayed-entry column in the design handed to lifelines.
 _ENTRY = "_entry"
 _CLUSTER = "_cluster"
+_STRATA = "_strata"  # parametric models: each row's stratum, from the columns as given
 _FRAILTY = "_frailty"
 #: Most categories a categorical covariate may have (each becomes a coefficient).
 _MAX_LEVELS = 50
@@ -82,26 +88,31 @@ def _design(data: pd.DataFrame, covariates: Sequence[str], standardize: bool):
 
 @dataclass(frozen=True, repr=False)
 class LapseModel(Result):
-    """A fitted lapse model; ``fitter`` is the lifelines object with everything it offers.
+    """A fitted lapse model: Cox proportional hazards or a parametric AFT model.
 
     Cox models are fitted by the package's own Newton-Raphson solver
     (:mod:`loyaltylab.lapse._cox`: vectorised over sorted risk sets, many times faster than
     lifelines on large member tables, same coefficients and standard errors to 1e-8), with
-    Efron's handling of tied lapse times (as R's ``coxph``) or Breslow's on request. The
-    lifelines ``CoxPHFitter`` is built on first use of ``fitter`` (a second fit, so it takes
-    lifelines' time). Predicted retention uses the Breslow estimate of the baseline hazard,
-    as lifelines does; R's ``survfit(coxph(...))`` uses an Efron-type baseline by default, so
-    with many ties predictions differ in the third or fourth decimal (coefficients and tests
-    do not).
+    Efron's handling of tied lapse times (as R's ``coxph``) or Breslow's on request.
+    Predicted retention uses the Breslow estimate of the baseline hazard, as lifelines does;
+    R's ``survfit(coxph(...))`` uses an Efron-type baseline by default, so with many ties
+    predictions differ in the third or fourth decimal (coefficients and tests do not).
+
+    Parametric models are R ``survreg``'s (:mod:`loyaltylab.lapse._aft`): the same
+    coefficients, ``Log(scale)``, log-likelihood and variance, plus delayed entry.
 
     Attributes
     ----------
     fitter : lifelines fitter
-        ``CoxPHFitter`` (built lazily for Cox), ``WeibullAFTFitter``,
-        ``LogLogisticAFTFitter`` or ``LogNormalAFTFitter``.
+        lifelines' ``CoxPHFitter``, ``WeibullAFTFitter``, ``LogLogisticAFTFitter`` or
+        ``LogNormalAFTFitter`` on the same rows, built on first use (a second fit, in
+        lifelines' time; lifelines is an optional companion).
     cox : CoxFit or None
         The Cox solver's result (``params``, ``variance``, ``robust_variance``, ``loglik``,
-        ``iterations``, ``converged``, ``ties``); None for AFT models and penalized fits.
+        ``iterations``, ``converged``, ``ties``); None for AFT models.
+    aft : AFTFit or None
+        The AFT solver's result (``params``: intercept, coefficients, one ``log(sigma)`` per
+        stratum; ``variance``, ``loglik``, ``iterations``, ``converged``); None for Cox.
     params : Series
         Coefficients by covariate: log hazard ratios for Cox, log time ratios for AFT models.
     model : str
@@ -129,10 +140,14 @@ class LapseModel(Result):
     _strata: tuple[str, ...] = ()
     _robust: bool = False
     _penalizer: float = 0.0
+    aft: AFTFit | None = None
 
     @property
     def fitter(self):
-        """The lifelines fitter (for Cox: fitted on first use, then kept)."""
+        """lifelines' fitter of the same model on the same rows (fitted on first use, then
+        kept)."""
+        if self._fitter is None and self.aft is not None:
+            object.__setattr__(self, "_fitter", self._lifelines_aft())
         if self._fitter is None:
             if _FRAILTY in self._design:
                 raise ValueError("lifelines has no frailty model; the fit is in .cox "
@@ -152,6 +167,55 @@ class LapseModel(Result):
                                      fit_options={"precision": 1e-12}, **kwargs)
             object.__setattr__(self, "_fitter", f)
         return self._fitter
+
+    def _lifelines_aft(self):
+        what = ("an exponential model" if self.model == "exponential"
+                else "strata (one scale per stratum)" if self._strata
+                else "a penalty on the coefficients alone (lifelines also shrinks the log "
+                     "shape)" if self._penalizer else None)
+        if what:
+            raise ValueError(f"lifelines has no regression with {what}; the fit is in .aft")
+        ll = _stats.lifelines("LapseModel.fitter")
+        kwargs = {"entry_col": _ENTRY} if _ENTRY in self._design else {}
+        if _CLUSTER in self._design:
+            kwargs["cluster_col"] = _CLUSTER
+        names = list(self.params.index)
+        cols = [*names, self._duration, self._event, *kwargs.values()]
+        fitter = getattr(ll, _MODELS[self.model])()
+        # (lifelines' stopping rule leaves it about 1e-6 from the optimum; a tighter one
+        # fails on "precision loss")
+        return fitter.fit(self._design[cols], self._duration, self._event,
+                          robust=self._robust, **kwargs)
+
+    def _aft_log_median(self, x: pd.DataFrame, strata: np.ndarray | None = None
+                        ) -> np.ndarray:
+        """log of each row's predicted median tenure: the linear predictor plus its
+        stratum's sigma times the median of W (which orders members across strata)."""
+        from loyaltylab.lapse._aft import log_median
+
+        f = self.aft
+        lp = f.coef[0] + _stats.linear_predictor(x[list(self.params.index)].to_numpy(float),
+                                                 f.coef[1:])
+        return lp + self._aft_sigma(strata) * log_median(f.distribution)
+
+    def _aft_sigma(self, strata: np.ndarray | None) -> np.ndarray | float:
+        f = self.aft
+        sig = np.exp(f.log_scale)
+        if not f.strata:
+            return float(sig[0])
+        pos = {lab: k for k, lab in enumerate(f.strata)}
+        idx = np.array([pos.get(lab, -1) for lab in strata])
+        if (idx < 0).any():
+            bad = sorted({str(lab) for lab, k in zip(strata, idx, strict=True) if k < 0})
+            raise ValueError(f"{len(bad)} strata of the profiles were not in the fitted data "
+                             f"(e.g. {bad[0]!r}); fitted strata: {list(f.strata)}")
+        return sig[idx]
+
+    def _strata_labels(self, data: pd.DataFrame) -> np.ndarray | None:
+        if not self._strata:
+            return None
+        _validate.columns(data, list(self._strata), "predicting from a stratified model")
+        return _strata_key(data, self._strata)
 
     def _lp(self) -> np.ndarray:
         names = list(self.params.index)
@@ -186,11 +250,13 @@ class LapseModel(Result):
     @property
     def concordance(self) -> float:
         """Harrell's C: the share of comparable pairs the model orders correctly."""
-        if self.cox is not None:
-            d = self._design
-            return _stats.concordance(d[self._duration].to_numpy(float), -self._lp(),
-                                      d[self._event].to_numpy().astype(bool))
-        return float(self.fitter.concordance_index_)
+        d = self._design
+        if self.aft is not None:  # ordered by predicted median tenure, as lifelines does
+            score = self._aft_log_median(d, d[_STRATA].to_numpy() if self._strata else None)
+        else:
+            score = -self._lp()
+        return _stats.concordance(d[self._duration].to_numpy(float), score,
+                                  d[self._event].to_numpy().astype(bool))
 
     @property
     def aic(self) -> float:
@@ -200,8 +266,7 @@ class LapseModel(Result):
             return float(-2 * self.cox.marginal_loglik + 2 * (len(self.params) + 1))
         if self.cox is not None:
             return float(-2 * self.cox.loglik + 2 * len(self.params))
-        f = self.fitter
-        return float(f.AIC_partial_ if self.model == "cox" else f.AIC_)
+        return float(-2 * self.aft.loglik + 2 * len(self.aft.params))
 
     def effects(self, *, ci: float = 0.95) -> pd.DataFrame:
         """Tidy effects table: hazard ratios (Cox) or time ratios (AFT) with intervals.
@@ -254,9 +319,9 @@ class LapseModel(Result):
         if self.cox is not None:
             v = (self.cox.robust_variance if self.cox.robust_variance is not None
                  else self.cox.variance)
-        else:
-            v = self.fitter.variance_matrix_.loc[self.params.index, self.params.index]
-            v = v.to_numpy()
+        else:  # the covariates' block (after the intercept)
+            k = len(self.params)
+            v = self.aft.variance[1:k + 1, 1:k + 1]
         coef = float(w @ self.params.to_numpy())
         se = float(np.sqrt(w @ v @ w))
         z = _stats.z_value(ci)
@@ -293,9 +358,11 @@ class LapseModel(Result):
         cols = [*self._covariates, self._duration, self._event]
         _validate.columns(data, cols, "scoring a lapse model")
         x = self._profile_design(data)
-        lp = _stats.linear_predictor(x.to_numpy(float), self.params.loc[x.columns].to_numpy())
-        # higher risk, shorter tenure (Cox); AFT coefficients lengthen tenure
-        pred = -lp if self.model == "cox" else lp
+        if self.aft is not None:  # AFT coefficients lengthen tenure
+            pred = self._aft_log_median(x, self._strata_labels(data))
+        else:  # higher risk, shorter tenure
+            pred = -_stats.linear_predictor(x.to_numpy(float),
+                                            self.params.loc[x.columns].to_numpy())
         return _stats.concordance(data[self._duration].to_numpy(float), np.asarray(pred, float),
                                   data[self._event].to_numpy().astype(bool))
 
@@ -306,10 +373,8 @@ class LapseModel(Result):
     def _se(self) -> pd.Series:
         if self.cox is not None:
             return pd.Series(self.cox.se, index=self.params.index, name="se")
-        se = self.fitter.standard_errors_
-        if self.model != "cox":
-            se = se.loc[_scale_param(self.fitter)]
-        return se.loc[self.params.index]
+        return pd.Series(self.aft.se[1:len(self.params) + 1], index=self.params.index,
+                         name="se")
 
     def check_assumptions(self, *, transform: str = "km", alpha: float = 0.05
                           ) -> pd.DataFrame:
@@ -349,11 +414,7 @@ class LapseModel(Result):
         _validate.one_of(transform, "transform", list(TRANSFORMS))
         df = self._design
         names = list(self.params.index)
-        if self.cox is not None:
-            strata = list(self._strata)
-        else:
-            strata = getattr(self.fitter, "strata", None)
-            strata = [strata] if isinstance(strata, str) else strata
+        strata = list(self._strata)
         out = zph_test(df[self._duration].to_numpy(float), df[self._event].to_numpy(float),
                        df[names].to_numpy(float), self.params.loc[names].to_numpy(),
                        names,
@@ -371,7 +432,8 @@ class LapseModel(Result):
     def predict_retention(self, profiles: pd.DataFrame, times: Sequence[float]) -> pd.DataFrame:
         """Predicted retention S(t) for member profiles (covariates on their original scale).
 
-        Cox predictions use lifelines' Breslow baseline hazard.
+        Cox predictions use the Breslow baseline hazard (as lifelines'); parametric ones
+        are the model's S(t | x), at any time.
 
         Parameters
         ----------
@@ -388,37 +450,60 @@ class LapseModel(Result):
         self._refuse_frailty("predict_retention")
         x = self._profile_design(profiles)
         times = np.asarray(times, dtype=float)
-        if self.cox is not None and not self._strata:
-            return self._cox_retention(x, times, profiles.index)
-        sf = self.fitter.predict_survival_function(x, times=list(times))
-        if self.model == "cox":  # lifelines extrapolates the baseline backwards; it is 1 there
-            first = self.fitter.baseline_survival_.index[
-                self.fitter.baseline_survival_.iloc[:, 0] < 1].min()
-            sf.loc[times < first, :] = 1.0
-        sf.index.name = "time"
-        sf.columns = profiles.index
-        return sf
+        if (times < 0).any() or not np.isfinite(times).all():
+            raise ValueError("times must be finite and at least 0 (tenures)")
+        if self.aft is not None:
+            return self._aft_retention(x, times, profiles)
+        return self._cox_retention(x, times, profiles)
 
-    def _cox_retention(self, x: pd.DataFrame, times: np.ndarray, index) -> pd.DataFrame:
-        # the Breslow baseline at every distinct tenure, linearly interpolated between them
-        # and 1 before the first lapse: the same numbers lifelines' predictions give
+    def _aft_retention(self, x: pd.DataFrame, times: np.ndarray, profiles: pd.DataFrame
+                       ) -> pd.DataFrame:
+        from loyaltylab.lapse._aft import survival
+
+        f = self.aft
+        lp = f.coef[0] + _stats.linear_predictor(x[list(self.params.index)].to_numpy(float),
+                                                 f.coef[1:])
+        sig = self._aft_sigma(self._strata_labels(profiles))
+        with np.errstate(divide="ignore"):
+            z = (np.log(times)[:, None] - lp[None, :]) / sig
+        return pd.DataFrame(survival(f.distribution, z), index=pd.Index(times, name="time"),
+                            columns=profiles.index)
+
+    def _cox_retention(self, x: pd.DataFrame, times: np.ndarray, profiles: pd.DataFrame
+                       ) -> pd.DataFrame:
+        # the Breslow baseline at every distinct tenure (of each stratum), linearly
+        # interpolated between them and 1 before the first lapse: the numbers lifelines'
+        # predictions give
         from loyaltylab.lapse._cox import breslow_baseline
 
         d = self._design
         names = list(self.params.index)
         mean = d[names].mean().to_numpy()
         beta = self.params.to_numpy()
-        e = d[self._event].to_numpy(bool)
-        grid, cumhaz = breslow_baseline(
-            d[names].to_numpy(float) - mean, d[self._duration].to_numpy(float), e, beta,
-            entry=d[_ENTRY].to_numpy(float) if _ENTRY in d else None)
-        base = np.interp(times, grid, cumhaz)
+        rows = np.ones(len(d), bool)
+        fitted = (_strata_key(d, self._strata) if self._strata
+                  else np.zeros(len(d), dtype=object))
+        wanted = (self._strata_labels(profiles) if self._strata
+                  else np.zeros(len(profiles), dtype=object))
+        unknown = sorted({str(k) for k in set(wanted) - set(fitted)})
+        if unknown:
+            raise ValueError(f"{len(unknown)} strata of the profiles were not in the fitted "
+                             f"data (e.g. {unknown[0]!r}); fitted strata: "
+                             f"{sorted(set(map(str, fitted)))}")
         risk = np.exp((x[names].to_numpy(float) - mean) @ beta)
-        sf = pd.DataFrame(np.exp(-np.outer(base, risk)), index=pd.Index(times, name="time"),
-                          columns=index)
-        first = grid[cumhaz > 0].min()
-        sf.loc[times < first, :] = 1.0
-        return sf
+        out = np.ones((len(times), len(profiles)))
+        for label in set(wanted):
+            rows = fitted == label
+            grid, cumhaz = breslow_baseline(
+                d[names].to_numpy(float)[rows] - mean, d[self._duration].to_numpy(float)[rows],
+                d[self._event].to_numpy(bool)[rows], beta,
+                entry=d[_ENTRY].to_numpy(float)[rows] if _ENTRY in d else None)
+            cols = wanted == label
+            sf = np.exp(-np.outer(np.interp(times, grid, cumhaz), risk[cols]))
+            if (cumhaz > 0).any():
+                sf[times < grid[cumhaz > 0].min(), :] = 1.0
+            out[:, cols] = sf
+        return pd.DataFrame(out, index=pd.Index(times, name="time"), columns=profiles.index)
 
     def expected_remaining_tenure(self, profiles: pd.DataFrame, *, tenure_now: float = 0.0,
                                   horizon: float | None = None, steps: int = 2000) -> pd.Series:
@@ -486,11 +571,6 @@ def _scale_frame(used: pd.DataFrame, scales: dict) -> pd.DataFrame:
     return out
 
 
-def _scale_param(fitter) -> str:
-    return {"WeibullAFTFitter": "lambda_", "LogLogisticAFTFitter": "alpha_",
-            "LogNormalAFTFitter": "mu_"}[type(fitter).__name__]
-
-
 def fit_lapse_model(
     data: pd.DataFrame,
     duration: str,
@@ -521,19 +601,23 @@ def fit_lapse_model(
         Numeric or categorical columns. Categories enter as indicators against their first
         level; numeric columns with more than two values are standardized (effects per SD,
         the SD is reported in ``scales``) unless ``standardize=False``.
-    model : {"cox", "weibull", "loglogistic", "lognormal"}
-        Cox proportional hazards or a parametric accelerated-failure-time model.
+    model : {"cox", "weibull", "exponential", "loglogistic", "lognormal"}
+        Cox proportional hazards or a parametric accelerated-failure-time model, ``log T =
+        x'b + sigma W`` (R ``survreg``'s parameterisation: ``params`` are log time ratios,
+        ``.aft`` holds the intercept and ``log(sigma)``).
     standardize : bool
         Divide continuous covariates by their SD (effects per SD).
     strata : sequence of str, optional
-        Cox only: baseline hazards differ by these columns (for covariates that violate
-        proportional hazards).
+        Cox: baseline hazards differ by these columns (for covariates that violate
+        proportional hazards). Parametric models: one sigma (shape) per stratum, as
+        ``survreg(... + strata(g))``.
     penalizer : float
         Ridge penalty (0 = ordinary maximum likelihood): lifelines' convention, ``n *
         penalizer / 2`` times the sum of the squared coefficients of the covariates scaled to
         unit SD, so the same numbers as lifelines and R's ``coxph(... ridge(..., theta = n *
-        penalizer, scale = TRUE))``. Cox models fit it with the package's own solver; AFT
-        models with lifelines.
+        penalizer, scale = TRUE))``. Parametric models penalize the coefficients the same way
+        (R's ``survreg`` with ``ridge()``; the intercept and the shape are not penalized,
+        whereas lifelines also shrinks the log shape).
     entry : str, optional
         Delayed entry: the tenure at which each member came under observation (see
         :func:`~loyaltylab.lapse.tenure_table` ``observed_from=``); a member is in the risk
@@ -549,13 +633,15 @@ def fit_lapse_model(
     ties : {"efron", "breslow"}
         Cox only: handling of tied lapse times (Efron is R's and lifelines' default).
     robust : bool
-        Sandwich (Lin-Wei) standard errors, as R's ``coxph(..., robust = TRUE)``: valid when
-        the model is misspecified or rows are not independent.
+        Sandwich (Lin-Wei) standard errors, as R's ``coxph(..., robust = TRUE)`` and
+        ``survreg(..., robust = TRUE)``: valid when the model is misspecified or rows are
+        not independent.
     cluster : str, optional
-        Cox only: a column grouping rows that are not independent, e.g. the member of each
+        A column grouping rows that are not independent, e.g. the member of each
         (start, stop] row of recurrent complaints with ``entry=`` (the Andersen-Gill
-        model): the sandwich variance sums the score residuals within each group first, as
-        R's ``coxph(Surv(start, stop, event) ~ x + cluster(id))``. Implies ``robust``.
+        model), or the branch of each member: the sandwich variance sums the score
+        residuals within each group first, as R's ``coxph(Surv(start, stop, event) ~ x +
+        cluster(id))`` and ``survreg(... + cluster(id))``. Implies ``robust``.
     frailty : str, optional
         Cox only: a column of groups (members with recurrent complaints, branches) that share
         an unobserved gamma frailty, a multiplier of the hazard with mean 1 and a variance
@@ -593,19 +679,18 @@ def fit_lapse_model(
         extra.append(cluster)
         robust = True
     _validate.columns(data, [duration, event, *covariates, *strata, *extra], "a lapse model")
-    if cluster is not None and model != "cox":
-        raise ValueError("cluster= is for Cox models (the Andersen-Gill model of recurrent "
-                         "events)")
     _validate.one_of(model, "model", list(_MODELS))
-    if strata and model != "cox":
-        raise ValueError("strata= is for Cox models only")
+    if strata and model == "exponential":
+        raise ValueError("strata= gives each stratum its own shape; the exponential model "
+                         "has none (its sigma is 1): use model='weibull'")
     if cause is not None:
         codes = data[event]
         if cause not in set(codes.dropna().unique()):
             raise ValueError(f"cause {cause!r} does not occur in column {event!r} (values: "
                              f"{sorted(map(str, codes.dropna().unique()))[:10]})")
         data = data.assign(**{event: (codes == cause).astype(int).where(codes.notna())})
-    used = data[[duration, event, *covariates, *strata, *extra]]
+    # (a stratum may also be a covariate: survreg(... ~ sex + strata(sex)))
+    used = data[list(dict.fromkeys([duration, event, *covariates, *strata, *extra]))]
     complete = used.notna().all(axis=1)
     excluded = {"missing covariate": int((~complete).sum())}
     if excluded["missing covariate"]:  # (a boolean index copies every column)
@@ -629,7 +714,7 @@ def fit_lapse_model(
                          "estimate a shape from that")
     x, scales = _design(used, covariates, standardize)
     scale_df = _scale_frame(used, scales)
-    df = pd.concat([x, used[strata]], axis=1)
+    df = pd.concat([x, used[[s for s in strata if s not in x.columns]]], axis=1)
     df[duration], df[event] = t.to_numpy(), e.astype(int).to_numpy()
     if entry is not None:
         df[_ENTRY] = _entry(used, entry, t, "a lapse model").to_numpy()
@@ -637,58 +722,58 @@ def fit_lapse_model(
         df[_CLUSTER] = used[cluster].to_numpy()
     if frailty is not None:
         df[_FRAILTY] = used[frailty].to_numpy()
+    if strata and model != "cox":
+        df[_STRATA] = _strata_key(used, strata)
     _validate.one_of(ties, "ties", ["efron", "breslow"])
     if model == "cox":  # ridge too: the package's own solver (lifelines is optional)
         return _fit_cox(df, x, used, duration, event, strata, entry is not None, ties, robust,
                         scale_df, excluded, n_excluded, e, penalizer)
     if ties != "efron":
         raise ValueError("ties= is for Cox models")
-    ll = _stats.lifelines(f"fit_lapse_model(model={model!r}"
-                          + (", penalizer=...)" if penalizer else ")"))
-    from lifelines.exceptions import ConvergenceError, ConvergenceWarning
-
-    fitter = getattr(ll, _MODELS[model])(penalizer=penalizer)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        try:
-            kwargs = {"strata": strata} if strata else {}
-            if entry is not None:
-                kwargs["entry_col"] = _ENTRY
-            if model == "cox":
-                kwargs["robust"] = robust
-                if cluster is not None:
-                    kwargs["cluster_col"] = _CLUSTER
-            elif robust:
-                raise ValueError("robust= is for Cox models")
-            fitter.fit(df, duration, event, **kwargs)
-        except (ConvergenceWarning, ConvergenceError) as exc:
-            raise ValueError(
-                "the lapse model did not converge; this usually means perfect separation (a "
-                "covariate that alone predicts who lapses) or a covariate that is nearly "
-                "constant within lapsed members. Check the effects one at a time, drop or "
-                f"merge that covariate, or use penalizer=0.1. lifelines said: {exc}") from exc
-    params, se = fitter.params_, fitter.standard_errors_
-    if model != "cox":
-        params = params.loc[_scale_param(fitter)].drop("Intercept")
-        se = se.loc[_scale_param(fitter)]
-    params = params.loc[list(x.columns)]
-    params.index.name = "covariate"
-    _check_lifelines_fit(params, se, x, "the lapse model", penalizer)
-    return LapseModel(_fitter=fitter, params=params.rename("coef"), model=model,
-                      scales=scale_df, n=len(used), n_lapsed=int(e.sum()),
-                      n_excluded=n_excluded, excluded=excluded, _design=df,
-                      _duration=duration, _event=event, _strata=tuple(strata),
-                      _robust=robust)
+    return _fit_aft(df, x, used, duration, event, model, strata, robust, scale_df, excluded,
+                    n_excluded, e, penalizer)
 
 
-def _check_lifelines_fit(params: pd.Series, se: pd.Series, x: pd.DataFrame, what: str,
-                         penalizer: float) -> None:
-    """Refuse a lifelines fit (AFT, penalized Cox) whose coefficients ran off, on a scale-free
-    criterion: lifelines stops on its own rule and says nothing when a coefficient drifts
-    towards infinity (separation: a group in which no one lapses), where the likelihood is
-    flat and the standard error explodes. A standard error above 5 on the log scale per SD
-    of the covariate (a 95% interval wider than a factor of 10^8 per SD) is not an
-    estimate."""
+def _strata_key(data: pd.DataFrame, strata: Sequence[str]) -> np.ndarray:
+    """One label per row for the combination of the strata columns."""
+    return data[list(strata)].astype(str).agg("|".join, axis=1).to_numpy()
+
+
+def _fit_aft(df, x, used, duration, event, model, strata, robust, scale_df, excluded,
+             n_excluded, e, penalizer) -> LapseModel:
+    from loyaltylab.lapse._aft import fit_aft
+
+    names = list(x.columns)
+    design = np.column_stack([np.ones(len(df)), df[names].to_numpy(float)])
+    ridge = _ridge(df[names], penalizer)
+    with _solver_errors("the lapse model", ["(intercept)", *names]):
+        res = fit_aft(design, df[duration].to_numpy(float), df[event].to_numpy(bool),
+                      model=model,
+                      entry=df[_ENTRY].to_numpy(float) if _ENTRY in df else None,
+                      strata=df[_STRATA].to_numpy() if strata else None,
+                      ridge=None if ridge is None else np.r_[0.0, ridge], robust=robust,
+                      cluster=df[_CLUSTER].to_numpy() if _CLUSTER in df else None)
+    params = pd.Series(res.coef[1:], index=pd.Index(names, name="covariate"), name="coef")
+    _check_runaway(params, pd.Series(np.sqrt(np.diag(res.naive_variance))[1:len(names) + 1],
+                                     index=params.index), x, "the lapse model", penalizer)
+    if not res.converged:
+        raise ValueError(
+            f"the {model} lapse model did not converge in {res.iterations} Newton steps; "
+            "check the effects one at a time, drop or merge a covariate, or use "
+            "penalizer=0.1")
+    return LapseModel(_fitter=None, params=params, model=model, scales=scale_df, n=len(used),
+                      n_lapsed=int(e.sum()), n_excluded=n_excluded, excluded=excluded,
+                      _design=df, _duration=duration, _event=event, _strata=tuple(strata),
+                      _robust=robust, _penalizer=float(penalizer), aft=res)
+
+
+def _check_runaway(params: pd.Series, se: pd.Series, x: pd.DataFrame, what: str,
+                   penalizer: float) -> None:
+    """Refuse a fit whose coefficients ran off, on a scale-free criterion: the optimiser
+    stops where the likelihood is flat when a coefficient drifts towards infinity
+    (separation: a group in which no one lapses), and the standard error explodes. A
+    standard error above 5 on the log scale per SD of the covariate (a 95% interval wider
+    than a factor of 10^8 per SD) is not an estimate."""
     per_sd = se.loc[params.index] * x[params.index].std(ddof=0)
     bad = ~np.isfinite(per_sd) | ~np.isfinite(params) | (per_sd > 5)
     if bad.any():
@@ -789,7 +874,7 @@ def compare_models(models: dict[str, LapseModel]) -> pd.DataFrame:
         raise ValueError(f"models were fitted to different numbers of rows {sorted(ns)}; "
                          f"compare models fitted to the same data")
     rows = [{"model": name, "kind": m.model, "aic": m.aic, "concordance": m.concordance,
-             "n_params": len(m.params) if m.cox is not None else len(m.fitter.params_),
+             "n_params": len(m.params) if m.cox is not None else len(m.aft.params),
              "comparable": m.model != "cox"}
             for name, m in models.items()]
     out = pd.DataFrame(rows).sort_values(["comparable", "aic"], ascending=[False, True])
@@ -804,7 +889,7 @@ class TimeVaryingLapseModel(Result):
 
     Fitted by the package's Cox solver (:mod:`loyaltylab.lapse._cox`; an episode is a row
     that enters the risk sets at ``start``, Efron ties, as lifelines' and R's
-    ``coxph(Surv(start, stop, event) ~ ...)``); penalized fits go to lifelines.
+    ``coxph(Surv(start, stop, event) ~ ...)``), ridge penalty included.
 
     Attributes
     ----------
@@ -900,7 +985,7 @@ def fit_time_varying_lapse_model(
     """Cox model with time-varying covariates on a person-period table
     (:func:`~loyaltylab.lapse.person_period`), fitted by the package's Cox solver (the
     estimates of lifelines' ``CoxTimeVaryingFitter`` and R's ``coxph(Surv(start, stop,
-    event) ~ ...)``, Efron ties; penalized fits by lifelines).
+    event) ~ ...)``, Efron ties; ridge penalty included).
 
     Parameters
     ----------
@@ -913,7 +998,7 @@ def fit_time_varying_lapse_model(
     start, stop, event : str
         Episode start and stop times and the lapse indicator (1 in the last episode).
     penalizer : float
-        Ridge penalty passed to lifelines.
+        Ridge penalty, lifelines' convention (see :func:`fit_lapse_model`).
 
     Returns
     -------
