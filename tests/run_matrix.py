@@ -5,8 +5,8 @@ checkout and the named pandas (and, for pandas 2.2, the oldest numpy it supports
 lifelines; for pandas 3.1 today's numpy and no lifelines, which caps pandas below 3). The
 unit tests run in each (not nbval: the stored notebook outputs belong to the versions in
 ``constraints.txt``; not the image comparisons, whose pixels belong to those versions too).
-Without lifelines the test files that import it at the top are left out (tests/conftest.py
-lists them) and printed here.
+Without lifelines every test file runs: the R references use tests/data, and the tests that
+compare with lifelines skip themselves (tests/test_packaging.py keeps it so).
 
 Before the tests, each pandas 3.1 cell checks the issue's promise: installing loyaltylab
 into an environment that already has pandas 3.1 and numpy changes neither.
@@ -127,9 +127,8 @@ def main() -> int:
               f"{row.get('readme', '-')}; {row['tests']}", flush=True)
         for line in row.get("failures", []):
             print(f"     {line}")
-    from tests._lifelines_files import needs_lifelines
-
-    print("\nWithout lifelines, these test files are left out: " + ", ".join(needs_lifelines()))
+    print("\nWithout lifelines every test file runs; the tests that compare with lifelines "
+          "skip themselves (the R references do not need it)")
     print("Not run per cell (checked by make test on the pinned versions): " + ", ".join(SKIP))
     print("\n| Python | pandas | versions (Python / pandas / numpy) | pandas and numpy kept "
           "| lifelines | README example | unit tests |")

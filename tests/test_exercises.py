@@ -86,6 +86,8 @@ def test_checks_run_without_the_solutions_and_accept_the_solution_answer(path):
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
+    if any(".fitter" in c.source for c in nb.cells):  # lifelines' objects, shown for interop
+        pytest.importorskip("lifelines")  # (an optional companion, issue 23)
     kept, checks = [], []
     for c in nb.cells:
         if set(c.metadata.get("tags", [])) & HIDDEN:
