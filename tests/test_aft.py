@@ -229,6 +229,14 @@ def test_lifelines_gives_the_same_fits(lung):
             # medians of equal members differ in the last bits and split a few ties (R's
             # value, which the package equals, is in R_CONCORDANCE)
             assert m.concordance == pytest.approx(ref.concordance_index_, abs=2e-4)
+    # robust errors: lifelines' sandwich is R's too
+    r = lapse.fit_lapse_model(d, "time", "status", ["age", "sex"], model="weibull",
+                              robust=True, standardize=False)
+    np.testing.assert_allclose(r.fitter.standard_errors_.loc["lambda_"][["age", "sex"]],
+                               r.effects()["se"], rtol=1e-5)
+    c = lapse.fit_lapse_model(d, "time", "status", ["age"], model="weibull", cluster="inst")
+    with pytest.raises(ValueError, match="lifelines has no regression with clustered"):
+        _ = c.fitter
     with pytest.raises(ValueError, match="lifelines has no regression with an exponential"):
         _ = lapse.fit_lapse_model(d, "time", "status", ["age"], model="exponential").fitter
 

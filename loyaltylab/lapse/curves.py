@@ -455,10 +455,12 @@ def retention_curves(
 
     Examples
     --------
-    >>> from lifelines.datasets import load_lung
-    >>> rc = retention_curves(load_lung(), "time", "status", by="sex")
-    >>> rc.median_tenure.tolist()
-    [270.0, 426.0]
+    >>> from loyaltylab import datasets, lapse
+    >>> lib = datasets.load_library()
+    >>> t = lapse.tenure_table(lib.members, lib.as_of)
+    >>> rc = retention_curves(t.data, "tenure", "has_lapsed", by="member_type")
+    >>> rc.median_tenure.round(2).tolist()
+    [3.3, 3.95, 4.14, 2.33]
     """
     data = _validate.frame(data)
     cols = [duration, event] + ([by] if by is not None else [])

@@ -172,13 +172,12 @@ class LapseModel(Result):
         what = ("an exponential model" if self.model == "exponential"
                 else "strata (one scale per stratum)" if self._strata
                 else "a penalty on the coefficients alone (lifelines also shrinks the log "
-                     "shape)" if self._penalizer else None)
+                     "shape)" if self._penalizer
+                else "clustered errors" if _CLUSTER in self._design else None)
         if what:
             raise ValueError(f"lifelines has no regression with {what}; the fit is in .aft")
         ll = _stats.lifelines("LapseModel.fitter")
         kwargs = {"entry_col": _ENTRY} if _ENTRY in self._design else {}
-        if _CLUSTER in self._design:
-            kwargs["cluster_col"] = _CLUSTER
         names = list(self.params.index)
         cols = [*names, self._duration, self._event, *kwargs.values()]
         fitter = getattr(ll, _MODELS[self.model])()
@@ -658,16 +657,25 @@ def fit_lapse_model(
 
     Examples
     --------
-    >>> from lifelines.datasets import load_lung
-    >>> m = fit_lapse_model(load_lung(), "time", "status", ["age", "sex"], standardize=False)
-    >>> m.params.round(4).tolist()
-    [0.017, -0.5132]
+    >>> from loyaltylab import datasets, lapse
+    >>> lib = datasets.load_library()
+    >>> t = lapse.tenure_table(lib.members, lib.as_of)
+    >>> fit_lapse_model(t.data, "tenure", "has_lapsed", ["member_type"]).params.round(3).tolist()
+    [-0.11, -0.195, 0.222]
+    >>> w = fit_lapse_model(t.data, "tenure", "has_lapsed", ["member_type"], model="weibull")
+    >>> w.params.round(3).tolist(), w.excluded["zero duration (no time at risk)"]
+    ([0.146, 0.261, -0.296], 1)
     """
     data = _validate.frame(data)
     covariates = list(covariates)
     if not covariates:
         raise ValueError("covariates is empty; name at least one column")
     strata = list(strata or [])
+    both = [c for c in covariates if c in (duration, event)]
+    if both:
+        role = "duration" if both[0] == duration else "event"
+        raise ValueError(f"column {both[0]!r} is the {role} column; it cannot also be a "
+                         "covariate: drop it from covariates")
     extra = [entry] if entry is not None else []
     if frailty is not None:
         if model != "cox" or strata or cluster is not None or robust or penalizer:
