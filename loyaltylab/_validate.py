@@ -284,6 +284,18 @@ def unique(data: pd.DataFrame, column: str, what: str = "id") -> None:
         )
 
 
+def member_ids(data: pd.DataFrame, column: str, what: str = "member") -> None:
+    """Raise if a table of members has a row without an id or an id twice: such a row can be
+    neither matched to its events nor counted as a member (the one id rule, ``schema``)."""
+    missing = data[column].isna()
+    if missing.any():
+        raise ValueError(
+            f"column {column!r} has {int(missing.sum())} row(s) without a {what} id (e.g. row "
+            f"{_example(pd.Series(data.index[missing]))}); every {what} needs one: fill the ids "
+            "or drop those rows")
+    unique(data, column, what)
+
+
 def positive_int(value: object, name: str, *, minimum: int = 1) -> int:
     """Raise unless ``value`` is an integer >= ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer):

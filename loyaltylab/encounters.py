@@ -310,7 +310,7 @@ def staff_climate(members: pd.DataFrame, staff: pd.DataFrame, items: Sequence[st
     items = list(items)
     _validate.columns(members, [member, branch], "the staff climate", "members")
     _validate.columns(staff, [branch, *items], "the staff climate", "staff")
-    _validate.unique(members, member, "member id")
+    _validate.member_ids(members, member)
     vals = pd.DataFrame(index=staff.index)
     for k in items:  # a True/False item averages to a share
         frame = staff[[k]].astype(float) if pd.api.types.is_bool_dtype(staff[k]) else staff

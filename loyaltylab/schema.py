@@ -134,7 +134,7 @@ def membership_end(
     cols = [joined, lapsed] + ([member] if member is not None else [])
     _validate.columns(members, cols, "the end of each membership", "members")
     if member is not None:
-        _validate.unique(members, member, "member")
+        _validate.member_ids(members, member)
     as_of = _validate.as_of(as_of)
     start = _validate.dates(members, joined, allow_missing=False, purpose="tenure")
     stop = _validate.dates(members, lapsed, purpose="tenure")
@@ -145,12 +145,11 @@ def membership_end(
             f"(e.g. {start[late].iloc[0].date()}); drop those members or use a later as_of")
     before = stop.notna() & (stop <= start)
     if before.any():
-        ex = members.loc[before, member].iloc[0] if member is not None else \
-            stop[before].iloc[0].date()
+        ex = (f"member {members.loc[before, member].iloc[0]}" if member is not None
+              else f"{stop[before].iloc[0].date()}")
         raise ValueError(
             f"column {lapsed!r} has {int(before.sum())} lapse date(s) on or before the join "
-            f"date (e.g. {'member ' if member is not None else ''}{ex!r}); fix the dates or "
-            f"drop those rows")
+            f"date (e.g. {ex}); fix the dates or drop those rows")
     after = stop.notna() & (stop > as_of)
     event = stop.notna() & ~after
     end = stop.where(event, as_of)

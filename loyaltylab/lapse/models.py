@@ -1018,6 +1018,10 @@ def fit_time_varying_lapse_model(
     covariates = list(covariates)
     _validate.columns(data, [member, start, stop, event, *covariates], "a time-varying model")
     df = data[[member, start, stop, event, *covariates]].copy()
+    if df[member].isna().any():  # whose episode it is decides n_members and each history
+        n = int(df[member].isna().sum())
+        raise ValueError(f"column {member!r} has {n} episode(s) without a member id; every "
+                         "episode belongs to a member: fill the ids or drop those rows")
     for c in covariates:
         df[c] = _validate.numeric(df, c, allow_missing=False, purpose="a time-varying model")
         if df[c].nunique() < 2:

@@ -208,7 +208,7 @@ def inactivity_lapse(
     if members is not None:
         members = _validate.frame(members, "members")
         _validate.columns(members, [member, joined], "inactivity-based lapse", "members")
-        _validate.unique(members, member, "member")
+        _validate.member_ids(members, member)
         start = _validate.dates(members, joined, allow_missing=False)
         late = start > as_of
         if late.any():  # as tenure_table: no negative tenure
@@ -317,7 +317,7 @@ def person_period(
     """
     tenure = _validate.frame(tenure, "tenure")
     _validate.columns(tenure, [member, joined, end, event], "a person-period table", "tenure")
-    _validate.unique(tenure, member, "member")  # a repeated member would get two histories
+    _validate.member_ids(tenure, member)  # a repeated member would get two histories
     length = {"month": 1 / 12, "quarter": 0.25, "year": 1.0}[
         _validate.one_of(period, "period", ["month", "quarter", "year"])]
     t0 = _validate.dates(tenure, joined, allow_missing=False)
