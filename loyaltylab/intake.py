@@ -592,7 +592,8 @@ def read_survey(
             raise ValueError(
                 f"column {item!r} has {int(out_of.sum())} value(s) outside its range "
                 f"{lo:g}-{hi:g} (e.g. {x[out_of].iloc[0]:g} for member "
-                f"{df[member][out_of.to_numpy()].iloc[0]!r}); declare it in missing_codes if "
+                f"{_validate._example(df[member][out_of.to_numpy()])}); declare it in "
+                f"missing_codes if "
                 f"it means 'no answer', or correct the range")
         out[item] = x.to_numpy()
     rest = [c for c in df.columns if c not in {member, date, *ranges}]
