@@ -102,3 +102,61 @@ def test_standardized_alpha_uses_the_mean_off_diagonal_correlation():
     # and raw alpha from the item variances
     raw = 3 / 2 * (1 - d.var().sum() / d.sum(axis=1).var())
     assert res.alpha == pytest.approx(raw, rel=1e-12)
+
+
+# --- the members door's own words (survivors of make test-mutation on schema) ---------------
+
+def test_membership_end_names_the_table_the_column_and_the_fix():
+    m = _members()
+    with pytest.raises(TypeError, match=r"^members must be a pandas DataFrame"):
+        schema.membership_end([1, 2], "2024-01-01")
+    with pytest.raises(ValueError, match=r"members has no column 'member_id', needed for the "
+                                         r"end of each membership"):
+        schema.membership_end(m.drop(columns="member_id"), "2024-01-01")
+    with pytest.raises(ValueError, match=r"members has no column 'lapsed', needed for the end "
+                                         r"of each membership"):
+        schema.membership_end(m.drop(columns="lapsed"), "2024-01-01")
+    # no member column asked for: the table needs no ids
+    out = schema.membership_end(m.drop(columns="member_id"), "2024-01-01", member=None)
+    assert out["has_lapsed"].tolist() == [True, True, False]  # a lapse on as_of counts
+    with pytest.raises(ValueError, match=r"column 'member_id' has 1 row\(s\) without a member "
+                                         r"id \(e\.g\. row 2\); every member needs one"):
+        schema.membership_end(m.assign(member_id=[1, 2, None]), "2024-01-01")
+    with pytest.raises(ValueError, match=r"column 'member_id' has 2 rows with a duplicated "
+                                         r"member \(e\.g\. 1\)"):
+        schema.membership_end(m.assign(member_id=[1, 1, 3]), "2024-01-01")
+    # a join date is required; a lapse date is missing while a member
+    with pytest.raises(ValueError, match=r"column 'joined' has 1 missing date\(s\); tenure "
+                                         r"needs a date in every row"):
+        schema.membership_end(m.assign(joined=[pd.NaT, *m["joined"].iloc[1:]]), "2024-01-01")
+    for col in ("joined", "lapsed"):
+        with pytest.raises(TypeError, match=rf"column '{col}' has 1 value\(s\) that are not "
+                                            r"dates \(e\.g\. 'soon'\); tenure needs dates"):
+            schema.membership_end(m.assign(**{col: ["2020-01-01", "soon", None]}), "2024-01-01")
+    early = pd.Timestamp("2020-01-01")
+    with pytest.raises(ValueError, match=r"column 'lapsed' has 1 lapse date\(s\) on or before "
+                                         r"the join date \(e\.g\. member 1\)"):
+        schema.membership_end(m.assign(lapsed=[early, pd.NaT, pd.NaT]), "2024-01-01")
+    with pytest.raises(ValueError, match=r"on or before the join date \(e\.g\. 2020-01-01\)"):
+        schema.membership_end(m.assign(lapsed=[early, pd.NaT, pd.NaT]), "2024-01-01",
+                              member=None)
+    # one member joining after as_of: named by its own date
+    late = m.assign(joined=pd.to_datetime(["2020-01-01", "2024-03-05", "2020-01-01"]),
+                    lapsed=pd.NaT)
+    with pytest.raises(ValueError, match=r"column 'joined' has 1 join date\(s\) after as_of "
+                                         r"2024-01-01 \(e\.g\. 2024-03-05\)"):
+        schema.membership_end(late, "2024-01-01")
+    with pytest.raises(ValueError, match=r"unit must be one of"):
+        schema.unit_days("fortnights")
+
+
+def test_years_between_reads_dates_as_given():
+    # text, dates and datetime64 of any resolution (pandas 3 reads microseconds) alike
+    start, end = ["2020-01-01", "2020-01-01"], ["2020-12-31T06:00", "2020-07-01T15:00"]
+    got = schema.years_between(start, end)
+    np.testing.assert_allclose(got, [365.25 / schema.DAYS_PER_YEAR,
+                                     (182 + 15 / 24) / schema.DAYS_PER_YEAR])
+    us = pd.Series(pd.to_datetime(end)).astype("datetime64[us]")
+    np.testing.assert_allclose(schema.years_between(pd.to_datetime(start), us), got)
+    assert schema.years_between(["2020-01-01"], ["2021-01-01"]) == pytest.approx(
+        366 / schema.DAYS_PER_YEAR)

@@ -479,7 +479,6 @@ class LapseModel(Result):
         names = list(self.params.index)
         mean = d[names].mean().to_numpy()
         beta = self.params.to_numpy()
-        rows = np.ones(len(d), bool)
         fitted = (_strata_key(d, self._strata) if self._strata
                   else np.zeros(len(d), dtype=object))
         wanted = (self._strata_labels(profiles) if self._strata
