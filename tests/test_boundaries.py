@@ -148,6 +148,9 @@ def test_membership_end_names_the_table_the_column_and_the_fix():
         schema.membership_end(late, "2024-01-01")
     with pytest.raises(ValueError, match=r"unit must be one of"):
         schema.unit_days("fortnights")
+    # aligned with the members, whatever their index
+    out = schema.membership_end(m.set_axis([10, 20, 30]), "2024-01-01")
+    assert out.index.tolist() == [10, 20, 30]
 
 
 def test_years_between_reads_dates_as_given():
