@@ -513,3 +513,18 @@ def test_gamma_frailty_beyond_the_dense_limit_says_its_variance_is_approximate(m
     assert exact.variance_exact and not approx.variance_exact
     np.testing.assert_allclose(approx.params, exact.params, atol=1e-10)
     np.testing.assert_allclose(approx.se, exact.se, rtol=0.05)
+
+
+def test_suffix_sums_at_positions_against_a_loop():
+    # the risk-set sums of the solver: sums of a[pos:] for sorted positions that may repeat,
+    # reach past the end, or be none at all (a stratum without lapses), in both of its modes
+    from loyaltylab.lapse._cox import _SuffixAt
+
+    rng = np.random.default_rng(4)
+    a = rng.normal(size=(40, 3))
+    for pos in (np.array([], dtype=np.intp), np.array([0, 0, 3, 39, 40, 40]),
+                np.sort(rng.integers(0, 41, 30)), np.array([5])):
+        got = _SuffixAt(pos, len(a))(a)
+        want = np.array([a[p:].sum(axis=0) for p in pos]).reshape(len(pos), 3)
+        np.testing.assert_allclose(got, want, atol=1e-12)
+        assert got.shape == (len(pos), 3)
