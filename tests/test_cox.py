@@ -528,3 +528,19 @@ def test_suffix_sums_at_positions_against_a_loop():
         want = np.array([a[p:].sum(axis=0) for p in pos]).reshape(len(pos), 3)
         np.testing.assert_allclose(got, want, atol=1e-12)
         assert got.shape == (len(pos), 3)
+
+
+def test_three_strata_equal_statsmodels_phreg(rossi):
+    # a second implementation of the stratified partial likelihood (statsmodels' PHReg,
+    # Efron ties); with three strata each stratum's risk sets must be its own (with two, the
+    # complement of one stratum is the other)
+    from statsmodels.duration.hazard_regression import PHReg
+
+    cols = ["fin", "age", "prio"]
+    strata = (rossi["wexp"] + rossi["mar"] * 2).to_numpy()  # 3 levels in these data
+    assert len(np.unique(strata)) >= 3
+    f = _fit(rossi, cols, strata=strata)
+    ref = PHReg(rossi["week"].to_numpy(float), rossi[cols].to_numpy(float),
+                status=rossi["arrest"].to_numpy(), strata=strata, ties="efron").fit()
+    np.testing.assert_allclose(f.params, ref.params, atol=1e-8)
+    np.testing.assert_allclose(f.se, ref.bse, rtol=1e-7)

@@ -240,7 +240,8 @@ def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
             f[c] = s.astype(object).map(lambda v: None if pd.isna(v) else str(v))
         elif pd.api.types.is_bool_dtype(s):
             f[c] = s.astype(float)
-    key = f.astype(str).agg("\x1f".join, axis=1)  # every column, as text: a total order
+    # every column as text (pandas 3 keeps NaN as NaN in astype(str)): a total order
+    key = f.astype(object).map(str).agg("\x1f".join, axis=1)
     return f.iloc[np.argsort(key.to_numpy(), kind="stable")].reset_index(drop=True)
 
 
