@@ -75,7 +75,7 @@ def test_cox_recovers_every_hazard_ratio(big):
     m = lib.members
     end = m["lapsed"].fillna(lib.as_of)
     df = tm[[*FACTORS, "journey"]].copy()
-    df["touchpoint"] = tm[["touchpoint_desk", "touchpoint_catalogue", "touchpoint_website"]].sum(1)
+    df["touchpoint"] = tm[["touchpoint_desk", "touchpoint_catalogue", "touchpoint_website"]].sum(axis=1)
     df["joined_via_offer"] = m["joined_via_offer"].astype(float)
     for t in ("family", "senior", "student"):
         df[t] = (m["member_type"] == t).astype(float)
@@ -99,7 +99,7 @@ def test_cox_recovers_every_hazard_ratio(big):
 def _alpha(items: pd.DataFrame) -> float:
     items = items.dropna()
     k = items.shape[1]
-    return k / (k - 1) * (1 - items.var(ddof=1).sum() / items.sum(1).var(ddof=1))
+    return k / (k - 1) * (1 - items.var(ddof=1).sum() / items.sum(axis=1).var(ddof=1))
 
 
 def test_scale_reliability_and_loadings_come_back(big):
