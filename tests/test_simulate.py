@@ -75,7 +75,8 @@ def test_cox_recovers_every_hazard_ratio(big):
     m = lib.members
     end = m["lapsed"].fillna(lib.as_of)
     df = tm[[*FACTORS, "journey"]].copy()
-    df["touchpoint"] = tm[["touchpoint_desk", "touchpoint_catalogue", "touchpoint_website"]].sum(axis=1)
+    df["touchpoint"] = tm[["touchpoint_desk", "touchpoint_catalogue",
+                           "touchpoint_website"]].sum(axis=1)
     df["joined_via_offer"] = m["joined_via_offer"].astype(float)
     for t in ("family", "senior", "student"):
         df[t] = (m["member_type"] == t).astype(float)
