@@ -72,6 +72,7 @@ def test_logrank_matches_r(lung):
     res = lapse.retention_curves(lung, "time", "status", by="sex").compare()
     assert res.statistic == pytest.approx(10.3, abs=0.05)  # R: Chisq= 10.3 on 1 df
     assert res.df == 1 and res.p_value == pytest.approx(0.00131, abs=2e-5)
+    assert res.n == 228  # every member, counted on the result
     assert list(res.pairwise.columns) == ["group_a", "group_b", "statistic", "p_value", "p_holm"]
 
 
@@ -710,3 +711,69 @@ def test_a_lapse_on_as_of_is_a_lapse_and_one_day_later_is_not():
     assert end["has_lapsed"].tolist() == [True, False, True]
     assert end["lapse_after_as_of"].tolist() == [False, True, False]
     assert end["days"].tolist() == [1095.0, 1095.0, 1.0]
+
+
+def test_restricted_mean_and_its_interval_equal_r(lung):
+    # R 4.2.2, survival 3.5.3:
+    #   f <- survfit(Surv(time, status) ~ sex, data = lung)
+    #   summary(f, rmean = 400)$table[, c("records", "rmean", "se(rmean)")]
+    #   sex=1 138 252.701213850 11.4315326690; sex=2 90 315.382701326 12.2635563489
+    #   summary(f, rmean = 11)$table: 11 (se 0) and 10.9333333333 (se 0.0662952617341)
+    #   (a lapse at 11: the horizon is included)
+    from scipy import stats
+
+    rc = lapse.retention_curves(lung, "time", "status", by="sex")
+    r = rc.restricted_mean(400, ci=0.9)
+    assert list(r.columns) == ["horizon", "n", "restricted_mean", "se", "ci_low", "ci_high"]
+    np.testing.assert_allclose(r["restricted_mean"], [252.701213850, 315.382701326], rtol=1e-10)
+    np.testing.assert_allclose(r["se"], [11.4315326690, 12.2635563489], rtol=1e-9)
+    assert r["n"].tolist() == [138, 90] and (r["horizon"] == 400).all()
+    z = stats.norm.ppf(0.95)
+    np.testing.assert_allclose(r["ci_low"], r["restricted_mean"] - z * r["se"], rtol=1e-12)
+    np.testing.assert_allclose(r["ci_high"], r["restricted_mean"] + z * r["se"], rtol=1e-12)
+    at11 = rc.restricted_mean(11)
+    np.testing.assert_allclose(at11["restricted_mean"], [11.0, 10.9333333333], rtol=1e-10)
+    np.testing.assert_allclose(at11["se"], [0.0, 0.0662952617341], atol=1e-12)
+    # a horizon before the first lapse: everyone is still a member the whole time
+    early = rc.restricted_mean(0.5)
+    assert early["restricted_mean"].tolist() == [0.5, 0.5] and early["se"].tolist() == [0, 0]
+    # the difference: of the two means, its standard error from both, a normal interval
+    d = rc.restricted_mean_difference(400, ci=0.9).iloc[0]
+    m, s = r["restricted_mean"].to_numpy(), r["se"].to_numpy()
+    assert d["difference"] == pytest.approx(m[0] - m[1], rel=1e-12)
+    assert d["se"] == pytest.approx(np.hypot(*s), rel=1e-12)
+    assert (d["ci_low"], d["ci_high"]) == pytest.approx(
+        (d["difference"] - z * d["se"], d["difference"] + z * d["se"]), rel=1e-12)
+    assert d["p_value"] == pytest.approx(2 * stats.norm.sf(abs(d["difference"]) / d["se"]),
+                                         rel=1e-10)
+    assert (d["group_a"], d["group_b"]) == (1, 2) and d["p_holm"] == d["p_value"]
+    with pytest.raises(ValueError, match=r"ci must be"):
+        rc.restricted_mean(400, ci=1.5)
+
+
+def test_cohort_table_by_quarter_and_month_by_hand():
+    # A joins 2020-01-15 and lapses 2020-04-15, exactly a quarter (three months) later: not
+    # retained at period 1 (a member k periods on must still be one after the mark). C joins
+    # 2020-04-01 and lapses on its first quarter mark too; B and D stay.
+    m = pd.DataFrame({"joined": pd.to_datetime(["2020-01-15", "2020-02-10", "2020-04-01",
+                                                "2020-04-20"]),
+                      "lapsed": pd.to_datetime(["2020-04-15", None, "2020-07-01", None])})
+    q = lapse.cohort_table(m, "2020-10-31", cohort_period="quarter", period="quarter")
+    assert q["cohort"].astype(str).tolist() == ["2020Q1"] * 4 + ["2020Q2"] * 4
+    assert q["period"].tolist() == [0, 1, 2, 3] * 2
+    assert q["size"].tolist() == [2] * 8
+    # period 3 of Q1: A's mark (2020-10-15) is before as_of, B's (2020-11-10) after
+    assert q["observable"].tolist() == [2, 2, 2, 1, 2, 2, 2, 0]
+    assert q["retained"].tolist() == [2, 1, 1, 0, 2, 1, 1, 0]
+    np.testing.assert_array_equal(q["share"], [1, 0.5, 0.5, np.nan, 1, 0.5, 0.5, np.nan])
+    mo = lapse.cohort_table(m, "2020-10-31", cohort_period="month", period="month")
+    a = mo[mo["cohort"].astype(str) == "2020-01"]
+    # A: a member at months 1 and 2 (Feb 15, Mar 15), gone at month 3 (its lapse date)
+    assert a["period"].tolist() == list(range(10)) and a["size"].iloc[0] == 1
+    assert a["retained"].tolist() == [1, 1, 1] + [0] * 7
+    with pytest.raises(ValueError, match=r"period must be one of"):
+        lapse.cohort_table(m, "2020-10-31", period="week")
+    with pytest.raises(ValueError, match=r"cohort_period must be one of"):
+        lapse.cohort_table(m, "2020-10-31", cohort_period="week")
+    with pytest.raises(TypeError, match=r"^members must be a pandas DataFrame"):
+        lapse.cohort_table([1], "2020-10-31")
