@@ -777,3 +777,14 @@ def test_cohort_table_by_quarter_and_month_by_hand():
         lapse.cohort_table(m, "2020-10-31", cohort_period="week")
     with pytest.raises(TypeError, match=r"^members must be a pandas DataFrame"):
         lapse.cohort_table([1], "2020-10-31")
+
+
+def test_at_risk_at_exit_times_and_at_an_entry(lung):
+    # R: summary(survfit(Surv(time, status) ~ 1, lung), times = c(5, 11, 12))$n.risk
+    #   228 227 224 (each an exit time: members leaving at t are still at risk at t)
+    rc = lapse.retention_curves(lung, "time", "status")
+    assert rc.at_risk([5, 11, 12]).iloc[0].tolist() == [228, 227, 224]
+    # delayed entry, (entry, exit]: a member who enters at 2 is at risk only after 2
+    d = pd.DataFrame({"t": [5.0, 4.0, 6.0], "e": [1, 0, 1], "entry": [2.0, 0.0, 0.0]})
+    at = lapse.retention_curves(d, "t", "e", entry="entry").at_risk([1, 2, 3])
+    assert at.iloc[0].tolist() == [2, 2, 3]
