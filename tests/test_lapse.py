@@ -788,3 +788,45 @@ def test_at_risk_at_exit_times_and_at_an_entry(lung):
     d = pd.DataFrame({"t": [5.0, 4.0, 6.0], "e": [1, 0, 1], "entry": [2.0, 0.0, 0.0]})
     at = lapse.retention_curves(d, "t", "e", entry="entry").at_risk([1, 2, 3])
     assert at.iloc[0].tolist() == [2, 2, 3]
+
+
+# R 4.2.2, survival 3.5.3: f <- survfit(Surv(time, status) ~ 1, data = lung)
+#   cbind(f$time, f$n.risk, f$n.event, f$n.censor, f$surv, f$lower, f$upper)
+R_KM_ROWS = {  # time: at risk, lapsed, censored, retention, ci_low, ci_high (log bands)
+    5: (228, 1, 0, 0.995614035088, 0.987073416741, 1.000000000000),
+    11: (227, 3, 0, 0.982456140351, 0.965561897075, 0.999645978820),
+    13: (223, 2, 0, 0.969298245614, 0.947163003131, 0.991950789721),
+    1010: (2, 0, 1, 0.0503455680708, 0.020685460199, 0.122534195517),
+    1022: (1, 0, 1, 0.0503455680708, 0.020685460199, 0.122534195517),
+}
+
+
+def test_kaplan_meier_table_row_by_row_equals_r(lung):
+    tab = lapse.retention_curves(lung, "time", "status").table
+    assert tab.columns.tolist() == ["group", "time", "retention", "ci_low", "ci_high",
+                                    "at_risk", "lapsed", "censored"]
+    # a first row at time 0 with everyone at risk, then R's rows
+    assert tab.iloc[0, 1:].tolist() == [0.0, 1.0, 1.0, 1.0, 228.0, 0.0, 0.0]
+    t = tab.set_index("time")
+    for time, row in R_KM_ROWS.items():
+        got = t.loc[float(time), ["at_risk", "lapsed", "censored", "retention", "ci_low",
+                                  "ci_high"]].to_numpy(float)
+        np.testing.assert_allclose(got, row, rtol=1e-9, err_msg=str(time))
+    # sum(f$n.censor) 63, the first censored at 92, 105 and 173
+    assert t["censored"].sum() == 63 and t.index[t["censored"] > 0][:3].tolist() == [92, 105,
+                                                                                        173]
+    # plain bands, clipped to [0, 1] (R: conf.type = "plain": 5 -> 0.98703657414631 to 1;
+    # 1022 -> 0.00556421507828 to 0.0951269210633)
+    p = lapse.retention_curves(lung, "time", "status", conf_type="plain").table.set_index(
+        "time")
+    np.testing.assert_allclose(p.loc[[5.0, 1022.0], ["ci_low", "ci_high"]].to_numpy(),
+                               [[0.98703657414631, 1.0], [0.00556421507828, 0.0951269210633]],
+                               rtol=1e-9)
+    # the door's words
+    with pytest.raises(ValueError, match=r"data has no column 'sex2', needed for retention "
+                                         r"curves"):
+        lapse.retention_curves(lung, "time", "status", by="sex2")
+    with pytest.raises(ValueError, match=r"conf_type must be one of"):
+        lapse.retention_curves(lung, "time", "status", conf_type="logit")
+    with pytest.raises(ValueError, match=r"ci must be"):
+        lapse.retention_curves(lung, "time", "status", ci=2)
