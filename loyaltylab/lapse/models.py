@@ -193,9 +193,14 @@ class LapseModel(Result):
         from loyaltylab.lapse._aft import log_median
 
         f = self.aft
-        lp = f.coef[0] + _stats.linear_predictor(x[list(self.params.index)].to_numpy(float),
-                                                 f.coef[1:])
+        lp = self._aft_lp(x)
         return lp + self._aft_sigma(strata) * log_median(f.distribution)
+
+    def _aft_lp(self, x: pd.DataFrame) -> np.ndarray:
+        """Intercept plus x'b of each design row (log time scale)."""
+        f = self.aft
+        return f.coef[0] + _stats.linear_predictor(
+            x[list(self.params.index)].to_numpy(float), f.coef[1:])
 
     def _aft_sigma(self, strata: np.ndarray | None) -> np.ndarray | float:
         f = self.aft
@@ -460,8 +465,7 @@ class LapseModel(Result):
         from loyaltylab.lapse._aft import survival
 
         f = self.aft
-        lp = f.coef[0] + _stats.linear_predictor(x[list(self.params.index)].to_numpy(float),
-                                                 f.coef[1:])
+        lp = self._aft_lp(x)
         sig = self._aft_sigma(self._strata_labels(profiles))
         with np.errstate(divide="ignore"):
             z = (np.log(times)[:, None] - lp[None, :]) / sig
