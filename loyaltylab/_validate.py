@@ -45,11 +45,42 @@ def as_ids_of(ids: pd.Series, like: pd.Series) -> pd.Series:
     return ids
 
 
+def shown(value: object) -> str:
+    """A value from the data as a message shows it: Python's repr, numpy scalars (also inside
+    a tuple of key values) as the plain number (``1``, not ``np.int64(1)``)."""
+    if isinstance(value, tuple):
+        inner = ", ".join(shown(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def matched_ids(data: pd.DataFrame, column: str, like: pd.Series) -> pd.DataFrame:
+    """``data`` with its ids in ``column`` read as the ids they are matched to
+    (:func:`as_ids_of`): the one id rule at every join of a table onto its members."""
+    ids = as_ids_of(data[column], like)
+    return data if ids is data[column] else data.assign(**{column: ids})
+
+
+def orderable(data: pd.DataFrame, column: str, purpose: str) -> None:
+    """Raise if ``column`` mixes numbers and text (waves, periods): such values have no order
+    (a sort raises deep inside pandas) and one odd value would put its row in a wave of its
+    own."""
+    s = data[column]
+    if s.dtype != object:
+        return
+    text = s.map(lambda v: isinstance(v, str)).to_numpy(bool)
+    num = s.map(lambda v: isinstance(v, int | float | np.number) and not pd.isna(v)
+                ).to_numpy(bool)
+    if text.any() and num.any():
+        odd = text if text.sum() <= num.sum() else num
+        raise ValueError(
+            f"column {column!r} mixes numbers and text: {int(odd.sum())} row(s) are "
+            f"{'text' if odd is text else 'numbers'} (e.g. {_example(s[odd])}); {purpose} "
+            f"needs one type: correct those values, or make them all text with .astype(str)")
+
+
 def _example(values: pd.Series) -> str:
-    if not len(values):
-        return "?"
-    v = values.iloc[0]
-    return repr(v.item() if isinstance(v, np.generic) else v)
+    return shown(values.iloc[0]) if len(values) else "?"
 
 
 def frame(data: object, name: str = "data", *, allow_empty: bool = False) -> pd.DataFrame:
@@ -71,7 +102,7 @@ def frame(data: object, name: str = "data", *, allow_empty: bool = False) -> pd.
         rep = data.index[data.index.duplicated(keep=False)]
         raise ValueError(
             f"{name} has a repeated index: {len(rep)} rows share a label with another row "
-            f"(e.g. {rep[0]!r}); give each row its own label with "
+            f"(e.g. {shown(rep[0])}); give each row its own label with "
             f"{name}.reset_index(drop=True) (or set a unique id as the index)")
     return data
 
@@ -140,18 +171,22 @@ def numeric(
         hi_ = np.inf if hi is None else hi
         out = s[(s < lo_) | (s > hi_)]
         if len(out):
-            rng = f"{lo}-{hi}" if lo is not None and hi is not None else (
-                f">= {lo}" if lo is not None else f"<= {hi}")
+            if lo is not None and hi is not None:
+                where, want = f"outside {lo}-{hi}", f"values in {lo}-{hi}"
+            elif lo is not None:
+                where, want = f"below {lo}", f"values of at least {lo}"
+            else:
+                where, want = f"above {hi}", f"values of at most {hi}"
             raise ValueError(
-                f"column {column!r} has {len(out)} value(s) outside {rng} "
-                f"(e.g. {_example(out)}); {purpose} needs values in {rng}"
+                f"column {column!r} has {len(out)} value(s) {where} "
+                f"(e.g. {_example(out)}); {purpose} needs {want}: correct or drop those rows"
             )
     if integer:
         frac = s[s.notna() & (s != np.round(s))]
         if len(frac):
             raise ValueError(
                 f"column {column!r} has {len(frac)} non-integer value(s) (e.g. {_example(frac)}); "
-                f"{purpose} needs whole-number ratings"
+                f"{purpose} needs whole numbers: correct or drop those rows"
             )
     return s
 
@@ -293,6 +328,26 @@ def member_ids(data: pd.DataFrame, column: str, what: str = "member") -> None:
             f"column {column!r} has {int(missing.sum())} row(s) without a {what} id (e.g. row "
             f"{_example(pd.Series(data.index[missing]))}); every {what} needs one: fill the ids "
             "or drop those rows")
+    ids = data[column]
+    if ids.dtype == object:
+        # ints and text in one column cannot be ordered or matched one way: refuse, naming
+        # the odd ones (a text export reads every id as text, which is fine)
+        text = ids.map(lambda v: isinstance(v, str)).to_numpy(bool)
+        if text.any() and not text.all():
+            odd = text if text.sum() <= (~text).sum() else ~text
+            raise ValueError(
+                f"column {column!r} mixes numbers and text: {int(odd.sum())} of {len(ids)} "
+                f"{what} ids are {'text' if odd is text else 'numbers'} (e.g. "
+                f"{_example(ids[odd])}); give every id one type: correct those ids, or make "
+                f"them all text with .astype(str)")
+    elif pd.api.types.is_float_dtype(ids.dtype):
+        v = ids.to_numpy(float)
+        frac = ~np.isfinite(v) | (v != np.round(v))
+        if frac.any():
+            raise ValueError(
+                f"column {column!r} has {int(frac.sum())} {what} id(s) that are not whole "
+                f"numbers (e.g. {_example(ids[frac])}); member ids are whole numbers or text: "
+                f"correct those ids")
     unique(data, column, what)
 
 

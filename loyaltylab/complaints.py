@@ -9,7 +9,7 @@ recovered. How complaints change lapse is in :mod:`loyaltylab.recovery`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -131,11 +131,14 @@ def check_complaints(
     members = _validate.frame(members, "members")
     _validate.columns(complaints, [member, date, category], "complaint analysis", "complaints")
     span = membership_end(members, as_of, member, joined, lapsed)
+    raw_ids = complaints[member]
+    complaints = _validate.matched_ids(complaints, member, members[member])
     cat = complaints[category].astype(object)
     unknown = cat[~cat.isin(CATEGORIES)]
     if len(unknown):
         raise ValueError(f"column {category!r} has {len(unknown)} value(s) that are not "
-                         f"rejection factors (e.g. {unknown.iloc[0]!r}); map your codes with "
+                         f"rejection factors "
+                         f"(e.g. {_validate.shown(unknown.iloc[0])}); map your codes with "
                          f"map_categories() onto {list(CATEGORIES)}")
     h = None
     if hours in complaints:
@@ -145,8 +148,10 @@ def check_complaints(
     span.index = members[member].to_numpy()
     known = complaints[member].isin(span.index)
     if not known.all():
-        raise ValueError(f"{int((~known).sum())} complaint(s) come from members not in members "
-                         f"(e.g. {complaints.loc[~known, member].iloc[0]!r}); add or drop them")
+        raise ValueError(f"column {member!r} of complaints has {int((~known).sum())} id(s) "
+                         f"that are not among the members' (e.g. "
+                         f"{_validate.shown(raw_ids[~known].iloc[0])}); add those members "
+                         f"or drop their complaints")
     j = span["joined"].reindex(complaints[member]).to_numpy()
     e = span["end"].reindex(complaints[member]).to_numpy()
     before = d.to_numpy() < j
@@ -176,7 +181,8 @@ def check_complaints(
         if len(bad):
             raise ValueError(
                 f"column {compensation!r} has {len(bad)} value(s) that are not compensation "
-                f"levels (e.g. {bad.iloc[0]!r}); use {list(COMPENSATION)} ('none' where "
+                f"levels (e.g. "
+                f"{_validate.shown(bad.iloc[0])}); use {list(COMPENSATION)} ('none' where "
                 f"nothing was given)")
         out[compensation] = pd.Categorical(comp, categories=list(COMPENSATION), ordered=True)
     return out
@@ -347,6 +353,9 @@ class DelayEffect(Result):
         Confidence level of the intervals.
     results : statsmodels RegressionResults
         The fitted regression.
+    excluded : dict
+        Responses that cannot be placed after a complaint (no date or no member id), by
+        reason.
     """
 
     table: pd.DataFrame
@@ -355,6 +364,7 @@ class DelayEffect(Result):
     n_without_score: int
     ci: float
     results: object
+    excluded: Mapping[str, int] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         parts = ", ".join(f"{r.term} {r.coef:+.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]"
@@ -414,13 +424,32 @@ def delay_and_satisfaction(
     _validate.columns(survey, [member, date], "delay and satisfaction", "survey")
     h = _validate.numeric(complaints, hours, lo=0, allow_missing=False,
                           purpose="delay and satisfaction")
+    solved = _validate.numeric(complaints, resolved, lo=0, hi=1, integer=True,
+                               allow_missing=False, purpose="delay and satisfaction "
+                               "(resolved: True/False or 0/1)")
+    # the one id rule, both ways: integer-like text on either side matches the integers
+    complaints = _validate.matched_ids(complaints, member, survey[member])
+    survey = _validate.matched_ids(survey, member, complaints[member])
     c = pd.DataFrame({member: complaints[member].to_numpy(),
-                      "c_date": _validate.dates(complaints, date).to_numpy(),
+                      "c_date": _validate.dates(complaints, date, allow_missing=False,
+                                                purpose="delay and satisfaction").to_numpy(),
                       "log10_response_hours": np.log10(h.clip(lower=0.01)).to_numpy(),
-                      "resolved": complaints[resolved].astype(float).to_numpy()})
-    s = pd.DataFrame({member: survey[member].to_numpy(),
-                      "s_date": _validate.dates(survey, date).to_numpy(),
+                      "resolved": solved.to_numpy()})
+    # one integer code per member for both tables: merge_asof needs one key type, and a
+    # number and its float (5, 5.0) are one member
+    n_c = len(c)
+    codes = pd.factorize(pd.concat([c[member].astype(object),
+                                    survey[member].astype(object)], ignore_index=True))[0]
+    c[member] = codes[:n_c]
+    c = c[c[member].to_numpy() >= 0]  # no member: no response can follow it
+    s = pd.DataFrame({member: codes[n_c:],
+                      "s_date": _validate.dates(survey, date,
+                                                purpose="delay and satisfaction").to_numpy(),
                       "score": np.asarray(score, dtype=float), "row": np.arange(len(survey))})
+    # a response without a date or a member cannot follow a complaint: left out, counted
+    placed = s["s_date"].notna().to_numpy() & (s[member].to_numpy() >= 0)
+    n_unplaced = int((~placed).sum())
+    s = s[placed]
     merged = pd.merge_asof(s.sort_values("s_date", kind="stable"),
                            c.sort_values("c_date", kind="stable"),
                            left_on="s_date", right_on="c_date", by=member,
@@ -441,7 +470,8 @@ def delay_and_satisfaction(
                           "p_value": res.pvalues[terms].to_numpy()})
     return DelayEffect(table=table, n_used=int(ok.sum()),
                        n_without_earlier_complaint=int((~has).sum()),
-                       n_without_score=int((has & ~ok).sum()), ci=ci, results=res)
+                       n_without_score=int((has & ~ok).sum()), ci=ci, results=res,
+                       excluded={"responses without a date or a member id": n_unplaced})
 
 
 @dataclass(frozen=True, repr=False)

@@ -411,6 +411,7 @@ def expectation_drift(survey: pd.DataFrame, dimensions: Mapping[str, Sequence[st
     survey = _validate.frame(survey, "survey")
     ci = _validate.probability(ci, "ci")
     _validate.columns(survey, [wave, member], "expectation drift", "survey")
+    _validate.orderable(survey, wave, "expectation drift")
     present = sorted(survey[wave].dropna().unique())
     if waves is None:
         if len(present) < 2:
@@ -426,7 +427,8 @@ def expectation_drift(survey: pd.DataFrame, dimensions: Mapping[str, Sequence[st
     dup = s.duplicated([member, wave])
     if dup.any():
         raise ValueError(f"{int(dup.sum())} member(s) answered the same wave twice (e.g. "
-                         f"{s.loc[dup, member].iloc[0]!r}); keep one response per member and "
+                         f"{_validate.shown(s.loc[dup, member].iloc[0])}); "
+                         f"keep one response per member and "
                          f"wave")
     first = s[wave] == waves[0]
     rows, used = [], pd.Series(False, index=s.index)

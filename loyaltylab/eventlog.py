@@ -275,22 +275,22 @@ def _period_code(period_len: int | None, col: str = "e.d") -> str:
     return f"year({col}) - 1970"
 
 
-def _id_key(log: _Log, view: str) -> str:
+def _id_key(log: _Log, view: str, alias: str = "ev") -> str:
     """The events' member id as the members' ids are typed: integer-like text ("925")
     matches the integer 925 (the one id rule of issue #24), any other text matches no member
     (it is counted as unknown) instead of stopping the join on a failed cast."""
     ev_type = log.one(f"SELECT typeof({log.m}) FROM {log.name} LIMIT 1")
     m_type = log.one(f"SELECT typeof(m) FROM {view} LIMIT 1")
     if ev_type is None or m_type is None or ev_type[0] == m_type[0]:
-        return f"ev.{log.m}"
+        return f"{alias}.{log.m}"
     if m_type[0] in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UBIGINT",
                      "UINTEGER", "USMALLINT", "UTINYINT"):
         # as _validate.integer_ids: a whole number ("925", "925.0") or nothing (DuckDB's own
         # cast would round "925.5" to 926)
-        num = f"TRY_CAST(trim(CAST(ev.{log.m} AS VARCHAR)) AS DOUBLE)"
+        num = f"TRY_CAST(trim(CAST({alias}.{log.m} AS VARCHAR)) AS DOUBLE)"
         return (f"TRY_CAST(CASE WHEN isfinite({num}) AND {num} = floor({num}) THEN {num} END "
                 f"AS {m_type[0]})")
-    return f"TRY_CAST(ev.{log.m} AS {m_type[0]})"
+    return f"TRY_CAST({alias}.{log.m} AS {m_type[0]})"
 
 
 def _checked(log: _Log, view: str) -> tuple[dict[str, int], int, str]:
@@ -403,18 +403,19 @@ def period_counts(log: _Log, spans: pd.DataFrame, length: float
     view = f"_loyaltylab_spans_{id(spans)}"
     log.register(view, spans)
     try:
+        key = _id_key(log, view, "e")  # the one id rule, as in check_events
         unknown, example = log.one(
             f"SELECT count(*), any_value(e.{log.m}) FROM {log.name} e "
-            f"ANTI JOIN {view} s ON e.{log.m} = s.m")
+            f"ANTI JOIN {view} s ON {key} = s.m")
         not_at_risk = log.one(
-            f"SELECT count(*) FROM {log.name} e JOIN {view} s ON e.{log.m} = s.m "
+            f"SELECT count(*) FROM {log.name} e JOIN {view} s ON {key} = s.m "
             f"WHERE NOT s.at_risk")[0]
         out = log.df(f"""
             SELECT s."row" AS "row",
                    CAST(floor({days} / CAST(365.25 AS DOUBLE)
                               / CAST({length!r} AS DOUBLE)) AS BIGINT) AS per,
                    count(*) AS n
-            FROM {log.name} e JOIN {view} s ON e.{log.m} = s.m
+            FROM {log.name} e JOIN {view} s ON {key} = s.m
             WHERE s.at_risk GROUP BY 1, 2""")
     finally:
         log.unregister(view)

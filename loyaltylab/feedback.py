@@ -80,11 +80,14 @@ def feedback_episodes(
     span = membership_end(members, as_of, member, joined, lapsed)
     span.index = members[member].to_numpy()
     span[branch] = members[branch].to_numpy()
+    survey = _validate.matched_ids(survey, member, members[member])
     key = [branch, wave, topic]
     dup = actions.duplicated(key)
     if dup.any():
         raise ValueError(f"{int(dup.sum())} action row(s) repeat a branch, wave and topic "
-                         f"(e.g. {tuple(actions.loc[dup, key].iloc[0])}); keep one row each")
+                         f"(e.g. "
+                         f"{_validate.shown(tuple(actions.loc[dup, key].iloc[0]))}); "
+                         f"keep one row each")
     act = actions.assign(**{acted: _validate.dates(actions, acted, purpose="asking and "
                                                    "acting (the date the library acted)")})
     when = _validate.dates(survey, date, allow_missing=False, purpose="asking and acting")
@@ -99,7 +102,8 @@ def feedback_episodes(
     if unmatched.any():
         ex = tuple(s.loc[unmatched, key].iloc[0])
         raise ValueError(f"{int(unmatched.sum())} answer(s) have no action row for their "
-                         f"branch, wave and topic (e.g. {ex}); add a row with {acted!r} "
+                         f"branch, wave and topic (e.g. "
+                         f"{_validate.shown(ex)}); add a row with {acted!r} "
                          f"missing where nothing was done")
     j = span.loc[s[member], "joined"].to_numpy()
     e = span.loc[s[member], "end"].to_numpy()
@@ -113,8 +117,7 @@ def feedback_episodes(
     rows = []
     by_member = {k: g for k, g in s.groupby(member, sort=False)}
     years = (span["end"] - span["joined"]).dt.days / DAYS_PER_YEAR
-    for mid in span.index:
-        stop_all = float(years[mid])
+    for mid, stop_all in zip(span.index, years.to_numpy(float), strict=True):
         if stop_all <= 0:
             continue
         j0 = span.at[mid, "joined"]

@@ -149,7 +149,7 @@ class _Log:
         if mask.any():
             col = show if show is not None and show in df else df.columns[0]
             self.add(table, "excluded", reason, int(mask.sum()),
-                     f"{col}={df.loc[mask, col].iloc[0]!r}")
+                     f"{col}={_validate.shown(df.loc[mask, col].iloc[0])}")
         return df.loc[~mask]
 
     def report(self, source: str, as_of: pd.Timestamp | None,
@@ -386,7 +386,7 @@ def read_koha(
         if sel.any():
             log.add(name, "excluded", "borrowernumber repeated with different values "
                     "(the row with the latest dateexpiry is kept)", int(sel.sum()),
-                    f"borrowernumber={both.loc[sel, 'borrowernumber'].iloc[0]!r}")
+                    f"borrowernumber={_validate.shown(both.loc[sel, 'borrowernumber'].iloc[0])}")
     both = both[~again]
     both, left_out = _drop_members(both, log, as_of)
     lapsed = _koha_lapse(both, log, as_of, grace)
@@ -444,7 +444,7 @@ def _koha_lapse(both: pd.DataFrame, log: _Log, as_of: pd.Timestamp, grace: int) 
     lapsed = exp.where(~deleted & live_lapse)
     no_exp = ~deleted & exp.isna()
     log.add("borrowers", "changed", "no dateexpiry: still a member", int(no_exp.sum()),
-            f"borrowernumber={both.loc[no_exp, 'borrowernumber'].iloc[0]!r}"
+            f"borrowernumber={_validate.shown(both.loc[no_exp, 'borrowernumber'].iloc[0])}"
             if no_exp.any() else "")
     in_grace = ~deleted & exp.notna() & (exp < as_of) & ~live_lapse
     log.add("borrowers", "changed", f"expired less than grace_days={grace} before as_of: "
@@ -700,7 +700,7 @@ def _reviews_table(spec: Mapping, root: Path, log: _Log, as_of: pd.Timestamp
         if bad.any():
             raise ValueError(f"column {cols['removed']!r} of the reviews file has "
                              f"{int(bad.sum())} value(s) that are not yes/no or true/false "
-                             f"(e.g. {out['removed'][bad].iloc[0]!r})")
+                             f"(e.g. {_validate.shown(out['removed'][bad].iloc[0])})")
         out["removed"] = flag.isin(_YES).to_numpy()
     from loyaltylab.reviews._door import end_of
 

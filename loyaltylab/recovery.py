@@ -256,9 +256,8 @@ def recurrent_complaints(
     years = pd.Series(years_between(span["joined"], span["end"]), index=span.index)
     lapsed_ = span["has_lapsed"]
     by_member = {k: g for k, g in ev.groupby(member, sort=False)}
-    for mid in span.index:
+    for mid, stop_all in zip(span.index, years.to_numpy(float), strict=True):
         g = by_member.get(mid)
-        stop_all = float(years[mid])
         prior = dict.fromkeys(CATEGORIES, 0)
         last = [0.0] * len(handling)  # how the most recent complaint was handled
         start = 0.0
@@ -271,10 +270,10 @@ def recurrent_complaints(
                     prior[k] += int(e[f"n_{k}"])
                 last = [float(e[name]) for name, _, _ in handling]
         if stop_all > start:
-            rows.append((mid, start, stop_all, 0, int(lapsed_[mid]), *prior.values(), *last))
+            rows.append((mid, start, stop_all, 0, int(lapsed_.loc[mid]), *prior.values(), *last))
         elif rows and rows[-1][0] == mid:  # a complaint on the last day: it ends the row
             row = rows[-1]
-            rows[-1] = (*row[:4], int(lapsed_[mid]), *row[5:])
+            rows[-1] = (*row[:4], int(lapsed_.loc[mid]), *row[5:])
     cols = [member, "start", "stop", "complaint", EVENT, *(f"prior_{k}" for k in CATEGORIES),
             *(name for name, _, _ in handling)]
     out = pd.DataFrame(rows, columns=cols)

@@ -95,10 +95,10 @@ def _small():
     ("change", "message"),
     [
         ({"category": ["value", "noise"]}, "not rejection factors"),
-        ({"response_hours": [2.0, -1.0]}, "outside"),
+        ({"response_hours": [2.0, -1.0]}, "below 0"),
         ({"date": pd.to_datetime(["2019-05-01", "2020-06-01"])}, "before the member joined"),
         ({"date": pd.to_datetime(["2020-05-01", "2022-06-01"])}, "after the member left"),
-        ({"member_id": [1, 3]}, "not in members"),
+        ({"member_id": [1, 3]}, "not among the members"),
     ],
 )
 def test_bad_complaints(change, message):

@@ -24,7 +24,7 @@ def test_served_within_by_hand():
     assert r.excluded == {"visits without a wait time": 1, "visits without branch": 1}
     assert r.n_used + r.n_excluded == len(v)
     assert t.loc["B", "median_minutes"] == 16
-    with pytest.raises(ValueError, match="'wait_minutes' has 1 value.s. outside"):
+    with pytest.raises(ValueError, match="'wait_minutes' has 1 value.s. below 0"):
         encounters.served_within(pd.DataFrame({"wait_minutes": [2, -1]}))
     with pytest.raises(TypeError, match="True/False"):
         encounters.served_within(pd.DataFrame({"wait_minutes": [True, False]}))

@@ -92,6 +92,7 @@ def _frames() -> dict[str, pd.DataFrame]:
     out["donations"] = datasets.load_donations()
     out["sbg"] = pd.DataFrame({"renewals": members["renewals"],
                                "has_lapsed": members["lapsed"].notna().astype(int)})
+    out["survey3"] = survey[["member_id", "sat1", "sat2"]]
     out["survey1"] = survey[survey["wave"] == survey["wave"].min()].reset_index(drop=True)
     out["years"] = pd.DataFrame({"years": [(2019, 2020, 2022), (2019, 2020, 2021), (2020,),
                                            (2021, 2022), (2022,), (2019,)]})
@@ -157,13 +158,13 @@ RECIPES = {
                                lambda s, c: complaints.delay_and_satisfaction(
                                    s, c, scales.score(s, S))),
     "map_categories": (["complaints"], lambda c: complaints.map_categories(
-        c, {k: "value" for k in c["category"].dropna().unique()}, column="category")),
+        c, {"value": "value", "systems": "systems", "people": "people"}, column="category")),
     "courtesy_scores": (["enc_visits"], lambda v: encounters.courtesy_scores(v)),
     "feedback_episodes": (["act_members", "act_survey", "actions"],
                           lambda m, s, a: feedback.feedback_episodes(m, s, a, AS_OF)),
     "read_koha": (["koha"], lambda k: intake.read_koha(k, as_of=AS_OF)),
-    "read_survey": (["survey"], lambda s: intake.read_survey(
-        s[["member_id", "sat1", "sat2"]], member="member_id",
+    "read_survey": (["survey3"], lambda s: intake.read_survey(
+        s, member="member_id",
         ranges={"sat1": (1, 10), "sat2": (1, 10)})),
     "journey_vs_touchpoints": (["jt"], lambda d: journeys.journey_vs_touchpoints(
         d, "journey", ["tp_desk", "tp_catalogue", "tp_website"], outcome="promoter",

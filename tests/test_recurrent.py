@@ -176,7 +176,7 @@ def test_contacts_compensation_and_resolution_dates_by_hand():
                                                         "complaint"),
     ("resolved", [True, None], "missing value.s. among True/False"),
     ("resolved", ["soon", "yes"], "not dates.*True/False .or 0/1. also works"),
-    ("contacts", [1, 0], "outside 1-None|>= 1"),
+    ("contacts", [1, 0], "below 1"),
     ("contacts", [1.0, 1.5], "non-integer"),
     ("contacts", [1, None], "missing"),
     ("compensation", ["none", "voucher"], "not compensation levels.*'voucher'.*'symbolic'"),

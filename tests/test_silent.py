@@ -104,9 +104,9 @@ def test_bgnbd_recovers_simulated_parameters():
 @pytest.mark.parametrize(
     ("frame", "message"),
     [
-        (pd.DataFrame({"frequency": [1], "recency": [10.0], "T": [5.0]}), "recency > T"),
-        (pd.DataFrame({"frequency": [-1], "recency": [0.0], "T": [5.0]}), "outside"),
-        (pd.DataFrame({"frequency": [0], "recency": [2.0], "T": [5.0]}), "frequency 0"),
+        (pd.DataFrame({"frequency": [1], "recency": [10.0], "T": [5.0]}), "'recency' > 'T'"),
+        (pd.DataFrame({"frequency": [-1], "recency": [0.0], "T": [5.0]}), "below 0"),
+        (pd.DataFrame({"frequency": [0], "recency": [2.0], "T": [5.0]}), "'frequency' 0"),
         (pd.DataFrame({"frequency": [1.5], "recency": [2.0], "T": [5.0]}), "non-integer"),
         (pd.DataFrame({"frequency": [0, 0], "recency": [0.0, 0.0], "T": [5.0, 4.0]}),
          "no member has a repeat use"),
@@ -119,9 +119,9 @@ def test_bgnbd_bad_input(frame, message):
 
 
 def test_bgbb_bad_input():
-    with pytest.raises(ValueError, match="recency > periods"):
+    with pytest.raises(ValueError, match="'recency' > 'periods'"):
         lapse.fit_bgbb(pd.DataFrame({"frequency": [1], "recency": [7], "periods": [6]}))
-    with pytest.raises(ValueError, match="frequency > recency"):
+    with pytest.raises(ValueError, match="'frequency' > 'recency'"):
         lapse.fit_bgbb(pd.DataFrame({"frequency": [3], "recency": [2], "periods": [6]}))
 
 

@@ -61,7 +61,7 @@ def _design(data: pd.DataFrame, covariates: Sequence[str], standardize: bool):
                                  f"drop or fill them before fitting")
             levels = list(cat.cat.categories)
             if len(levels) < 2:
-                raise ValueError(f"column {c!r} is constant ({levels[0]!r}); "
+                raise ValueError(f"column {c!r} is constant ({_validate.shown(levels[0])}); "
                                  f"drop it from the covariates")
             for lev in levels[1:]:
                 name = f"{c}[{lev}]"
@@ -71,7 +71,8 @@ def _design(data: pd.DataFrame, covariates: Sequence[str], standardize: bool):
         x = _validate.numeric(data, c, allow_missing=False, purpose="a lapse model")
         sd = float(x.std(ddof=1))
         if not np.isfinite(sd) or sd == 0:
-            raise ValueError(f"column {c!r} is constant (every row {x.iloc[0]!r}); a lapse "
+            raise ValueError(f"column {c!r} is constant (every row "
+                             f"{_validate.shown(x.iloc[0])}); a lapse "
                              f"model cannot estimate its effect: drop it from the covariates")
         lo, hi = x.min(), x.max()
         if ((x == lo) | (x == hi)).all():  # two values: an indicator (no hashing of 1M floats)
@@ -212,7 +213,7 @@ class LapseModel(Result):
         if (idx < 0).any():
             bad = sorted({str(lab) for lab, k in zip(strata, idx, strict=True) if k < 0})
             raise ValueError(f"{len(bad)} strata of the profiles were not in the fitted data "
-                             f"(e.g. {bad[0]!r}); fitted strata: {list(f.strata)}")
+                             f"(e.g. {_validate.shown(bad[0])}); fitted strata: {list(f.strata)}")
         return sig[idx]
 
     def _strata_labels(self, data: pd.DataFrame) -> np.ndarray | None:
@@ -490,7 +491,7 @@ class LapseModel(Result):
         unknown = sorted({str(k) for k in set(wanted) - set(fitted)})
         if unknown:
             raise ValueError(f"{len(unknown)} strata of the profiles were not in the fitted "
-                             f"data (e.g. {unknown[0]!r}); fitted strata: "
+                             f"data (e.g. {_validate.shown(unknown[0])}); fitted strata: "
                              f"{sorted(set(map(str, fitted)))}")
         risk = np.exp((x[names].to_numpy(float) - mean) @ beta)
         out = np.ones((len(times), len(profiles)))
@@ -1029,17 +1030,20 @@ def fit_time_varying_lapse_model(
         df[c] = _validate.numeric(df, c, allow_missing=False, purpose="a time-varying model")
         if df[c].nunique() < 2:
             raise ValueError(f"column {c!r} is constant; drop it from the covariates")
+    for c in (start, stop):
+        df[c] = _validate.numeric(df, c, lo=0, allow_missing=False,
+                                  purpose="a time-varying model (the episode's times)")
+    e = _validate.numeric(df, event, lo=0, hi=1, integer=True, allow_missing=False,
+                          purpose="a time-varying model (event must be 0/1)")
     bad = df[stop] <= df[start]
     if bad.any():
         raise ValueError(f"{int(bad.sum())} row(s) have {stop!r} <= {start!r}; every interval "
-                         f"must have positive length")
+                         f"must have positive length: drop or correct those rows")
     common = {"episodes": df, "n_members": int(df[member].nunique()),
-              "n_lapsed": int(df[event].sum()), "n_excluded": 0, "excluded": {},
+              "n_lapsed": int(e.sum()), "n_excluded": 0, "excluded": {},
               "_columns": (member, start, stop, event), "_penalizer": penalizer}
     from loyaltylab.lapse._cox import fit_cox
 
-    e = _validate.numeric(df, event, lo=0, hi=1, integer=True, allow_missing=False,
-                          purpose="a time-varying model (event must be 0/1)")
     with _solver_errors("the time-varying model", covariates):
         # ridge as lifelines' CoxTimeVaryingFitter has it (n = episodes), on our own solver
         res = fit_cox(df[covariates].to_numpy(float), df[stop].to_numpy(float),

@@ -377,8 +377,12 @@ def fit_sbg_records(data: pd.DataFrame, renewals: str = "renewals",
     alive = pd.Series(n[~e]).value_counts()
     # observed survival by renewal from the life table (handles censoring)
     tmax = int(n.max()) + 1
-    at_risk = np.array([(n >= k - 1).sum() - ((~e) & (n == k - 1)).sum() for k in
-                        range(1, tmax + 1)], dtype=float)
+    # at risk of lapsing at renewal k: reached k - 1, less those still present at k - 1
+    # (counted by bincount: one pass, whatever the largest count)
+    whole = n.to_numpy(np.int64)
+    reached = np.bincount(whole, minlength=tmax)[::-1].cumsum()[::-1]
+    still = np.bincount(whole[~e.to_numpy()], minlength=tmax)
+    at_risk = (reached - still)[:tmax].astype(float)
     lapses = lap.reindex(range(1, tmax + 1), fill_value=0).to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         surv = np.r_[1.0, np.cumprod(1 - lapses / at_risk)]

@@ -106,7 +106,8 @@ def _check_summary(summary: pd.DataFrame, cols: dict[str, str | None], purpose: 
     bad = v["frequency"] != np.round(v["frequency"])
     if bad.any():
         raise ValueError(f"column {cols['frequency']!r} has {int(bad.sum())} non-integer "
-                         f"count(s); frequency counts repeat uses")
+                         f"count(s) (e.g. {_validate.shown(v['frequency'][bad][0])}); "
+                         f"frequency counts repeat uses: give whole numbers")
     return v
 
 
@@ -293,16 +294,18 @@ def fit_bgnbd(summary: pd.DataFrame, frequency: str = "frequency", recency: str 
     """
     v = _check_summary(summary, {"frequency": frequency, "recency": recency, "T": T,
                                  "weights": weights}, "a BG/NBD fit")
+    T_name = T
     x, tx, T = v["frequency"], v["recency"], v["T"]
     w = v["weights"] if weights else np.ones_like(x)
     if (tx > T + 1e-9).any():
         n = int((tx > T + 1e-9).sum())
-        raise ValueError(f"{n} row(s) have recency > T (the last use after the end of "
-                         f"observation); recency and T must share an origin and unit")
+        raise ValueError(f"{n} row(s) have {recency!r} > {T_name!r} (the last use after the "
+                         f"end of observation); recency and T must share an origin and unit: "
+                         f"correct those rows")
     bad = (x == 0) & (tx > 0)
     if bad.any():
-        raise ValueError(f"{int(bad.sum())} row(s) have frequency 0 but recency > 0; with no "
-                         f"repeat use recency must be 0")
+        raise ValueError(f"{int(bad.sum())} row(s) have {frequency!r} 0 but {recency!r} > 0; "
+                         f"with no repeat use recency must be 0: correct those rows")
     bad = (x > 0) & (tx <= 0)
     if bad.any():
         raise ValueError(f"{int(bad.sum())} row(s) have repeat uses but recency 0; recency is "
@@ -519,12 +522,16 @@ def fit_bgbb(summary: pd.DataFrame, frequency: str = "frequency", recency: str =
     x, tx, n = v["frequency"], v["recency"], v["periods"]
     w = v["weights"] if weights is not None else np.ones_like(x)
     if (tx > n).any():
-        raise ValueError(f"{int((tx > n).sum())} row(s) have recency > periods")
+        raise ValueError(f"{int((tx > n).sum())} row(s) have {recency!r} > {periods!r} (the "
+                         f"last use after the last period); correct those rows")
     if (x > tx).any():
-        raise ValueError(f"{int((x > tx).sum())} row(s) have frequency > recency (more uses "
-                         f"than opportunities up to the last use)")
+        raise ValueError(f"{int((x > tx).sum())} row(s) have {frequency!r} > {recency!r} "
+                         f"(more uses than opportunities up to the last use); correct those "
+                         f"rows")
     if ((x == 0) & (tx > 0)).any():
-        raise ValueError("rows with frequency 0 must have recency 0")
+        raise ValueError(f"{int(((x == 0) & (tx > 0)).sum())} row(s) have {frequency!r} 0 but "
+                         f"{recency!r} > 0; with no repeat use recency must be 0: correct "
+                         f"those rows")
     pat = pd.DataFrame({"x": x, "tx": tx, "n": n, "w": w}).groupby(
         ["x", "tx", "n"], as_index=False)["w"].sum()
     px, ptx, pn, pw = (pat[c].to_numpy(float) for c in ("x", "tx", "n", "w"))

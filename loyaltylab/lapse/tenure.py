@@ -191,6 +191,8 @@ def inactivity_lapse(
     if isinstance(events, pd.DataFrame):
         events = _validate.frame(events, "events")
         _validate.columns(events, [member, date], "inactivity-based lapse", "events")
+        if isinstance(members, pd.DataFrame) and member in members:
+            events = _validate.matched_ids(events, member, members[member])
     inactive_days = _validate.positive_int(inactive_days, "inactive_days")
     as_of = _validate.as_of(as_of)
     log = eventlog.open_log(events, member, date, "inactivity-based lapse", con=con)
@@ -214,14 +216,16 @@ def inactivity_lapse(
         if late.any():  # as tenure_table: no negative tenure
             raise ValueError(
                 f"column {joined!r} has {int(late.sum())} join date(s) after as_of "
-                f"{as_of.date()} (e.g. member {members.loc[late, member].iloc[0]!r}); drop "
+                f"{as_of.date()} (e.g. member "
+                f"{_validate.shown(members.loc[late, member].iloc[0])}); drop "
                 f"those members or use a later as_of")
         joined_s = pd.Series(start.to_numpy(), index=members[member])
         unknown = ~out.index.isin(joined_s.index)
         if unknown.any():
             raise ValueError(
-                f"events have {int(unknown.sum())} member id(s) not in members "
-                f"(e.g. {out.index[unknown][0]!r}); add them to members or drop their events")
+                f"column {member!r} of events has {int(unknown.sum())} member id(s) that are "
+                f"not among the members' (e.g. {_validate.shown(out.index[unknown][0])}); "
+                f"add them to members or drop their events")
         n_early = int((out["first_use"] < joined_s.reindex(out.index)).sum())
         out = out.reindex(joined_s.index)
         out["start"] = joined_s
@@ -350,11 +354,13 @@ def person_period(
     def _period_of(frame: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray]:
         frame = _validate.frame(frame, what)
         _validate.columns(frame, [member, date], "a person-period table", what)
+        frame = _validate.matched_ids(frame, member, tenure[member])
         known = frame[member].isin(all_ids).to_numpy()
         if not known.all():
             raise ValueError(
                 f"{what} has {int((~known).sum())} row(s) with a {member!r} not in the tenure "
-                f"table (e.g. {frame.loc[~known, member].iloc[0]!r}); drop them first")
+                f"table (e.g. "
+                f"{_validate.shown(frame.loc[~known, member].iloc[0])}); drop them first")
         kept = frame[member].isin(join_of.index).to_numpy()
         excluded[f"{what} of members with no time at risk"] = int((~kept).sum())
         frame = frame[kept]

@@ -183,6 +183,7 @@ def evangelists(
     excluded: dict[str, int] = {}
     s = survey
     if wave is not None and wave in s:
+        _validate.orderable(s, wave, "evangelists (the latest wave)")
         s = s.sort_values([wave, date], kind="stable").drop_duplicates(member, keep="last")
         excluded["earlier answers of the same member"] = len(survey) - len(s)
     else:
@@ -199,9 +200,10 @@ def evangelists(
     bad = kinds.notna() & ~kinds.isin(FEEDBACK_KINDS)
     if bad.any():
         raise ValueError(f"feedback column {kind!r} has {int(bad.sum())} row(s) of an unknown "
-                         f"kind (e.g. {feedback.loc[bad, kind].iloc[0]!r}); use one of "
+                         f"kind (e.g. "
+                         f"{_validate.shown(feedback.loc[bad, kind].iloc[0])}); use one of "
                          f"{list(FEEDBACK_KINDS)}")
-    fb = feedback.assign(**{kind: kinds})
+    fb = _validate.matched_ids(feedback.assign(**{kind: kinds}), member, s[member])
     fb[date] = _validate.dates(fb, date, purpose="the feedback table")
     gone = fb[kind].isna() | fb[date].isna()
     excluded["feedback rows without a kind or a date"] = int(gone.sum())
@@ -213,7 +215,7 @@ def evangelists(
     excluded["feedback rows outside the year before the answer"] = int((~inside).sum())
     fb = fb[inside]
     excluded["complaints (not part of the definition)"] = int((fb[kind] == "complaint").sum())
-    ev = events[[member, date]].assign(
+    ev = _validate.matched_ids(events[[member, date]], member, s[member]).assign(
         **{date: _validate.dates(events, date, purpose="the use events")})
     mine = ev[member].isin(answered.index) & ev[date].notna()
     excluded["use events without a date"] = int(ev[date].isna().sum())

@@ -123,8 +123,11 @@ def loyalty_profile(
         raise ValueError(f"scales must define {sorted(missing)}")
     survey = _validate.frame(survey, "survey")
     _validate.columns(survey, [member], "a loyalty profile", "survey")
-    s = survey
+    members = _validate.frame(members, "members")
+    _validate.columns(members, [member], "a loyalty profile", "members")
+    s = _validate.matched_ids(survey, member, members[member])
     if wave is not None and wave in s:
+        _validate.orderable(s, wave, "a loyalty profile (the latest wave)")
         s = s.sort_values(wave, kind="stable").drop_duplicates(member, keep="last")
     else:
         _validate.unique(s, member, "member")
@@ -143,7 +146,9 @@ def loyalty_profile(
     unknown = prof["frequency"].isna()
     if unknown.any():
         raise ValueError(f"survey has {int(unknown.sum())} member id(s) not in members "
-                         f"(e.g. {prof.index[unknown][0]!r}); drop them or add the members")
+                         f"(e.g. "
+                         f"{_validate.shown(prof.index[unknown][0])}); "
+                         f"drop them or add the members")
     prof["use_rate"] = np.log1p(prof["rate_per_year"])
     complete = prof[[*factors, "use_rate"]].notna().all(axis=1)
     for f in [*factors, "use_rate"]:
@@ -193,7 +198,8 @@ def loyalty_index(profile: pd.DataFrame, *, weights: Mapping[str, float] | None 
     if (w < 0).any() or w.sum() <= 0:
         raise ValueError("weights must be non-negative and not all zero")
     w = w / w.sum()
-    z = profile[[f"{f}_z" for f in w.index]].to_numpy()
+    z = np.column_stack([_validate.numeric(profile, f"{f}_z", purpose="a loyalty index")
+                         for f in w.index])
     raw = pd.Series(z @ w.to_numpy(), index=profile.index)
     return (50 + 10 * (raw - raw.mean()) / raw.std(ddof=1)).rename("loyalty_index")
 
@@ -231,7 +237,8 @@ def loyalty_segments(profile: pd.DataFrame, attitude: str = "attitude_z",
     for q, name in ((attitude_quantile, "attitude_quantile"), (usage_quantile,
                                                                 "usage_quantile")):
         _validate.probability(q, name)
-    a, u = profile[attitude], profile[usage]
+    a, u = (_validate.numeric(profile, c, purpose="loyalty segments (a score)")
+            for c in (attitude, usage))
     hi_a = a > a.quantile(attitude_quantile)
     hi_u = u > u.quantile(usage_quantile)
     seg = np.select([hi_a & hi_u, hi_a & ~hi_u, ~hi_a & hi_u], ["true", "latent", "spurious"],

@@ -93,7 +93,8 @@ def checked(reviews: pd.DataFrame, purpose: str, *, review_id: str = REVIEW_ID,
         bad = gone.notna() & ~gone.isin([True, False, 0, 1])
         if bad.any():
             raise TypeError(f"column {removed!r} has {int(bad.sum())} value(s) that are not "
-                            f"True/False (e.g. {gone[bad].iloc[0]!r}); mark removed reviews "
+                            f"True/False (e.g. "
+                            f"{_validate.shown(gone[bad].iloc[0])}); mark removed reviews "
                             f"True, others False")
         gone = gone.fillna(False).astype(bool).to_numpy()
         excluded["removed by the library"] = int((keep & gone).sum())
