@@ -830,3 +830,131 @@ def test_kaplan_meier_table_row_by_row_equals_r(lung):
         lapse.retention_curves(lung, "time", "status", conf_type="logit")
     with pytest.raises(ValueError, match=r"ci must be"):
         lapse.retention_curves(lung, "time", "status", ci=2)
+
+
+# R 4.2.2, survival 3.5.3, small curves at the edges of the median rule (issue #24's
+# mutation run on lapse/curves): for each set and conf.type,
+#   q <- quantile(survfit(Surv(t, e) ~ 1, data = d, conf.type = ct), 0.5)
+#   c(q$quantile, q$lower, q$upper)
+_EDGE_SETS = {
+    # ends with the last member lapsing (retention 0: R has no band there)
+    "A": ([1, 2, 2, 3, 4, 4, 5, 6, 6, 7], [1, 1, 0, 1, 1, 1, 0, 1, 0, 1]),
+    "B": ([1, 2], [1, 1]),  # exactly 0.5 at the second-to-last time
+    "C": ([1, 2, 3, 4], [1, 1, 1, 1]),  # exactly 0.5 in the middle
+    # exactly 0.5 at 3, a censoring at 5, the next drop at 8: R takes (3 + 8) / 2
+    "D": ([2, 3, 3, 5, 8], [0, 1, 1, 0, 1]),
+    "E": ([1, 2, 3, 4, 5, 6], [1, 0, 1, 1, 0, 0]),
+}
+R_EDGE_MEDIANS = {  # (set, conf.type): median, lower, upper (NA as nan)
+    ("A", "log"): (4, 3, np.nan), ("A", "log-log"): (4, 1, np.nan),
+    ("A", "plain"): (4, 3, np.nan),
+    ("B", "log"): (1.5, 1, np.nan), ("B", "log-log"): (1.5, 1, np.nan),
+    ("B", "plain"): (1.5, 1, np.nan),
+    ("C", "log"): (2.5, 1, np.nan), ("C", "log-log"): (2.5, 1, np.nan),
+    ("C", "plain"): (2.5, 1, np.nan),
+    ("D", "log"): (5.5, 3, np.nan), ("D", "log-log"): (5.5, 3, np.nan),
+    ("D", "plain"): (5.5, 3, np.nan),
+    ("E", "log"): (4, 3, np.nan), ("E", "log-log"): (4, 1, np.nan),
+    ("E", "plain"): (4, 3, np.nan),
+}
+# summary(survfit(Surv(t, e) ~ 1, data = A, conf.type = ct))$lower / $upper, rows 1 to 6
+R_EDGE_BANDS_A = {
+    "log": ([0.732011642743993, 0.586817701233814, 0.444721660685212, 0.224195947585669,
+             0.224195947585669, 0.104391312221182],
+            [1, 1, 1, 0.932129211465251, 0.932129211465251, 0.889727474613145]),
+    "log-log": ([0.4730092713620505, 0.4086907816334043, 0.3045850742018473,
+                 0.1429821627556124, 0.1429821627556124, 0.0535338846000109],
+                [0.985281393367343, 0.945872645838912, 0.887148495027707, 0.729779106015238,
+                 0.729779106015238, 0.617367561755693]),
+    "plain": ([0.714061490308632, 0.552081987078175, 0.388791467673654, 0.131439769483513,
+               0.131439769483513, 0.0],
+              [1, 1, 0.982637103754917, 0.782845944802201, 0.782845944802201,
+               0.631279047896586]),
+}
+
+
+@pytest.mark.parametrize(("name", "conf_type"), sorted(R_EDGE_MEDIANS))
+def test_median_tenure_and_its_interval_at_the_edges_equal_r(name, conf_type):
+    t, e = _EDGE_SETS[name]
+    rc = lapse.retention_curves(pd.DataFrame({"t": t, "e": e}), "t", "e", conf_type=conf_type)
+    row = rc.summary().iloc[0]
+    got = [row["median"], row["median_ci_low"], row["median_ci_high"]]
+    np.testing.assert_allclose(got, R_EDGE_MEDIANS[name, conf_type], rtol=1e-12)
+    assert rc.median_tenure.iloc[0] == row["median"]
+
+
+@pytest.mark.parametrize("conf_type", sorted(R_EDGE_BANDS_A))
+def test_bands_of_a_curve_that_reaches_zero_equal_r(conf_type):
+    t, e = _EDGE_SETS["A"]
+    tab = lapse.retention_curves(pd.DataFrame({"t": t, "e": e}), "t", "e",
+                                 conf_type=conf_type).table
+    lo, hi = R_EDGE_BANDS_A[conf_type]
+    np.testing.assert_allclose(tab["ci_low"].iloc[1:7], lo, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(tab["ci_high"].iloc[1:7], hi, rtol=1e-12)
+    # at retention 0 R has no band (NA); the table shows the curve itself, [0, 0], and the
+    # median's interval reads nothing there (above: upper NA as in R)
+    assert tab[["retention", "ci_low", "ci_high"]].iloc[-1].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_restricted_mean_at_the_edges_equals_r():
+    # R: print(summary(f, rmean = 7)$table) and rmean = 4 for set A (a horizon on a lapse
+    # time and the curve's end); set D's first time is a censoring at 2 (rmean = 2.5, 3:
+    # everyone present, se 0)
+    t, e = _EDGE_SETS["A"]
+    rc = lapse.retention_curves(pd.DataFrame({"t": t, "e": e}), "t", "e")
+    for horizon, mean, se in ((7, 4.604761904761904, 0.686798478358698),
+                              (4, 3.385714285714286, 0.324180959435685)):
+        r = rc.restricted_mean(horizon).iloc[0]
+        assert r["restricted_mean"] == pytest.approx(mean, rel=1e-12)
+        assert r["se"] == pytest.approx(se, rel=1e-12)
+    t, e = _EDGE_SETS["D"]
+    rd = lapse.retention_curves(pd.DataFrame({"t": t, "e": e}), "t", "e")
+    for horizon in (2.5, 3.0):
+        r = rd.restricted_mean(horizon).iloc[0]
+        assert (r["restricted_mean"], r["se"]) == (horizon, 0.0)
+
+
+def test_cohort_table_with_observed_from_by_hand():
+    # a cohort that began before the data window is kept but marked truncated, with nothing
+    # observable and no share; one that begins on the window's first day is whole
+    m = pd.DataFrame({"joined": ["2019-03-01", "2019-09-01", "2020-01-01", "2020-02-01",
+                                 "2021-05-01"],
+                      "lapsed": ["2020-06-01", None, "2020-12-01", None, None]})
+    out = lapse.cohort_table(m, "2022-06-30", observed_from="2020-01-01")
+    assert out.columns.tolist() == ["cohort", "period", "size", "observable", "retained",
+                                    "share", "truncated"]
+    c19 = out[out["cohort"] == "2019"]
+    assert c19["truncated"].all() and (c19[["observable", "retained"]] == 0).all().all()
+    assert c19["share"].isna().all() and (c19["size"] == 2).all()
+    c20 = out[out["cohort"] == "2020"].set_index("period")
+    assert not c20["truncated"].any()
+    # 2020: both there at 0; at 1 year (2021-01-01, 2021-02-01) the one who left on
+    # 2020-12-01 is gone; at 2 years too; 3 years is not reached by 2022-06-30
+    assert c20["retained"].tolist() == [2, 1, 1, 0] and c20["observable"].tolist() == [
+        2, 2, 2, 0]
+    np.testing.assert_array_equal(c20["share"], [1.0, 0.5, 0.5, np.nan])
+    assert out[out["cohort"] == "2021"]["share"].iloc[0] == 1.0
+    without = lapse.cohort_table(m, "2022-06-30")
+    assert "truncated" not in without and without[without["cohort"] == "2019"][
+        "share"].notna().any()
+
+
+def test_at_horizons_on_a_lapse_time_at_the_end_and_beyond():
+    # R: summary(survfit(Surv(t, e) ~ 1, data = A), times = c(4, 7))
+    #   n.risk 6 1; surv 0.457142857142857 0; lower 0.224195947585669 NA
+    t, e = _EDGE_SETS["A"]
+    d = pd.DataFrame({"t": t, "e": e})
+    h = lapse.retention_curves(d, "t", "e", horizons=(4, 7, 8)).at_horizons
+    assert h.columns.tolist() == ["group", "horizon", "retention", "ci_low", "ci_high",
+                                  "at_risk"]
+    assert h["at_risk"].tolist() == [6, 1, 0]
+    assert h["retention"].iloc[0] == pytest.approx(0.457142857142857, rel=1e-12)
+    assert h["ci_low"].iloc[0] == pytest.approx(0.224195947585669, rel=1e-12)
+    assert h["ci_high"].iloc[0] == pytest.approx(0.932129211465251, rel=1e-12)
+    assert h["retention"].iloc[1] == 0.0  # the last member lapsed at 7: on the curve
+    assert h.iloc[2][["retention", "ci_low", "ci_high"]].isna().all()  # beyond the data
+    # (entry, exit]: the member entering at 4 is not at risk at 4 (R counts 5 with
+    # Surv(entry, t, e))
+    d["entry"] = [0, 0, 0, 0, 0, 0, 4, 0, 0, 0]
+    he = lapse.retention_curves(d, "t", "e", entry="entry", horizons=(4,)).at_horizons
+    assert he["at_risk"].tolist() == [5]

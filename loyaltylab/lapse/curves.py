@@ -395,15 +395,30 @@ def _rmean(time: np.ndarray, surv: np.ndarray, n: np.ndarray, d: np.ndarray,
 
 
 def _quantile_time(time: np.ndarray, curve: np.ndarray, p: float = 0.5) -> float:
-    """First time the curve is at or below ``p``; R's convention averages the two times when
-    the curve sits exactly at ``p`` over an interval."""
-    below = np.flatnonzero(curve <= p + 1e-12)
-    if below.size == 0:
+    """The time a curve (or a band) first reaches ``p``, as R survival's ``findq``
+    (``quantile.survfit``): where it sits at ``p`` (within sqrt(eps)) the midpoint between
+    the time it gets there and the time it next drops (not the next censoring time), or the
+    last time when it never drops again; NaN (a band where retention is 0, R's NA) is
+    skipped, and NaN when the curve never reaches ``p``."""
+    tol = np.sqrt(np.finfo(float).eps)
+    x, y = np.asarray(time, float), 1.0 - np.asarray(curve, float)
+    if np.isnan(y).all() or np.nanmax(y) < 1.0 - p:
         return np.nan
-    i = below[0]
-    if abs(curve[i] - p) < 1e-12 and i + 1 < len(time):
-        return float((time[i] + time[i + 1]) / 2)
-    return float(time[i])
+    x_max, q = x[-1], 1.0 - p
+    first = ~pd.Series(y).duplicated().to_numpy()  # a flat stretch from its first time
+    x, y = x[first], y[first]
+    known = np.flatnonzero(~np.isnan(y))
+
+    def reached(shift: float) -> int | None:
+        j = np.flatnonzero(y[known] + shift >= q)
+        return int(known[j[0]]) if j.size else None
+
+    i1, i2 = reached(tol), reached(-tol)
+    if i1 is None:
+        return np.nan
+    if not np.isnan(y[-1]) and abs(q - y[-1]) < tol:
+        return float((x[i1] + x_max) / 2)
+    return np.nan if i2 is None else float((x[i1] + x[i2]) / 2)
 
 
 def retention_curves(
@@ -485,8 +500,11 @@ def retention_curves(
         tm, s = tab["time"].to_numpy(), tab["retention"].to_numpy()
         rows.append({"group": level, "n": len(idx), "lapsed": int(se.sum()),
                      "median": _quantile_time(tm, s),
-                     "median_ci_low": _quantile_time(tm, tab["ci_low"].to_numpy()),
-                     "median_ci_high": _quantile_time(tm, tab["ci_high"].to_numpy())})
+                     # R has no band where retention is 0 (NA): none read there
+                     "median_ci_low": _quantile_time(tm, np.where(s > 0, tab["ci_low"],
+                                                                  np.nan)),
+                     "median_ci_high": _quantile_time(tm, np.where(s > 0, tab["ci_high"],
+                                                                   np.nan))})
         for h in horizons:
             i = np.searchsorted(tm, h, side="right") - 1
             beyond = h > st.max()
