@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from loyaltylab import drivers, metrics, scales
 from loyaltylab.schema import ATTITUDINAL
@@ -397,3 +398,129 @@ def test_evangelists_refuse_unknown_feedback_kinds():
     with pytest.raises(ValueError, match=r"feedback column 'kind' has 1 row\(s\) of an unknown "
                                          r"kind \(e.g. 'thanks'\); use one of"):
         metrics.evangelists(events, survey, fb, wave=None)
+
+
+def test_paired_nps_comparison_by_hand():
+    # Five members answer in both waves; member 6 only in wave 1 and member 7 has no
+    # rating in wave 2 (both left out of the pairing). Ratings at the segment edges
+    # (6 detractor, 7-8 passive, 9 promoter) move each member's -1/0/+1 score.
+    d = pd.DataFrame({
+        "member_id": [1, 2, 3, 4, 5, 6, 7, 1, 2, 3, 4, 5, 7],
+        "wave": [1] * 7 + [2] * 6,
+        "recommend": [6, 7, 8, 9, 10, 0, 10, 9, 6, 9, 8, 10, np.nan]})
+    res = metrics.compare_nps(d, "wave", 1, 2, id_column="member_id")
+    before = np.array([-1, 0, 0, 1, 1])
+    after = np.array([1, -1, 1, 0, 1])
+    change = after - before
+    assert res.paired and res.a.n == res.b.n == 5
+    assert res.difference == pytest.approx(100 * change.mean(), rel=1e-12)
+    # the standard error of a paired t test on the change (scipy), times 100
+    t = stats.ttest_rel(after, before).statistic
+    assert res.se == pytest.approx(100 * change.mean() / t, rel=1e-12)
+    z = stats.norm.ppf(0.975)
+    assert (res.ci_low, res.ci_high) == pytest.approx(
+        (res.difference - z * res.se, res.difference + z * res.se), rel=1e-12)
+    assert res.p_value == pytest.approx(2 * stats.norm.sf(abs(res.difference / res.se)),
+                                        rel=1e-12)
+    # exactly two pairs suffice; one does not
+    two = d[d["member_id"].isin([1, 2])]
+    assert metrics.compare_nps(two, "wave", 1, 2, id_column="member_id").a.n == 2
+    with pytest.raises(ValueError, match=r"fewer than two 'member_id' values answered in "
+                                         r"both 1 and 2; use the unpaired comparison"):
+        metrics.compare_nps(d[d["member_id"].isin([1, 6])], "wave", 1, 2,
+                            id_column="member_id")
+    with pytest.raises(ValueError, match=r"column 'member_id' has 2 rows with a duplicated "
+                                         r"respondent per wave"):
+        metrics.compare_nps(pd.concat([d, d.iloc[[8]]], ignore_index=True), "wave", 1, 2,
+                            id_column="member_id")
+    # unpaired: the Wald z test
+    un = metrics.compare_nps(d, "wave", 1, 2)
+    assert (un.ci_low, un.ci_high) == pytest.approx(
+        (un.difference - z * un.se, un.difference + z * un.se), rel=1e-12)
+    assert un.statistic == pytest.approx(un.difference / un.se, rel=1e-12)
+
+
+def test_referring_promoters_by_hand():
+    d = pd.DataFrame({"recommend": [0, 1, 6, 7, 8, 9, 10, 10, np.nan, 5],
+                      "referrals": [0, 1, 0, 2, 1, 0, 1, 3, 1, np.nan]})
+    res = metrics.referring_promoters(d)
+    tab = res.table
+    assert tab.columns.tolist() == ["segment", "n", "referred", "share_referred", "ci_low",
+                                    "ci_high", "mean_referrals"]
+    assert tab["segment"].tolist() == ["detractor", "passive", "promoter"]
+    assert tab["n"].tolist() == [3, 2, 3] and tab["referred"].tolist() == [1, 2, 2]
+    np.testing.assert_allclose(tab["share_referred"], [1 / 3, 1.0, 2 / 3], rtol=1e-12)
+    np.testing.assert_allclose(tab["mean_referrals"], [1 / 3, 1.5, 4 / 3], rtol=1e-12)
+    # Wilson intervals, as statsmodels computes them
+    from statsmodels.stats.proportion import proportion_confint
+    lo, hi = proportion_confint([1, 2, 2], [3, 2, 3], alpha=0.05, method="wilson")
+    np.testing.assert_allclose(tab["ci_low"], lo, rtol=1e-10)
+    np.testing.assert_allclose(tab["ci_high"], hi, rtol=1e-10)
+    assert res.share == pytest.approx(2 / 8, rel=1e-12)  # promoters who referred / used
+    assert (res.n_used, res.n_excluded, res.ci) == (8, 2, 0.95)
+    two = metrics.referring_promoters(d, min_referrals=2).table
+    assert two["referred"].tolist() == [0, 1, 1]
+    # a segment nobody is in: no share, no mean
+    only = metrics.referring_promoters(d[d["recommend"] >= 9]).table
+    assert only["n"].tolist() == [0, 0, 3] and only.loc[:1, ["share_referred",
+                                                             "mean_referrals"]].isna().all(
+        ).all()
+    assert metrics.referring_promoters(d, ci=0.9).ci == 0.9
+
+
+def test_top_box_by_hand():
+    d = pd.DataFrame({"q": [5, 4, 3, 2, 5, None], "r": [1, 1, 2, 3, 4, 4]})
+    tab = metrics.top_box(d, ["q", "r"], top=2)
+    assert tab.columns.tolist() == ["item", "n", "n_missing", "share", "ci_low", "ci_high"]
+    assert tab["item"].tolist() == ["q", "r"] and tab["n"].tolist() == [5, 6]
+    assert tab["n_missing"].tolist() == [1, 0]
+    np.testing.assert_allclose(tab["share"], [3 / 5, 2 / 6], rtol=1e-12)  # 4 or 5
+    from statsmodels.stats.proportion import proportion_confint
+    lo, hi = proportion_confint([3, 2], [5, 6], alpha=0.1, method="wilson")
+    t90 = metrics.top_box(d, ["q", "r"], top=2, ci=0.9)
+    np.testing.assert_allclose(t90[["ci_low", "ci_high"]].to_numpy().T, [lo, hi], rtol=1e-10)
+    # a 0-10 scale with its own range; True/False and fractions are not ratings
+    ten = pd.DataFrame({"q": [0, 8, 9, 10]})
+    assert metrics.top_box(ten, ["q"], low=0, high=10)["share"].iloc[0] == 0.5  # 9 or 10
+    assert metrics.top_box(ten, ["q"], low=0, high=10, top=1)["share"].iloc[0] == 0.25
+    with pytest.raises(TypeError, match=r"column 'q' holds True/False values, not ratings"):
+        metrics.top_box(pd.DataFrame({"q": [True, False]}), ["q"])
+    with pytest.raises(ValueError, match=r"column 'q' has 1 non-integer value\(s\) \(e.g. "
+                                         r"4.5\); top-box shares needs whole numbers"):
+        metrics.top_box(pd.DataFrame({"q": [4.5, 3]}), ["q"])
+    with pytest.raises(ValueError, match=r"column 'q' has 1 value\(s\) outside 1-5"):
+        metrics.top_box(pd.DataFrame({"q": [0, 3]}), ["q"])
+    with pytest.raises(ValueError, match=r"column 'q' has 1 value\(s\) outside 1-5"):
+        metrics.top_box(pd.DataFrame({"q": [6, 3]}), ["q"])
+    with pytest.raises(ValueError, match=r"top must be at least 1"):
+        metrics.top_box(d, ["q"], top=0)
+
+
+def test_satisfaction_index_weights_by_hand():
+    d = pd.DataFrame({"a": [10, 1, 4, np.nan], "b": [10, 1, 7, 5]})
+    res = metrics.satisfaction_index(d, ["a", "b"], weights={"a": 1, "b": 3}, low=1, high=10)
+    # (x - 1) / 9 * 100, weighted 1/4 and 3/4; the row with a missing item has no score
+    want = np.array([100.0, 0.0, 0.25 * 100 / 3 + 0.75 * 200 / 3, np.nan])
+    np.testing.assert_allclose(res.scores, want, rtol=1e-12)
+    assert res.scores.name == "satisfaction_index" and res.weights.name == "weight"
+    assert res.weights.tolist() == [0.25, 0.75]
+    assert (res.n, res.n_missing) == (3, 1)
+    assert res.index == pytest.approx(np.nanmean(want), rel=1e-12)
+    assert res.to_frame().columns.tolist() == ["index", "ci_low", "ci_high", "n", "n_missing",
+                                               "weight_a", "weight_b"]
+    # a zero weight leaves an item out; a half weight is a weight
+    zero = metrics.satisfaction_index(d, ["a", "b"], weights={"a": 0, "b": 1}, low=1, high=10)
+    np.testing.assert_allclose(zero.scores.iloc[:3], [100.0, 0.0, 200 / 3], rtol=1e-12)
+    half = metrics.satisfaction_index(d, ["a", "b"], weights={"a": 0.5, "b": 0.5}, low=1,
+                                      high=10)
+    assert half.weights.tolist() == [0.5, 0.5]
+    equal = metrics.satisfaction_index(d, ["a", "b"], low=1, high=10)
+    assert equal.weights.tolist() == [0.5, 0.5]
+    for bad in ({"a": 0, "b": 0}, {"a": -1, "b": 2}, {"a": 1}):
+        with pytest.raises(ValueError, match=r"weights must give a non-negative number for "
+                                             r"every item \['a', 'b'\]"):
+            metrics.satisfaction_index(d, ["a", "b"], weights=bad, low=1, high=10)
+    with pytest.raises(ValueError, match=r"weights must be one of 'equal', 'estimated'"):
+        metrics.satisfaction_index(d, ["a", "b"], weights="loadings", low=1, high=10)
+    with pytest.raises(TypeError, match=r"column 'a' holds True/False values"):
+        metrics.satisfaction_index(d.assign(a=True), ["a", "b"], low=1, high=10)
