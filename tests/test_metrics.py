@@ -524,3 +524,43 @@ def test_satisfaction_index_weights_by_hand():
         metrics.satisfaction_index(d, ["a", "b"], weights="loadings", low=1, high=10)
     with pytest.raises(TypeError, match=r"column 'a' holds True/False values"):
         metrics.satisfaction_index(d.assign(a=True), ["a", "b"], low=1, high=10)
+
+
+def test_evangelists_options_and_their_refusals():
+    events, survey, fb = _ev_tables()
+    # regular use from 11 uses a year: member 2 (11 uses) now counts as regular; any
+    # positive rate is a rate (0.5 a year), 0 and True are not
+    ev = metrics.evangelists(events, survey, fb, wave=None, regular_per_year=11)
+    assert ev.data["regular use"].tolist() == [True, True, True, True]
+    assert metrics.evangelists(events, survey, fb, wave=None, regular_per_year=0.5).n_used == 4
+    for bad in (0, -1, True, "12"):
+        with pytest.raises(ValueError, match=r"regular_per_year must be a positive number of "
+                                             r"uses, got "):
+            metrics.evangelists(events, survey, fb, wave=None, regular_per_year=bad)
+    with pytest.raises(ValueError, match=r"^ci must be strictly between 0 and 1, got 1.5$"):
+        metrics.evangelists(events, survey, fb, wave=None, ci=1.5)
+    with pytest.raises(ValueError, match=r"^window_days must be at least 1, got 0$"):
+        metrics.evangelists(events, survey, fb, wave=None, window_days=0)
+    # a shorter window: the praise 20 days before no longer counts with 15 days
+    short = metrics.evangelists(events, survey, fb, wave=None, window_days=15)
+    assert not short.data["suggests improvements"].any()
+    # the latest wave's answer of each member; earlier ones counted
+    two = pd.concat([survey.assign(wave=1, referrals=0), survey.assign(wave=2)],
+                    ignore_index=True)
+    tw = metrics.evangelists(events, two, fb)
+    assert tw.data["evangelist"].tolist() == [True, False, False, False]
+    assert tw.excluded["earlier answers of the same member"] == 4
+    with pytest.raises(ValueError, match=r"column 'member_id' has 8 rows with a duplicated "
+                                         r"member"):
+        metrics.evangelists(events, two, fb, wave=None)
+    # an answer without a date or a referral count is left out and counted
+    gap = survey.assign(referrals=[1, 3, None, 2])
+    g = metrics.evangelists(events, gap, fb, wave=None)
+    assert g.n_used == 3 and g.excluded["answers without a date or a referral count"] == 1
+    with pytest.raises(ValueError, match=r"column 'referrals' has 1 non-integer value\(s\)"):
+        metrics.evangelists(events, survey.assign(referrals=[1, 2.5, 0, 2]), fb, wave=None)
+    # feedback without a kind or a date: left out, counted
+    fbg = fb.assign(kind=[None, *fb["kind"].iloc[1:]])
+    fbg.loc[1, "date"] = None
+    e2 = metrics.evangelists(events, survey, fbg, wave=None)
+    assert e2.excluded["feedback rows without a kind or a date"] == 2
