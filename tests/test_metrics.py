@@ -564,3 +564,40 @@ def test_evangelists_options_and_their_refusals():
     fbg.loc[1, "date"] = None
     e2 = metrics.evangelists(events, survey, fbg, wave=None)
     assert e2.excluded["feedback rows without a kind or a date"] == 2
+
+
+def test_loyalty_index_and_segments_by_hand():
+    p = pd.DataFrame({"satisfaction_z": [1.0, -1.0, 0.5, 0.0],
+                      "referral_z": [0.0, 1.0, -1.0, np.nan],
+                      "attitude_z": [1.0, -1.0, 0.2, 0.1], "use_rate_z": [1.0, 1.0, -1.0, 0.0]})
+    idx = metrics.loyalty_index(p, weights={"satisfaction": 3, "referral": 1})
+    raw = 0.75 * p["satisfaction_z"] + 0.25 * p["referral_z"]
+    want = 50 + 10 * (raw - raw.mean()) / raw.std(ddof=1)
+    np.testing.assert_allclose(idx, want, rtol=1e-12)
+    assert idx.name == "loyalty_index" and np.isnan(idx.iloc[3])
+    # the default: equal weights over the factors present
+    eq = metrics.loyalty_index(p)
+    raw = p[["satisfaction_z", "referral_z"]].mean(axis=1, skipna=False)
+    np.testing.assert_allclose(eq, 50 + 10 * (raw - raw.mean()) / raw.std(ddof=1),
+                               rtol=1e-12)
+    with pytest.raises(ValueError, match=r"unknown factor\(s\) in weights: \['loyalty'\]; "
+                                         r"use \["):
+        metrics.loyalty_index(p, weights={"loyalty": 1})
+    for bad in ({"satisfaction": -1, "referral": 2}, {"satisfaction": 0, "referral": 0}):
+        with pytest.raises(ValueError, match=r"^weights must be non-negative and not all "
+                                             r"zero$"):
+            metrics.loyalty_index(p, weights=bad)
+    with pytest.raises(ValueError, match=r"profile has no column 'satisfaction_z', "
+                                         r"'relationship_z'"):
+        metrics.loyalty_index(p[["attitude_z"]])
+    # segments: above the quantile on each dimension
+    seg = metrics.loyalty_segments(p)
+    assert seg.astype(str).tolist() == ["true", "spurious", "latent", "no loyalty"]
+    assert seg.name == "segment"
+    sens = metrics.segment_sensitivity(p, quantiles=(0.5,))
+    assert sens.columns.tolist() == ["attitude_quantile", "usage_quantile", "true", "latent",
+                                     "spurious", "no loyalty"]
+    assert sens.iloc[0, 2:].tolist() == [0.25, 0.25, 0.25, 0.25]
+    with pytest.raises(ValueError, match=r"attitude_quantile must be strictly between 0 and "
+                                         r"1, got 1.0"):
+        metrics.loyalty_segments(p, attitude_quantile=1)
