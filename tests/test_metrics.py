@@ -413,6 +413,10 @@ def test_paired_nps_comparison_by_hand():
     after = np.array([1, -1, 1, 0, 1])
     change = after - before
     assert res.paired and res.a.n == res.b.n == 5
+    # every row accounted for: 10 compared, member 6's answer and member 7's two left out
+    assert res.n_used == 10 and res.excluded == {
+        "rows of other groups": 0, "answers of members who did not answer in both": 3,
+        "answers without a rating": 0}
     assert res.difference == pytest.approx(100 * change.mean(), rel=1e-12)
     # the standard error of a paired t test on the change (scipy), times 100
     t = stats.ttest_rel(after, before).statistic
@@ -434,7 +438,9 @@ def test_paired_nps_comparison_by_hand():
         metrics.compare_nps(pd.concat([d, d.iloc[[8]]], ignore_index=True), "wave", 1, 2,
                             id_column="member_id")
     # unpaired: the Wald z test
-    un = metrics.compare_nps(d, "wave", 1, 2)
+    un = metrics.compare_nps(pd.concat([d, d.assign(wave=3)], ignore_index=True), "wave", 1, 2)
+    assert un.n_used == 12 and un.excluded == {"rows of other groups": 13,
+                                               "answers without a rating": 1}
     assert (un.ci_low, un.ci_high) == pytest.approx(
         (un.difference - z * un.se, un.difference + z * un.se), rel=1e-12)
     assert un.statistic == pytest.approx(un.difference / un.se, rel=1e-12)

@@ -274,7 +274,7 @@ MEMBER_TABLES = {"members", "act_members", "enc_members", "koha"}
 #: Functions whose result has no counts of their first table's rows: per-row scores and
 #: recodings (score, map_categories: a row out per row in), tables of a result computed
 #: elsewhere (the profile's), and summaries whose rows are groups (left for #24's note).
-NO_COUNTS = {"check_complaints", "feedback_episodes", "cohort_table", "compare_nps",
+NO_COUNTS = {"check_complaints", "feedback_episodes", "cohort_table",
              "complaint_rates", "logrank_test", "loyalty_index", "loyalty_segments",
              "map_categories", "nps_by_group", "read_koha", "score", "service_gaps",
              "segment_sensitivity", "top_box"}

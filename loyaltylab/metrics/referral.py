@@ -8,7 +8,8 @@ standard error), so every result also carries the mean rating with its interval.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -203,7 +204,12 @@ def nps_by_group(data: pd.DataFrame, by: str, column: str = "recommend", *,
 
 @dataclass(frozen=True)
 class NPSComparison(Result):
-    """Difference in NPS between two groups or waves, with a z test."""
+    """Difference in NPS between two groups or waves, with a z test.
+
+    ``n_used`` answers (those of ``a`` and ``b``) are compared; ``excluded`` counts the rest
+    of the table by reason (rows of other groups, answers without a rating and, paired,
+    answers of members who did not answer in both waves): rows in = used + excluded.
+    """
 
     difference: float
     se: float
@@ -214,6 +220,8 @@ class NPSComparison(Result):
     a: NPSResult
     b: NPSResult
     paired: bool = False
+    n_used: int = 0
+    excluded: Mapping[str, int] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return (f"NPSComparison(difference={self.difference:.1f} (b - a), CI "
@@ -267,6 +275,8 @@ def compare_nps(data: pd.DataFrame, by: str, a: object, b: object,
             raise ValueError(f"column {by!r} has no rows equal to {level!r}; present: "
                              f"{sorted(data[by].dropna().unique().tolist())[:10]}")
     z = _stats.z_value(ci)
+    in_ab = data[by].isin([a, b])
+    excluded = {"rows of other groups": int((~in_ab).sum())}
     if id_column is not None:
         _validate.unique(data[data[by] == a], id_column, "respondent per wave")
         _validate.unique(data[data[by] == b], id_column, "respondent per wave")
@@ -275,8 +285,12 @@ def compare_nps(data: pd.DataFrame, by: str, a: object, b: object,
         if len(both) < 2:
             raise ValueError(f"fewer than two {id_column!r} values answered in both "
                              f"{a!r} and {b!r}; use the unpaired comparison")
-        data = data[data[id_column].isin(both)]
+        paired_rows = data[id_column].isin(both)
+        excluded["answers of members who did not answer in both"] = int(
+            (in_ab & ~paired_rows).sum())
+        data = data[paired_rows]
     ra, rb = (nps(data[data[by] == v], column, method="wald", ci=ci) for v in (a, b))
+    excluded["answers without a rating"] = ra.n_missing + rb.n_missing
     diff = rb.nps - ra.nps
     if id_column is None:
         se = float(np.hypot(ra.se, rb.se))
@@ -293,7 +307,7 @@ def compare_nps(data: pd.DataFrame, by: str, a: object, b: object,
     p = 2 * stats.norm.sf(abs(stat))
     return NPSComparison(difference=diff, se=se, ci_low=diff - z * se, ci_high=diff + z * se,
                          statistic=float(stat), p_value=float(p), a=ra, b=rb,
-                         paired=id_column is not None)
+                         paired=id_column is not None, n_used=ra.n + rb.n, excluded=excluded)
 
 
 @dataclass(frozen=True, repr=False)
