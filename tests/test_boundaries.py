@@ -163,3 +163,43 @@ def test_years_between_reads_dates_as_given():
     np.testing.assert_allclose(schema.years_between(pd.to_datetime(start), us), got)
     assert schema.years_between(["2020-01-01"], ["2021-01-01"]) == pytest.approx(
         366 / schema.DAYS_PER_YEAR)
+
+
+def test_activity_retention_by_month_quarter_and_group_by_hand():
+    # found by test-mutation: the month and quarter period codes of the activity basis
+    m = pd.DataFrame({"member_id": [1, 2, 3, 4],
+                      "joined": pd.to_datetime(["2020-01-01"] * 3 + ["2020-02-01"]),
+                      "lapsed": pd.NaT, "branch": ["A", "A", "B", "B"]})
+    ev = pd.DataFrame({"member_id": [1, 1, 1, 2, 2, 3, 3, 4],
+                       "date": pd.to_datetime(["2020-01-15", "2020-02-10", "2020-03-05",
+                                               "2020-01-20", "2020-03-01", "2020-02-28",
+                                               "2020-03-31", "2020-04-01"])})
+    r = metrics.retention_rate(m, "2020-06-30", period="month", basis="activity",
+                               events=ev).data
+    assert r.columns.tolist() == ["group", "period", "present", "retained", "retention_rate",
+                                  "ci_low", "ci_high", "members", "active_share"]
+    # January: 1 and 2 active, only 1 again in February; February: 1 and 3, both in March;
+    # March: 1, 2, 3, none in April; April: 4 alone; May and June: nobody present
+    assert r["period"].tolist() == ["2020-01", "2020-02", "2020-03", "2020-04"]
+    assert r["present"].tolist() == [2, 2, 3, 1] and r["retained"].tolist() == [1, 2, 0, 0]
+    assert r["members"].tolist() == [3, 4, 4, 4]  # member 4 joined in February
+    # by branch: a group with nobody present in a period has no row there, the others do
+    g = metrics.retention_rate(m, "2020-06-30", period="month", basis="activity", events=ev,
+                               by="branch").data
+    assert list(zip(g["group"], g["period"], g["present"], g["retained"], strict=True)) == [
+        ("A", "2020-01", 2, 1), ("A", "2020-02", 1, 1), ("B", "2020-02", 1, 1),
+        ("A", "2020-03", 2, 0), ("B", "2020-03", 1, 0), ("B", "2020-04", 1, 0)]
+    # quarters: 31 March is the first quarter, 1 April the second
+    evq = pd.DataFrame({"member_id": [1, 1, 2],
+                        "date": pd.to_datetime(["2020-03-31", "2020-04-01", "2020-03-15"])})
+    q = metrics.retention_rate(m, "2020-12-31", period="quarter", basis="activity",
+                               events=evq).data
+    assert q["period"].tolist() == ["2020Q1", "2020Q2"]
+    assert q["present"].tolist() == [2, 1] and q["retained"].tolist() == [1, 0]
+    # the membership basis by month: present on the month's last day, retained if still a
+    # member on the next month's last day (a lapse on that day is not retained)
+    mm = m.assign(lapsed=pd.to_datetime([None, "2020-02-29", "2020-03-31", None]))
+    b = metrics.retention_rate(mm, "2020-04-30", period="month").data.set_index("period")
+    assert b.loc["2020-01", ["present", "retained"]].tolist() == [3, 2]
+    assert b.loc["2020-02", ["present", "retained"]].tolist() == [3, 2]
+    assert b.loc["2020-03", ["present", "retained"]].tolist() == [2, 2]
