@@ -520,6 +520,12 @@ def fit_bgbb(summary: pd.DataFrame, frequency: str = "frequency", recency: str =
     v = _check_summary(summary, {"frequency": frequency, "recency": recency,
                                  "periods": periods, "weights": weights}, "a BG/BB fit")
     x, tx, n = v["frequency"], v["recency"], v["periods"]
+    for role, col in (("recency", recency), ("periods", periods)):
+        frac = v[role] != np.round(v[role])
+        if frac.any():  # discrete time: a period is an opportunity, taken or not
+            raise ValueError(f"column {col!r} has {int(frac.sum())} non-integer value(s) "
+                             f"(e.g. {_validate.shown(v[role][frac][0])}); the BG/BB model "
+                             f"counts whole periods (opportunities): give whole numbers")
     w = v["weights"] if weights is not None else np.ones_like(x)
     if (tx > n).any():
         raise ValueError(f"{int((tx > n).sum())} row(s) have {recency!r} > {periods!r} (the "
