@@ -958,3 +958,68 @@ def test_at_horizons_on_a_lapse_time_at_the_end_and_beyond():
     d["entry"] = [0, 0, 0, 0, 0, 0, 4, 0, 0, 0]
     he = lapse.retention_curves(d, "t", "e", entry="entry", horizons=(4,)).at_horizons
     assert he["at_risk"].tolist() == [5]
+
+
+def test_kaplan_meier_edges_a_lapse_at_time_0_and_entries():
+    # a lapse at tenure 0 is the time-0 row itself (R: survfit's first row at time 0 with
+    # n.risk 4, n.event 1, surv 0.75), not a second row at 0
+    d = pd.DataFrame({"t": [0.0, 1.0, 2.0, 2.0], "e": [1, 1, 0, 1]})
+    rc = lapse.retention_curves(d, "t", "e")
+    tab = rc.table
+    assert tab["time"].tolist() == [0.0, 1.0, 2.0]
+    assert tab[["at_risk", "lapsed", "censored"]].iloc[0].tolist() == [4.0, 1.0, 0.0]
+    assert tab["retention"].tolist() == pytest.approx([0.75, 0.5, 0.25], rel=1e-12)
+    assert tab.index.equals(pd.RangeIndex(3))
+    assert rc.summary().columns.tolist() == ["group", "n", "lapsed", "median",
+                                             "median_ci_low", "median_ci_high"]
+    assert rc.summary()["lapsed"].tolist() == [3]
+    assert rc.median_tenure.name == "median_tenure"
+    assert lapse.retention_curves(d, "t", "e", conf_type="plain").conf_type == "plain"
+    # two groups: one table, one row label each
+    two = lapse.retention_curves(d.assign(g=["a", "a", "b", "b"]), "t", "e", by="g").table
+    assert two.index.equals(pd.RangeIndex(4)) and two["group"].tolist() == ["a", "a", "b",
+                                                                             "b"]
+    # delayed entry: at time 0 only those who entered at 0 are at risk (entry 0.5 is not)
+    de = pd.DataFrame({"t": [1.0, 2.0, 3.0], "e": [1, 0, 1], "entry": [0.0, 0.5, 0.0]})
+    first = lapse.retention_curves(de, "t", "e", entry="entry").table.iloc[0]
+    assert first["time"] == 0.0 and first["at_risk"] == 2.0
+    # an entry at or after the exit is refused by name, 0 with an exit of 0 is no time at risk
+    for entry, exit_ in ((2.0, 2.0), (0.5, 0.5), (3.0, 2.0)):
+        bad = pd.DataFrame({"t": [exit_, 4.0], "e": [1, 0], "entry": [entry, 0.0]})
+        with pytest.raises(ValueError, match=r"column 'entry' has 1 entry time\(s\) at or "
+                                             r"after the exit"):
+            lapse.retention_curves(bad, "t", "e", entry="entry")
+    ok = pd.DataFrame({"t": [0.0, 4.0], "e": [0, 1], "entry": [0.0, 0.0]})
+    assert lapse.retention_curves(ok, "t", "e", entry="entry").n == 2
+    with pytest.raises(ValueError, match=r"column 'entry' has 1 missing value"):
+        lapse.retention_curves(de.assign(entry=[0.0, None, 0.0]), "t", "e", entry="entry")
+    with pytest.raises(ValueError, match=r"column 'entry' has 1 value\(s\) below 0"):
+        lapse.retention_curves(de.assign(entry=[0.0, -1.0, 0.0]), "t", "e", entry="entry")
+
+
+def test_restricted_mean_difference_uses_its_own_level():
+    t, e = _EDGE_SETS["A"]
+    d = pd.DataFrame({"t": t * 2, "e": e * 2, "g": ["a"] * 10 + ["b"] * 10})
+    d.loc[d["g"] == "b", "t"] += 1
+    rc = lapse.retention_curves(d, "t", "e", by="g")
+    diff90 = rc.restricted_mean_difference(5, ci=0.9)
+    diff95 = rc.restricted_mean_difference(5)
+    from scipy import stats
+
+    z90 = stats.norm.ppf(0.95)
+    row = diff90.iloc[0] if isinstance(diff90, pd.DataFrame) else diff90
+    width = (row["ci_high"] - row["ci_low"]) / 2
+    assert width == pytest.approx(z90 * row["se"], rel=1e-12)
+    row95 = diff95.iloc[0] if isinstance(diff95, pd.DataFrame) else diff95
+    assert (row95["ci_high"] - row95["ci_low"]) / 2 > width
+
+
+def test_cohort_table_period_count_and_its_names():
+    # the last period is whole only when as_of reaches the first join's day of the month:
+    # first join 2019-03-15, as_of 2022-03-10: 35 whole months, periods 0 to 2 by year
+    m = pd.DataFrame({"joined": ["2019-03-15", "2020-05-01"], "gone": [None, "2021-01-01"]})
+    out = lapse.cohort_table(m, "2022-03-10", lapsed="gone")
+    assert sorted(out["period"].unique().tolist()) == [0, 1, 2]
+    assert out[out["cohort"] == "2020"]["retained"].tolist() == [1, 0, 0]
+    with pytest.raises(ValueError, match=r"observed_from"):
+        lapse.cohort_table(m, "2022-03-10", lapsed="gone", observed_from="soon")

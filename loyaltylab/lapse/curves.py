@@ -19,14 +19,9 @@ from loyaltylab.schema import JOINED, LAPSED, membership_end
 _ALL = "all members"
 
 
-def _durations(data: pd.DataFrame, duration: str, event: str, purpose: str,
-               allow_zero: bool = True) -> tuple[pd.Series, pd.Series]:
+def _durations(data: pd.DataFrame, duration: str, event: str, purpose: str
+               ) -> tuple[pd.Series, pd.Series]:
     t = _validate.numeric(data, duration, lo=0, allow_missing=False, purpose=purpose)
-    if not allow_zero and (t <= 0).any():
-        n = int((t <= 0).sum())
-        raise ValueError(
-            f"column {duration!r} has {n} zero duration(s); {purpose} needs positive "
-            f"durations: add a small offset (e.g. half a day) or drop those rows")
     e = _validate.numeric(data, event, lo=0, hi=1, integer=True, allow_missing=False,
                           purpose=f"{purpose} (event must be 0/1 or bool)")
     return t, e.astype(bool)
