@@ -196,6 +196,13 @@ def test_activity_retention_by_month_quarter_and_group_by_hand():
                                events=evq).data
     assert q["period"].tolist() == ["2020Q1", "2020Q2"]
     assert q["present"].tolist() == [2, 1] and q["retained"].tolist() == [1, 0]
+    # the fourth quarter and the next year's first: 31 December, then 1 January
+    evy = pd.DataFrame({"member_id": [1, 1, 2],
+                        "date": pd.to_datetime(["2020-12-31", "2021-01-01", "2020-11-15"])})
+    y = metrics.retention_rate(m, "2021-06-30", period="quarter", basis="activity",
+                               events=evy).data.set_index("period")
+    assert y.loc["2020Q4", ["present", "retained"]].tolist() == [2, 1]
+    assert y.loc["2021Q1", ["present", "retained"]].tolist() == [1, 0]
     # the membership basis by month: present on the month's last day, retained if still a
     # member on the next month's last day (a lapse on that day is not retained)
     mm = m.assign(lapsed=pd.to_datetime([None, "2020-02-29", "2020-03-31", None]))
