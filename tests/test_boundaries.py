@@ -210,3 +210,32 @@ def test_activity_retention_by_month_quarter_and_group_by_hand():
     assert b.loc["2020-01", ["present", "retained"]].tolist() == [3, 2]
     assert b.loc["2020-02", ["present", "retained"]].tolist() == [3, 2]
     assert b.loc["2020-03", ["present", "retained"]].tolist() == [2, 2]
+
+
+def test_scalar_arguments_are_named_in_their_refusals():
+    # the words test breaks tables; these are the scalar options, each named as typed
+    m = _members()
+    ev = pd.DataFrame({"member_id": [1], "date": pd.to_datetime(["2021-03-01"])})
+    s = pd.DataFrame({"q": [1, 5], "q_min": [1, 2], "q_des": [5, 5], "q_per": [3, 4]})
+    cases = [
+        (lambda: metrics.retention_rate(m, "2023-12-31", ci=2), r"^ci must be strictly "
+         r"between 0 and 1, got 2.0$"),
+        (lambda: metrics.retention_rate(m, "2023-12-31", period="week"),
+         r"^period must be one of 'month', 'quarter', 'year'; got 'week'$"),
+        (lambda: metrics.retention_rate(m, "2023-12-31", basis="visits"),
+         r"^basis must be one of 'membership', 'activity'; got 'visits'$"),
+        (lambda: metrics.retention_rate(m, "2023-12-31", cohort_period="week"),
+         r"^cohort_period must be one of 'month', 'quarter', 'year'; got 'week'$"),
+        (lambda: metrics.usage_summary(m, ev, "2023-12-31", period="week"),
+         r"^period must be one of 'month', 'quarter', 'year'; got 'week'$"),
+        (lambda: metrics.usage_summary(m, ev, "2023-12-31", window_days=0),
+         r"^window_days must be at least 1, got 0$"),
+        (lambda: metrics.top_box(s, ["q"], ci=0), r"^ci must be strictly between 0 and 1"),
+        (lambda: metrics.satisfaction_index(s, ["q"], ci=1), r"^ci must be strictly between "
+         r"0 and 1"),
+        (lambda: metrics.service_gaps(s, {"a": ["q"]}, ci=1.5), r"^ci must be strictly "
+         r"between 0 and 1"),
+    ]
+    for call, message in cases:
+        with pytest.raises(ValueError, match=message):
+            call()

@@ -607,3 +607,28 @@ def test_loyalty_index_and_segments_by_hand():
     with pytest.raises(ValueError, match=r"attitude_quantile must be strictly between 0 and "
                                          r"1, got 1.0"):
         metrics.loyalty_segments(p, attitude_quantile=1)
+
+
+def test_service_gaps_zones_and_columns_by_hand():
+    # LibQUAL+ zones of tolerance: perceived below the minimum, between, above the desired;
+    # a mean exactly on the minimum or on the desired level is within the zone
+    d = pd.DataFrame({"a_min": [4, 6], "a_des": [8, 8], "a_per": [3, 3],     # 3 < 5: below
+                      "b_min": [4, 6], "b_des": [8, 8], "b_per": [5, 5],     # = 5: within
+                      "c_min": [4, 6], "c_des": [7, 7], "c_per": [7, 7],     # = 7: within
+                      "e_min": [4, 6], "e_des": [7, 7], "e_per": [8, 9]})    # 8.5 > 7: above
+    g = metrics.service_gaps(d, {"x": ["a", "b"], "y": ["c", "e"]})
+    assert g.columns.tolist() == ["name", "dimension", "level", "minimum", "desired",
+                                  "perceived", "adequacy", "adequacy_ci_low",
+                                  "adequacy_ci_high", "superiority", "superiority_ci_low",
+                                  "superiority_ci_high", "n", "zone"]
+    items = g[g["level"] == "item"].set_index("name")
+    assert items["zone"].to_dict() == {"a": "below minimum", "b": "within zone",
+                                       "c": "within zone", "e": "above desired"}
+    assert items["dimension"].to_dict() == {"a": "x", "b": "x", "c": "y", "e": "y"}
+    # adequacy = perceived - minimum, superiority = perceived - desired (means over members)
+    assert items.loc["a", ["adequacy", "superiority"]].tolist() == [-2.0, -5.0]
+    assert items.loc["e", ["adequacy", "superiority"]].tolist() == [3.5, 1.5]
+    dims = g[g["level"] == "dimension"].set_index("name")
+    assert dims.index.tolist() == ["x", "y"] and dims["dimension"].tolist() == ["x", "y"]
+    # a dimension is scored per member (the mean of its items), so n counts members
+    assert dims.loc["x", "perceived"] == 4.0 and dims.loc["x", "n"] == 2
