@@ -1023,3 +1023,13 @@ def test_cohort_table_period_count_and_its_names():
     assert out[out["cohort"] == "2020"]["retained"].tolist() == [1, 0, 0]
     with pytest.raises(ValueError, match=r"observed_from"):
         lapse.cohort_table(m, "2022-03-10", lapsed="gone", observed_from="soon")
+
+
+def test_log_rank_result_as_a_table():
+    t, e = _EDGE_SETS["A"]
+    d = pd.DataFrame({"t": t * 2, "e": e * 2, "g": ["a"] * 10 + ["b"] * 10})
+    d.loc[d["g"] == "b", "t"] += 3
+    lr = lapse.retention_curves(d, "t", "e", by="g").compare()
+    row = lr.to_frame()
+    assert row.columns.tolist() == ["test", "statistic", "df", "p_value"]
+    assert row.iloc[0].tolist() == ["log-rank (overall)", lr.statistic, lr.df, lr.p_value]

@@ -632,3 +632,13 @@ def test_service_gaps_zones_and_columns_by_hand():
     assert dims.index.tolist() == ["x", "y"] and dims["dimension"].tolist() == ["x", "y"]
     # a dimension is scored per member (the mean of its items), so n counts members
     assert dims.loc["x", "perceived"] == 4.0 and dims.loc["x", "n"] == 2
+
+
+def test_nps_comparison_as_a_table():
+    d = pd.DataFrame({"wave": [1] * 4 + [2] * 4, "recommend": [10, 9, 3, 8, 10, 10, 9, 2]})
+    c = metrics.compare_nps(d, "wave", 1, 2)
+    t = c.to_frame()
+    assert t.columns.tolist() == ["nps_a", "nps_b", "difference", "se", "ci_low", "ci_high",
+                                  "statistic", "p_value", "n_a", "n_b", "paired"]
+    assert t.iloc[0].tolist() == [c.a.nps, c.b.nps, c.difference, c.se, c.ci_low, c.ci_high,
+                                  c.statistic, c.p_value, 4, 4, False]
