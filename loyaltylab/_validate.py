@@ -61,6 +61,13 @@ def matched_ids(data: pd.DataFrame, column: str, like: pd.Series) -> pd.DataFram
     return data if ids is data[column] else data.assign(**{column: ids})
 
 
+def _minority(text: np.ndarray, numbers: np.ndarray) -> tuple[np.ndarray, str] | None:
+    """In a column of both text and numbers, the rarer kind (the ones to name), else None."""
+    if not (text.any() and numbers.any()):
+        return None
+    return (text, "text") if text.sum() <= numbers.sum() else (numbers, "numbers")
+
+
 def orderable(data: pd.DataFrame, column: str, purpose: str) -> None:
     """Raise if ``column`` mixes numbers and text (waves, periods): such values have no order
     (a sort raises deep inside pandas) and one odd value would put its row in a wave of its
@@ -71,11 +78,12 @@ def orderable(data: pd.DataFrame, column: str, purpose: str) -> None:
     text = s.map(lambda v: isinstance(v, str)).to_numpy(bool)
     num = s.map(lambda v: isinstance(v, int | float | np.number) and not pd.isna(v)
                 ).to_numpy(bool)
-    if text.any() and num.any():
-        odd = text if text.sum() <= num.sum() else num
+    mixed = _minority(text, num)
+    if mixed:
+        odd, kind = mixed
         raise ValueError(
             f"column {column!r} mixes numbers and text: {int(odd.sum())} row(s) are "
-            f"{'text' if odd is text else 'numbers'} (e.g. {_example(s[odd])}); {purpose} "
+            f"{kind} (e.g. {_example(s[odd])}); {purpose} "
             f"needs one type: correct those values, or make them all text with .astype(str)")
 
 
@@ -333,11 +341,12 @@ def member_ids(data: pd.DataFrame, column: str, what: str = "member") -> None:
         # ints and text in one column cannot be ordered or matched one way: refuse, naming
         # the odd ones (a text export reads every id as text, which is fine)
         text = ids.map(lambda v: isinstance(v, str)).to_numpy(bool)
-        if text.any() and not text.all():
-            odd = text if text.sum() <= (~text).sum() else ~text
+        mixed = _minority(text, ~text)  # no id is missing here: the rest are numbers
+        if mixed:
+            odd, kind = mixed
             raise ValueError(
                 f"column {column!r} mixes numbers and text: {int(odd.sum())} of {len(ids)} "
-                f"{what} ids are {'text' if odd is text else 'numbers'} (e.g. "
+                f"{what} ids are {kind} (e.g. "
                 f"{_example(ids[odd])}); give every id one type: correct those ids, or make "
                 f"them all text with .astype(str)")
     elif pd.api.types.is_float_dtype(ids.dtype):
