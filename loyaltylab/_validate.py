@@ -327,6 +327,17 @@ def unique(data: pd.DataFrame, column: str, what: str = "id") -> None:
         )
 
 
+def groups(data: pd.DataFrame, column: str, rows: str = "rows") -> pd.Series:
+    """The group column, refused when a value is missing: a group-by would drop those rows
+    without a word (pandas' ``dropna=True``), and no table would count them."""
+    g = data[column]
+    missing = g.isna()
+    if missing.any():
+        raise ValueError(f"column {column!r} has {int(missing.sum())} missing group(s); fill "
+                         f"them (e.g. 'unknown') or drop those {rows} first")
+    return g
+
+
 def member_ids(data: pd.DataFrame, column: str, what: str = "member") -> None:
     """Raise if a table of members has a row without an id or an id twice: such a row can be
     neither matched to its events nor counted as a member (the one id rule, ``schema``)."""

@@ -258,8 +258,10 @@ def complaint_rates(
     Returns
     -------
     DataFrame
-        ``group``, ``category``, ``complaints``, ``member_years``, ``rate``, ``ci_low``,
-        ``ci_high``.
+        ``group``, ``category``, ``members`` (how many gave the exposure), ``complaints``,
+        ``member_years``, ``rate``, ``ci_low``, ``ci_high``. Every member and every complaint
+        is in one group: ``members`` of a category's rows add up to the members' rows and
+        ``complaints`` of all rows to the complaints' rows.
     """
     ci = _validate.probability(ci, "ci")
     c = check_complaints(members, complaints, as_of, member, date, category, joined, lapsed)
@@ -270,20 +272,22 @@ def complaint_rates(
     groups = [by] if by else []
     if by:
         _validate.columns(members, [by], "complaint rates by group", "members")
-        m[by] = members[by].to_numpy()
+        m[by] = _validate.groups(members, by, "members").to_numpy()
         c = c.merge(m[[member, by]], on=member, how="left")
-    exposure = m.groupby(groups, observed=True)["_years"].sum() if by else pd.Series(
-        {"all members": m["_years"].sum()})
+    exposure = (m.groupby(groups, observed=True)["_years"].agg(["size", "sum"]) if by else
+                pd.DataFrame({"size": [len(m)], "sum": [m["_years"].sum()]},
+                             index=["all members"]))
     rows = []
     for cat in CATEGORIES:
         sub = c[c[category] == cat]
         counts = sub.groupby(groups, observed=True).size() if by else pd.Series(
             {"all members": len(sub)})
-        for g, years in exposure.items():
+        for g, (size, years) in zip(exposure.index, exposure.to_numpy(), strict=True):
             k = int(counts.get(g, 0))
             lo, hi = _stats.poisson_interval(k, ci)
-            rows.append({"group": g, "category": cat, "complaints": k, "member_years": years,
-                         "rate": k / years, "ci_low": lo / years, "ci_high": hi / years})
+            rows.append({"group": g, "category": cat, "members": int(size),
+                         "complaints": k, "member_years": years, "rate": k / years,
+                         "ci_low": lo / years, "ci_high": hi / years})
     return pd.DataFrame(rows)
 
 
@@ -323,6 +327,7 @@ def response_times(
     h = _validate.numeric(complaints, hours, lo=0, allow_missing=False,
                           purpose="response times (hours until the answer)")
     rows = []
+    _validate.groups(complaints, by, "complaints")
     for g, idx in complaints.groupby(by, observed=True).groups.items():
         x = h.loc[idx]
         row = {"group": g, "n": len(x), "median_hours": x.median(), "q1_hours": x.quantile(0.25),

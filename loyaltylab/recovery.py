@@ -10,8 +10,9 @@ order to complain (immortal-time bias).
 
 from __future__ import annotations
 
+
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -493,7 +494,9 @@ def recovery_curves(
     Returns
     -------
     RetentionCurves
-        Time is years since the landmark; ``.compare()`` gives the log-rank tests.
+        Time is years since the landmark; ``.compare()`` gives the log-rank tests. Members
+        who lapsed, or whose data end, within ``landmark`` years of joining are not followed:
+        they are counted in ``excluded`` (members in = ``n`` + ``n_excluded``).
     """
     c = check_complaints(members, complaints, as_of, member, date, category, joined, lapsed)
     t = tenure_table(members, as_of, member, joined, lapsed).data.set_index(member)
@@ -514,5 +517,8 @@ def recovery_curves(
     at_risk["group"] = pd.Categorical(group, categories=[
         "never complained", "complained, resolved", "complained, not resolved"])
     at_risk["years_after_landmark"] = at_risk["tenure"] - landmark
-    return retention_curves(at_risk.reset_index(), "years_after_landmark", EVENT,
-                            by="group", horizons=horizons, ci=ci)
+    curves = retention_curves(at_risk.reset_index(), "years_after_landmark", EVENT,
+                              by="group", horizons=horizons, ci=ci)
+    # the members not followed from the landmark: each member is used or counted here
+    gone = {"members who lapsed or whose data end within the landmark": len(t) - len(at_risk)}
+    return replace(curves, n_excluded=len(t) - len(at_risk), excluded=gone)

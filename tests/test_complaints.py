@@ -64,6 +64,22 @@ def test_rates_and_response_times(lib):
     rt = C.response_times(lib.complaints).set_index("group")
     assert rt.loc["desk", "within_1h"] > rt.loc["email", "within_1h"]
     assert rt["n"].sum() == len(lib.complaints)
+    # every member gives exposure to one group: members per category add up to all of them
+    for t in (r, by):
+        assert (t.groupby("category", observed=True)["members"].sum() == len(lib.members)).all()
+    assert by.groupby("group")["members"].first().to_dict() == (
+        lib.members["branch"].value_counts().to_dict())
+    # a missing group would be dropped by a group-by without a word: refused by name
+    m = lib.members.copy()
+    m.loc[m.index[:3], "branch"] = None
+    with pytest.raises(ValueError, match=r"column 'branch' has 3 missing group\(s\); fill "
+                                         r"them \(e.g. 'unknown'\) or drop those members"):
+        C.complaint_rates(m, lib.complaints, lib.as_of, by="branch")
+    c = lib.complaints.copy()
+    c.loc[c.index[:2], "channel"] = None
+    with pytest.raises(ValueError, match=r"column 'channel' has 2 missing group\(s\).*"
+                                         r"drop those complaints"):
+        C.response_times(c)
 
 
 def test_journey_predicts_better(lib):
@@ -142,6 +158,10 @@ def test_recovery_curves_by_landmark(lib):
                              "complained, not resolved"]
     present = (lib.members["lapsed"].fillna(lib.as_of) - lib.members["joined"]).dt.days
     assert s["n"].sum() == int((present / 365.25 > 1.0).sum())
+    # the others are counted: members in = followed + left out at the landmark
+    assert rc.n == s["n"].sum() and rc.n + rc.n_excluded == len(lib.members)
+    assert rc.excluded == {"members who lapsed or whose data end within the landmark":
+                           len(lib.members) - rc.n}
     h = rc.at_horizons.set_index(["group", "horizon"])["retention"]
     assert h[("complained, not resolved", 2)] < h[("complained, resolved", 2)]
     pw = rc.compare().pairwise.set_index(["group_a", "group_b"])

@@ -41,6 +41,9 @@ def test_overall_trend_stratified_and_pairwise_equal_r_survdiff(lung):
     assert trend["statistic"] == pytest.approx(17.8751207625, rel=1e-9) and trend["df"] == 1
     pair = r[(r["test"] == "pair") & (r["group_a"] == 1) & (r["group_b"] == 2)].iloc[0]
     assert pair["statistic"] == pytest.approx(8.4334463781, rel=1e-9)
+    # the rows each test compared: all, and a pair's two groups (R: survdiff's n)
+    assert overall["n"] == trend["n"] == len(lung) == 227
+    assert pair["n"] == int(lung["ecog"].isin([1, 2]).sum()) == 163
     strat = lapse.logrank_test(lung, "time", "status", "sex", strata="ecog")
     assert strat.iloc[0]["statistic"] == pytest.approx(10.7950596335, rel=1e-9)
     assert strat.iloc[0]["test"] == "overall, stratified by ecog" and len(strat) == 1
@@ -78,6 +81,16 @@ def test_bad_input_is_refused_with_the_column():
         lapse.logrank_test(d.fillna("a"), "t", "e", "g")
     with pytest.raises(ValueError, match="one finite number per group"):
         lapse.logrank_test(d.fillna("b"), "t", "e", "g", scores=[1.0])
+    # equal scores: no direction to test. Their variance is a rounding error (here not an
+    # exact 0), which a relative tolerance refuses as it refuses an exact 0
+    # (on this data the old `var > 0` let 0.1, 0.1, 0.1 through: 4e-18, a chi-square of 0/0)
+    d2 = pd.DataFrame({"t": [0.64, 0.27, 0.04, 0.02, 0.81, 0.91, 0.61, 0.73, 0.54, 0.94,
+                             0.82, 0.0],
+                       "e": [0, 1, 0, 1, 0, 1, 1, 1, 1, 1, 1, 1], "g": list("abc") * 4})
+    for w in ([0.1, 0.1, 0.1], [3.0, 3.0, 3.0]):
+        with pytest.raises(ValueError, match="no variance"):
+            lapse.logrank_test(d2, "t", "e", "g", scores=w)
+    lapse.logrank_test(d2, "t", "e", "g", scores=[0.1, 0.1, 0.1 + 1e-3])  # a direction
 
 
 def test_concordance_equals_r():

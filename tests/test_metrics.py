@@ -210,6 +210,20 @@ def test_profile_recovers_the_five_factors(lib, profile):
     assert idx.mean() == pytest.approx(50) and idx.std() == pytest.approx(10)
 
 
+def test_every_survey_row_of_the_profile_is_used_or_counted(lib):
+    # two anonymous responses and the earlier waves of repeat respondents: counted by reason
+    s = lib.survey.copy()
+    s["member_id"] = s["member_id"].astype(object)
+    s.loc[s.index[:2], "member_id"] = None
+    res = metrics.loyalty_profile(lib.members, lib.visits, s, lib.as_of)
+    named = s["member_id"].dropna()
+    assert res.excluded == {"responses without a member id": 2,
+                            "earlier responses of a member (the latest is used)":
+                            len(named) - named.nunique()}
+    assert res.n_used == named.nunique() == len(res.data)
+    assert res.n_used + sum(res.excluded.values()) == len(s)
+
+
 def test_without_a_repeat_use_scale_the_profile_says_so(lib):
     survey = lib.survey.drop(columns=["rep1", "rep2", "rep3"])
     res = metrics.loyalty_profile(lib.members, lib.visits, survey, lib.as_of)
@@ -602,8 +616,14 @@ def test_loyalty_index_and_segments_by_hand():
     assert seg.name == "segment"
     sens = metrics.segment_sensitivity(p, quantiles=(0.5,))
     assert sens.columns.tolist() == ["attitude_quantile", "usage_quantile", "true", "latent",
-                                     "spurious", "no loyalty"]
-    assert sens.iloc[0, 2:].tolist() == [0.25, 0.25, 0.25, 0.25]
+                                     "spurious", "no loyalty", "n", "n_missing"]
+    assert sens.iloc[0, 2:6].tolist() == [0.25, 0.25, 0.25, 0.25]
+    assert sens.iloc[0, 6:].tolist() == [4, 0]
+    # a member without a usage score: shares of the three others, the fourth counted
+    gap = metrics.segment_sensitivity(p.assign(use_rate_z=[np.nan, *p["use_rate_z"][1:]]),
+                                      quantiles=(0.5,))
+    assert gap[["n", "n_missing"]].iloc[0].tolist() == [3, 1]
+    assert gap.iloc[0, 2:6].sum() == pytest.approx(1.0)
     with pytest.raises(ValueError, match=r"attitude_quantile must be strictly between 0 and "
                                          r"1, got 1.0"):
         metrics.loyalty_segments(p, attitude_quantile=1)
@@ -620,7 +640,7 @@ def test_service_gaps_zones_and_columns_by_hand():
     assert g.columns.tolist() == ["name", "dimension", "level", "minimum", "desired",
                                   "perceived", "adequacy", "adequacy_ci_low",
                                   "adequacy_ci_high", "superiority", "superiority_ci_low",
-                                  "superiority_ci_high", "n", "zone"]
+                                  "superiority_ci_high", "n", "n_missing", "zone"]
     items = g[g["level"] == "item"].set_index("name")
     assert items["zone"].to_dict() == {"a": "below minimum", "b": "within zone",
                                        "c": "within zone", "e": "above desired"}
@@ -632,6 +652,15 @@ def test_service_gaps_zones_and_columns_by_hand():
     assert dims.index.tolist() == ["x", "y"] and dims["dimension"].tolist() == ["x", "y"]
     # a dimension is scored per member (the mean of its items), so n counts members
     assert dims.loc["x", "perceived"] == 4.0 and dims.loc["x", "n"] == 2
+    # a respondent short of one rating is counted, not used, for that item; a dimension
+    # uses what the respondent rated of its items (every rating of b is there)
+    short = pd.concat([d, d.iloc[[0]].assign(a_des=np.nan)], ignore_index=True)
+    gs = metrics.service_gaps(short, {"x": ["a", "b"], "y": ["c", "e"]}).set_index("name")
+    assert gs.loc["a", ["n", "n_missing"]].tolist() == [2, 1]
+    assert gs.loc["b", ["n", "n_missing"]].tolist() == [3, 0]
+    assert gs.loc["x", ["n", "n_missing"]].tolist() == [3, 0]
+    assert gs.loc["a", "adequacy"] == -2.0  # the two complete rows' gap
+    assert ((gs["n"] + gs["n_missing"]) == len(short)).all()
 
 
 def test_nps_comparison_as_a_table():

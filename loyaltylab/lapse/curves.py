@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -101,7 +101,10 @@ class RetentionCurves(Result):
         The rows used: ``group``, ``time``, ``event``, ``entry`` (for at-risk counts and
         tests; ``entry`` is 0 without delayed entry).
     n, n_excluded : int
-        Rows used and rows left out (none: missing values are errors).
+        Rows used and rows left out (none here: missing values are errors; a caller that
+        selects rows first, such as ``recovery_curves``, counts them).
+    excluded : dict
+        The rows left out, by reason (``n_excluded`` in all).
     delayed_entry : bool
         Whether the curves account for delayed entry (``entry=``).
     """
@@ -116,6 +119,7 @@ class RetentionCurves(Result):
     n: int
     n_excluded: int = 0
     delayed_entry: bool = False
+    excluded: Mapping[str, int] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         meds = ", ".join(f"{g}: {m:.3g}" for g, m in self.median_tenure.items())

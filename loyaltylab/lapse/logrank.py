@@ -93,7 +93,8 @@ def logrank_test(
     Returns
     -------
     DataFrame
-        One row per test: ``test``, ``statistic`` (chi-square), ``df``, ``p_value``, and for
+        One row per test: ``test``, ``n`` (the rows it compared: every row, or the two
+        groups' for a pair), ``statistic`` (chi-square), ``df``, ``p_value``, and for
         the pairs ``group_a``, ``group_b`` and ``p_holm``; ``observed`` and ``expected``
         lapses per group for the overall test are in the columns ``observed_<group>`` and
         ``expected_<group>``.
@@ -114,10 +115,7 @@ def logrank_test(
     e = _validate.numeric(data, event, lo=0, hi=1, integer=True, allow_missing=False,
                           purpose="a log-rank test (1 = lapsed, 0 = still a member)"
                           ).to_numpy().astype(bool)
-    g = data[by]
-    if g.isna().any():
-        raise ValueError(f"column {by!r} has {int(g.isna().sum())} missing group(s); fill "
-                         f"them (e.g. 'unknown') or drop those rows")
+    g = _validate.groups(data, by)
     # levels in sorted order of their values (a categorical's too), as lifelines and R list them
     levels, codes = np.unique(np.asarray(g, dtype=object), return_inverse=True)
     k = len(levels)
@@ -138,7 +136,8 @@ def logrank_test(
         o, ex, v = o + oo, ex + ee, v + vv
     label = "overall" + (f", stratified by {strata}" if strata else "")
     stat, df = _chi2(o - ex, v)
-    out = [{"test": label, "statistic": stat, "df": df, "p_value": float(stats.chi2.sf(stat, df)),
+    out = [{"test": label, "n": len(t), "statistic": stat, "df": df,
+            "p_value": float(stats.chi2.sf(stat, df)),
             **{f"observed_{lv}": o[i] for i, lv in enumerate(levels)},
             **{f"expected_{lv}": ex[i] for i, lv in enumerate(levels)}}]
     if scores is not None:
@@ -148,11 +147,13 @@ def logrank_test(
             raise ValueError(f"scores must give one finite number per group of {by!r} "
                              f"({list(levels)}), got {scores!r}")
         var = float(w @ v @ w)
-        if not var > 0:
+        # relative to the scores' and the variance's scale: equal scores give a variance of
+        # rounding size, not an exact 0
+        if not var > 1e-10 * float(w @ w) * max(float(np.abs(v).max()), 1e-300):
             raise ValueError("the trend scores give the test no variance (equal scores?)")
         z2 = float((w @ (o - ex)) ** 2 / var)
         out.append({"test": "trend" + (f", stratified by {strata}" if strata else ""),
-                    "statistic": z2, "df": 1, "p_value": float(stats.chi2.sf(z2, 1))})
+                    "n": len(t), "statistic": z2, "df": 1, "p_value": float(stats.chi2.sf(z2, 1))})
     if pairwise and not strata:
         pairs = []
         for a in range(k):
@@ -162,7 +163,7 @@ def logrank_test(
                 oo, ee, vv = _observed_expected(t[rows], e[rows], two, 2)
                 st, dfp = _chi2(oo - ee, vv)
                 pairs.append({"test": "pair", "group_a": levels[a], "group_b": levels[b],
-                              "statistic": st, "df": dfp,
+                              "n": int(rows.sum()), "statistic": st, "df": dfp,
                               "p_value": float(stats.chi2.sf(st, dfp))})
         pw = pd.DataFrame(pairs)
         pw["p_holm"] = _stats.holm(pw["p_value"])

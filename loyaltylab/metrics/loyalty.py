@@ -30,8 +30,11 @@ DEFAULT_WEIGHTS = {f: 0.2 for f in FACTORS}
 class LoyaltyProfile(TableResult):
     """The loyalty factors per surveyed member (see :func:`loyalty_profile`).
 
-    ``n_used`` counts respondents (latest response per member); ``n_complete`` have every
-    factor measured and the use rate, ``n_incomplete`` miss one or more (kept, with NaN);
+    ``n_used`` counts respondents (latest response per member; responses without a member
+    id and a member's earlier responses are counted in ``excluded``: survey rows in =
+    ``n_used`` + excluded);
+    ``n_complete`` have every factor measured and the use rate, ``n_incomplete`` miss one
+    or more (kept, with NaN);
     ``events_excluded`` counts use events left out as in :func:`check_events`;
     ``factors`` names the factors the survey measured.
     """
@@ -125,10 +128,13 @@ def loyalty_profile(
     _validate.columns(survey, [member], "a loyalty profile", "survey")
     members = _validate.frame(members, "members")
     _validate.columns(members, [member], "a loyalty profile", "members")
-    s = _validate.matched_ids(survey, member, members[member])
+    anonymous = survey[member].isna()  # cannot be joined to a member: counted, not used
+    s = _validate.matched_ids(survey[~anonymous], member, members[member])
+    earlier = 0
     if wave is not None and wave in s:
         _validate.orderable(s, wave, "a loyalty profile (the latest wave)")
-        s = s.sort_values(wave, kind="stable").drop_duplicates(member, keep="last")
+        latest = s.sort_values(wave, kind="stable").drop_duplicates(member, keep="last")
+        earlier, s = len(s) - len(latest), latest
     else:
         _validate.unique(s, member, "member")
     intention = _repeat_use_scale(s, scales)
@@ -156,7 +162,10 @@ def loyalty_profile(
         prof[f"{f}_z"] = (col - col[complete].mean()) / col[complete].std(ddof=1)
     a = prof[[f"{f}_z" for f in ATTITUDE_SCALES]].mean(axis=1, skipna=False)
     prof["attitude_z"] = (a - a[complete].mean()) / a[complete].std(ddof=1)
-    return LoyaltyProfile(data=prof, n_used=len(prof), excluded={},
+    return LoyaltyProfile(data=prof, n_used=len(prof),
+                          excluded={"responses without a member id": int(anonymous.sum()),
+                                    "earlier responses of a member (the latest is used)":
+                                    earlier},
                           n_complete=int(complete.sum()), n_incomplete=int((~complete).sum()),
                           events_excluded=dict(use.excluded), factors=factors)
 
@@ -266,7 +275,8 @@ def segment_sensitivity(profile: pd.DataFrame, attitude: str = "attitude_z",
     Returns
     -------
     DataFrame
-        One row per (attitude, usage) quantile pair, one column per segment.
+        One row per (attitude, usage) quantile pair, one column per segment (shares of the
+        ``n`` members with both scores) and ``n_missing``, the members without one.
     """
     rows = []
     for qa in quantiles:
@@ -274,5 +284,7 @@ def segment_sensitivity(profile: pd.DataFrame, attitude: str = "attitude_z",
             seg = loyalty_segments(profile, attitude, usage, attitude_quantile=qa,
                                    usage_quantile=qu)
             shares = seg.value_counts(normalize=True).reindex(list(SEGMENTS), fill_value=0)
-            rows.append({"attitude_quantile": qa, "usage_quantile": qu, **shares.to_dict()})
+            n = int(seg.notna().sum())
+            rows.append({"attitude_quantile": qa, "usage_quantile": qu, **shares.to_dict(),
+                         "n": n, "n_missing": len(seg) - n})
     return pd.DataFrame(rows)

@@ -191,9 +191,7 @@ def nps_by_group(data: pd.DataFrame, by: str, column: str = "recommend", *,
     """
     data = _validate.frame(data)
     _validate.columns(data, [by, column], "NPS by group")
-    if data[by].isna().any():
-        raise ValueError(f"column {by!r} has {int(data[by].isna().sum())} missing group(s); "
-                         f"fill them or drop those rows")
+    _validate.groups(data, by)
     rows = []
     for level, sub in data.groupby(by, observed=True, sort=True):
         res = nps(sub, column, method=method, ci=ci).to_frame().assign(group=level)

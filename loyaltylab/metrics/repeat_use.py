@@ -292,10 +292,7 @@ def retention_rate(
         groups = joined_d.dt.to_period(freq).astype(str)
     elif by is not None:
         _validate.columns(members, [by], "a retention rate by group", "members")
-        groups = members[by]
-        if groups.isna().any():  # a group-by would drop them without a word
-            raise ValueError(f"column {by!r} has {int(groups.isna().sum())} missing group(s); "
-                             f"fill them (e.g. 'unknown') or drop those members first")
+        groups = _validate.groups(members, by, "members")
     else:
         groups = pd.Series("all members", index=members.index)
     periods = pd.period_range(joined_d.min(), as_of, freq=_FREQ[period])

@@ -196,8 +196,10 @@ def service_gaps(
     -------
     DataFrame
         One row per item and one per dimension (``level``): mean minimum, desired and
-        perceived, the two gaps with t intervals (paired, per respondent), ``n`` and the
-        ``zone`` verdict (below minimum / within zone / above desired).
+        perceived, the two gaps with t intervals (paired, per respondent), ``n`` (respondents
+        with all three ratings; for a dimension, at least one item's each), ``n_missing``
+        (the others: ``n + n_missing`` is every row of ``data``) and the ``zone`` verdict
+        (below minimum / within zone / above desired).
 
     References
     ----------
@@ -226,7 +228,8 @@ def service_gaps(
 
 
 def _gap_row(name: str, dim: str, level: str, v: dict, ci: float) -> dict:
-    both = pd.concat(v, axis=1).dropna()
+    both = pd.concat(v, axis=1)
+    rows_in, both = len(both), both.dropna()  # a respondent short of a rating: counted
     ad, ad_lo, ad_hi, n = _stats.mean_interval(both["per"] - both["min"], ci)
     sup, sup_lo, sup_hi, _ = _stats.mean_interval(both["per"] - both["des"], ci)
     mn, ds, pe = both["min"].mean(), both["des"].mean(), both["per"].mean()
@@ -234,4 +237,5 @@ def _gap_row(name: str, dim: str, level: str, v: dict, ci: float) -> dict:
     return {"name": name, "dimension": dim, "level": level, "minimum": mn, "desired": ds,
             "perceived": pe, "adequacy": ad, "adequacy_ci_low": ad_lo,
             "adequacy_ci_high": ad_hi, "superiority": sup, "superiority_ci_low": sup_lo,
-            "superiority_ci_high": sup_hi, "n": n, "zone": zone}
+            "superiority_ci_high": sup_hi, "n": n, "n_missing": rows_in - n,
+            "zone": zone}
