@@ -10,7 +10,6 @@ order to complain (immortal-time bias).
 
 from __future__ import annotations
 
-
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 

@@ -523,11 +523,53 @@ def test_suffix_sums_at_positions_against_a_loop():
     rng = np.random.default_rng(4)
     a = rng.normal(size=(40, 3))
     for pos in (np.array([], dtype=np.intp), np.array([0, 0, 3, 39, 40, 40]),
-                np.sort(rng.integers(0, 41, 30)), np.array([5])):
-        got = _SuffixAt(pos, len(a))(a)
+                np.sort(rng.integers(0, 41, 30)), np.array([5]), np.array([40, 40])):
         want = np.array([a[p:].sum(axis=0) for p in pos]).reshape(len(pos), 3)
-        np.testing.assert_allclose(got, want, atol=1e-12)
-        assert got.shape == (len(pos), 3)
+        for dense in (True, False):  # cumulative sums over every row, or segment sums
+            suffix = _SuffixAt(pos, len(a))
+            suffix.dense = dense
+            got = suffix(a)
+            np.testing.assert_allclose(got, want, atol=1e-12)
+            assert got.shape == (len(pos), 3)
+
+
+def test_the_solvers_shortcuts_equal_its_general_path():
+    # no tied lapses (untied) and no Efron ranks (plain) take shortcuts; the general path
+    # must give the same log-likelihood, score and information
+    from loyaltylab.lapse._cox import _Stratum
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(60, 2))
+    beta = np.array([0.3, -0.2])
+    for t, ties in ((rng.permutation(60) + 1.0, "efron"),              # untied and plain
+                    (rng.integers(1, 15, 60).astype(float), "breslow")):  # plain, tied
+        e = rng.random(60) < 0.7
+        fast = _Stratum(x, t, e, None, ties)
+        assert fast.plain and fast.untied == (ties == "efron")
+        general = _Stratum(x, t, e, None, ties)
+        general.untied = general.plain = False
+        for got, want in zip(fast.values(beta), general.values(beta), strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(fast.last[1], general.last[1], rtol=1e-12)
+
+
+def test_a_covariate_far_from_zero_fits_as_its_centred_copy(rossi):
+    # centring keeps exp(x beta) finite: age + 5,000 (as a year or a code might be) gives
+    # the same fit as age; uncentred, exp(0.06 * 5,000) overflows
+    far = rossi.assign(age=rossi["age"] + 5000.0, prio=rossi["prio"] - 300.0)
+    a, b = _fit(rossi), _fit(far)
+    assert b.converged
+    np.testing.assert_allclose(b.params, a.params, rtol=1e-9)
+    np.testing.assert_allclose(b.variance, a.variance, rtol=1e-7)
+
+
+def test_the_iteration_settings_reach_the_solver(rossi):
+    default = _fit(rossi)
+    assert default.converged and default.iterations > 2
+    one = _fit(rossi, max_iter=1)
+    assert one.iterations == 1 and not one.converged
+    loose = _fit(rossi, rtol=1e-3)
+    assert loose.converged and loose.iterations < default.iterations
 
 
 def test_three_strata_equal_statsmodels_phreg(rossi):
