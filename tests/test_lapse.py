@@ -83,6 +83,13 @@ def test_horizons_and_tidy_table(lung):
     expected = tab.loc[tab["time"] <= 365, "retention"].iloc[-1]
     assert h.loc[(1, 365), "retention"] == pytest.approx(expected)
     assert np.isnan(h.loc[(1, 5000), "retention"])  # beyond follow-up: not extrapolated
+    # at 0 every member is still there; a negative horizon is before the curve starts (it
+    # was read off the curve's last row, 0.41 on lung, with no word)
+    at0 = lapse.retention_curves(lung, "time", "status", horizons=0).at_horizons
+    assert at0["retention"].tolist() == [1.0] and at0["at_risk"].tolist() == [len(lung)]
+    with pytest.raises(ValueError, match=r"horizons has 1 time\(s\) that are negative or "
+                                         r"not finite \(e.g. -1\); give times of 0 or more"):
+        lapse.retention_curves(lung, "time", "status", horizons=(-1, 365))
     assert (rc.table["ci_low"] <= rc.table["retention"] + 1e-12).all()
     assert (rc.table["retention"] <= rc.table["ci_high"] + 1e-12).all()
 
@@ -958,6 +965,20 @@ def test_at_horizons_on_a_lapse_time_at_the_end_and_beyond():
     d["entry"] = [0, 0, 0, 0, 0, 0, 4, 0, 0, 0]
     he = lapse.retention_curves(d, "t", "e", entry="entry", horizons=(4,)).at_horizons
     assert he["at_risk"].tolist() == [5]
+    # between exit times, and at 0: R counts those at risk at the next exit time
+    #   d <- data.frame(start = c(0, 0, 1, 2, 0), stop = c(2, 3, 3, 5, 8), e = c(1, 1, 0, 1, 0))
+    #   summary(survfit(Surv(stop, e) ~ 1, d), times = c(0, 0.5, 2))$n.risk         5 5 5
+    #   summary(survfit(Surv(start, stop, e) ~ 1, d), times = c(0, 0.5, 1, 1.5, 2))$n.risk
+    #                                                                        4 4 4 4 4
+    # (the member entering at 2 is not yet at risk then; before this fix the package said 0
+    # at 0, and 3 at 0.5 and at 1)
+    d = pd.DataFrame({"start": [0, 0, 1, 2, 0], "stop": [2, 3, 3, 5, 8], "e": [1, 1, 0, 1, 0]})
+    plain = lapse.retention_curves(d, "stop", "e", horizons=(0, 0.5, 2)).at_horizons
+    assert plain["at_risk"].tolist() == [5, 5, 5]
+    entered = lapse.retention_curves(d, "stop", "e", entry="start",
+                                     horizons=(0, 0.5, 1, 1.5, 2)).at_horizons
+    assert entered["at_risk"].tolist() == [4, 4, 4, 4, 4]
+    assert entered["retention"].tolist() == [1.0, 1.0, 1.0, 1.0, 0.75]
 
 
 def test_kaplan_meier_edges_a_lapse_at_time_0_and_entries():

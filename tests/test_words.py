@@ -33,7 +33,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.test_properties import RECIPES, _frames
+from loyaltylab import lapse, metrics
+from tests.test_properties import AS_OF, DIMS, RECIPES, S, _frames
 
 STORED = Path(__file__).parent / "data" / "words.json"
 
@@ -82,9 +83,24 @@ def _outcome(call, args) -> dict:
         result = result[0]
     counts = dict(getattr(result, "counts", {}) or {})
     out: dict = {"counts": counts}
+    table = _table(result)
+    if table is not None:  # its shape and its columns' names: a renamed key shows here
+        out["table"] = f"{len(table)} rows: " + ", ".join(map(str, table.columns))
     if said:
         out["warnings"] = said
     return out
+
+
+def _table(result) -> pd.DataFrame | None:
+    if isinstance(result, pd.Series):
+        return result.to_frame()
+    if isinstance(result, pd.DataFrame):
+        return result
+    try:
+        table = result.to_frame()
+    except Exception:  # noqa: BLE001 - a result without a table (or one that needs more)
+        return None
+    return table if isinstance(table, pd.DataFrame) else None
 
 
 def _value_columns(d: pd.DataFrame, needed: list[str]) -> list[str]:
@@ -112,6 +128,123 @@ def _cases(frames):
                 yield f"{name} | {t} {label}", None, call, _replace(frames, tables, k, changed)
 
 
+#: The options of the functions of the mutated modules (schema, metrics, lapse.curves):
+#: name -> label -> call on the tables. Each is stored as the recipes' cases are, so that a
+#: message or a count that only an option reaches is held word for word too.
+VARIANTS: dict[str, dict[str, object]] = {
+    "retention_rate": {
+        "basis activity without events": lambda f: metrics.retention_rate(
+            f["members"], AS_OF, basis="activity"),
+        "basis activity, events as records": lambda f: metrics.retention_rate(
+            f["members"], AS_OF, basis="activity", events=f["visits"].to_dict("records")),
+        "basis activity, events with no rows": lambda f: metrics.retention_rate(
+            f["members"], AS_OF, basis="activity", events=f["visits"].iloc[:0]),
+        "basis activity, events without 'date'": lambda f: metrics.retention_rate(
+            f["members"], AS_OF, basis="activity", events=f["visits"].drop(columns="date")),
+        "basis activity by year": lambda f: metrics.retention_rate(
+            f["members"], AS_OF, basis="activity", events=f["visits"]),
+        "basis activity by quarter": lambda f: metrics.retention_rate(
+            f["members"], AS_OF, basis="activity", events=f["visits"], period="quarter"),
+        "basis activity by month": lambda f: metrics.retention_rate(
+            f["members"], AS_OF, basis="activity", events=f["visits"], period="month"),
+        "by quarter": lambda f: metrics.retention_rate(f["members"], AS_OF, period="quarter"),
+        "by cohort year": lambda f: metrics.retention_rate(f["members"], AS_OF,
+                                                           cohort_period="year"),
+        "basis 'x'": lambda f: metrics.retention_rate(f["members"], AS_OF, basis="x"),
+        "period 'week'": lambda f: metrics.retention_rate(f["members"], AS_OF, period="week"),
+        "ci 1.5": lambda f: metrics.retention_rate(f["members"], AS_OF, ci=1.5),
+        "by a missing column": lambda f: metrics.retention_rate(f["members"], AS_OF,
+                                                                by="region"),
+    },
+    "usage_summary": {
+        "window_days None": lambda f: metrics.usage_summary(f["members"], f["visits"], AS_OF,
+                                                            window_days=None),
+        "window_days 0": lambda f: metrics.usage_summary(f["members"], f["visits"], AS_OF,
+                                                         window_days=0),
+        "window_days 30, by quarter": lambda f: metrics.usage_summary(
+            f["members"], f["visits"], AS_OF, window_days=30, period="quarter"),
+        "by year": lambda f: metrics.usage_summary(f["members"], f["visits"], AS_OF,
+                                                   period="year"),
+        "period 'week'": lambda f: metrics.usage_summary(f["members"], f["visits"], AS_OF,
+                                                         period="week"),
+    },
+    "check_events": {
+        "members as records": lambda f: metrics.check_events(
+            f["members"].to_dict("records"), f["visits"], AS_OF),
+    },
+    "nps": {
+        "method bootstrap": lambda f: metrics.nps(f["survey"], method="bootstrap", n_boot=200),
+        "method 'x'": lambda f: metrics.nps(f["survey"], method="x"),
+        "ci 0": lambda f: metrics.nps(f["survey"], ci=0),
+    },
+    "nps_by_group": {
+        "method bootstrap": lambda f: metrics.nps_by_group(f["survey"], "wave",
+                                                           method="bootstrap"),
+    },
+    "compare_nps": {
+        "paired": lambda f: metrics.compare_nps(f["survey"], "wave", 1, 2,
+                                                id_column="member_id"),
+        "a group that is not there": lambda f: metrics.compare_nps(f["survey"], "wave", 1, 9),
+    },
+    "referring_promoters": {
+        "min_referrals 2": lambda f: metrics.referring_promoters(f["survey"], min_referrals=2),
+        "min_referrals 0": lambda f: metrics.referring_promoters(f["survey"], min_referrals=0),
+    },
+    "top_box": {
+        "top 1 of 1 to 7": lambda f: metrics.top_box(f["survey"], ["rel1", "rel2"], top=1,
+                                                     high=7),
+        "top 0": lambda f: metrics.top_box(f["survey"], ["rel1", "rel2"], top=0),
+    },
+    "satisfaction_index": {
+        "weights estimated": lambda f: metrics.satisfaction_index(f["survey"],
+                                                                  weights="estimated"),
+        "weights 'x'": lambda f: metrics.satisfaction_index(f["survey"], weights="x"),
+        "weights of an unknown item": lambda f: metrics.satisfaction_index(
+            f["survey"], weights={"sat9": 1.0}),
+    },
+    "evangelists": {
+        "by wave": lambda f: metrics.evangelists(f["visits"], f["survey1"], f["fb"]),
+        "with recommend": lambda f: metrics.evangelists(f["visits"], f["survey1"], f["fb"],
+                                                        wave=None, recommend="recommend"),
+        "regular_per_year 0": lambda f: metrics.evangelists(
+            f["visits"], f["survey1"], f["fb"], wave=None, regular_per_year=0),
+        "window_days 30": lambda f: metrics.evangelists(f["visits"], f["survey1"], f["fb"],
+                                                        wave=None, window_days=30),
+    },
+    "loyalty_profile": {
+        "without a wave column": lambda f: metrics.loyalty_profile(
+            f["members"], f["visits"], f["survey"], AS_OF, wave=None),
+        "window_days 90": lambda f: metrics.loyalty_profile(
+            f["members"], f["visits"], f["survey"], AS_OF, window_days=90),
+        "scales without switching": lambda f: metrics.loyalty_profile(
+            f["members"], f["visits"], f["survey"], AS_OF,
+            scales={"satisfaction": S}),
+    },
+    "service_gaps": {
+        "ci 1": lambda f: metrics.service_gaps(f["enc_survey"], DIMS, ci=1),
+        "a missing item": lambda f: metrics.service_gaps(f["enc_survey"], {"x": ["lq_zz"]}),
+    },
+    "retention_curves": {
+        "conf_type plain": lambda f: lapse.retention_curves(
+            f["tenure"], "tenure", "has_lapsed", conf_type="plain"),
+        "conf_type 'x'": lambda f: lapse.retention_curves(
+            f["tenure"], "tenure", "has_lapsed", conf_type="x"),
+        "horizons -1": lambda f: lapse.retention_curves(
+            f["tenure"], "tenure", "has_lapsed", horizons=[-1]),
+    },
+    "cohort_table": {
+        "by quarter": lambda f: lapse.cohort_table(f["members"], AS_OF, period="quarter"),
+        "period 'x'": lambda f: lapse.cohort_table(f["members"], AS_OF, period="x"),
+    },
+}
+
+
+def _variant_cases(frames):
+    for name, variants in sorted(VARIANTS.items()):
+        for label, call in sorted(variants.items()):
+            yield f"{name} || {label}", call
+
+
 def _replace(frames, tables, k, changed):
     return [changed if j == k else frames[t] for j, t in enumerate(tables)]
 
@@ -121,6 +254,8 @@ def write() -> None:
     out = {}
     for key, described, call, args in _cases(frames):
         out[key] = described if call is None else _outcome(call, args)
+    for key, call in _variant_cases(frames):
+        out[key] = _outcome(call, [frames])
     STORED.write_text(json.dumps(out, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
     print(f"wrote {len(out)} cases to {STORED}")
 
@@ -145,8 +280,19 @@ def test_the_words_at_the_door_are_as_stored(name, stored, frames):
         table = stored[f"{name} | {t}"]
         for label, changed in _changes(frames[t], table["needed"], table["values"]):
             got[f"{name} | {t} {label}"] = _outcome(call, _replace(frames, tables, k, changed))
-    want = {k: v for k, v in stored.items() if "values" not in v and k.split(" | ")[0] == name}
+    want = {k: v for k, v in stored.items() if "values" not in v and " || " not in k
+            and k.split(" | ")[0] == name}
     assert sorted(got) == sorted(want)
+    for key in want:
+        assert got[key] == want[key], key
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_the_words_of_the_options_are_as_stored(name, stored, frames):
+    got = {key: _outcome(call, [frames]) for key, call in _variant_cases(frames)
+           if key.split(" || ")[0] == name}
+    want = {k: v for k, v in stored.items() if k.split(" || ")[0] == name and " || " in k}
+    assert sorted(got) == sorted(want), "run python -m tests.test_words"
     for key in want:
         assert got[key] == want[key], key
 

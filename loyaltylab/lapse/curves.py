@@ -481,6 +481,7 @@ def retention_curves(
     _validate.columns(data, cols, "retention curves")
     _validate.one_of(conf_type, "conf_type", ["log", "log-log", "plain"])
     ci = _validate.probability(ci, "ci")
+    horizons = _validate.times(horizons, "horizons")  # a negative one read the curve's end
     t, e = _durations(data, duration, event, "retention curves")
     en = _entry(data, entry, t, "retention curves")
     g = data[by] if by is not None else pd.Series(_ALL, index=data.index)
@@ -504,14 +505,18 @@ def retention_curves(
                                                                   np.nan)),
                      "median_ci_high": _quantile_time(tm, np.where(s > 0, tab["ci_high"],
                                                                    np.nan))})
+        stops = np.unique(st)
         for h in horizons:
             i = np.searchsorted(tm, h, side="right") - 1
             beyond = h > st.max()
+            # at risk as R's summary.survfit(times=) counts it: at the first exit time at or
+            # after the horizon (no one enters or leaves in between); at 0, everyone present
+            tau = stops[min(np.searchsorted(stops, h), len(stops) - 1)]
             hz.append({"group": level, "horizon": h,
                        "retention": np.nan if beyond else s[i],
                        "ci_low": np.nan if beyond else tab["ci_low"].iloc[i],
                        "ci_high": np.nan if beyond else tab["ci_high"].iloc[i],
-                       "at_risk": int(((st >= h) & (sen < h)).sum())})
+                       "at_risk": 0 if beyond else int(((st >= tau) & (sen < tau)).sum())})
         tables.append(tab.assign(group=level))
     table = pd.concat(tables, ignore_index=True)
     table = table[["group", *[c for c in table.columns if c != "group"]]]
