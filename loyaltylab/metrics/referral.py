@@ -270,7 +270,8 @@ def compare_nps(data: pd.DataFrame, by: str, a: object, b: object,
                       "comparison")
     for level in (a, b):
         if not (data[by] == level).any():
-            raise ValueError(f"column {by!r} has no rows equal to {level!r}; present: "
+            raise ValueError(f"column {by!r} has no rows equal to {_validate.shown(level)}; "
+                             f"pass one of the groups present: "
                              f"{sorted(data[by].dropna().unique().tolist())[:10]}")
     z = _stats.z_value(ci)
     in_ab = data[by].isin([a, b])
