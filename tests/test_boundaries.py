@@ -31,6 +31,14 @@ def test_membership_end_on_before_and_after_as_of():
         schema.membership_end(bad, "2023-12-31")
 
 
+def test_membership_end_keeps_the_members_index():
+    # rows keep their labels (a table indexed by member, or a slice of a larger one)
+    m = _members().set_axis([10, 20, 30])
+    span = schema.membership_end(m, "2023-12-31")
+    assert span.index.tolist() == [10, 20, 30]
+    assert span["has_lapsed"].tolist() == [True, False, False]
+
+
 def test_a_period_ending_on_as_of_counts_and_one_ending_after_does_not():
     on = metrics.retention_rate(_members(), "2023-12-31", period="year").data
     # 2022 -> 2023 has ended on as_of: kept; the lapse on 2023-12-31 is not retained
