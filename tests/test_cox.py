@@ -586,3 +586,31 @@ def test_three_strata_equal_statsmodels_phreg(rossi):
                 status=rossi["arrest"].to_numpy(), strata=strata, ties="efron").fit()
     np.testing.assert_allclose(f.params, ref.params, atol=1e-8)
     np.testing.assert_allclose(f.se, ref.bse, rtol=1e-7)
+
+
+def test_breslow_baseline_against_its_definition():
+    # H0(t) = sum over lapse times s <= t of d(s) / sum of exp(x beta) over those at risk at s
+    # (entry < s <= exit), at every distinct exit time: a loop over the definition
+    from loyaltylab.lapse._cox import breslow_baseline
+
+    rng = np.random.default_rng(8)
+    n = 80
+    x = rng.normal(size=(n, 2))
+    t = rng.integers(2, 30, n).astype(float)
+    e = rng.random(n) < 0.6
+    beta = np.array([0.4, -0.3])
+    w = np.exp(x @ beta)
+    for entry in (None, np.floor(rng.uniform(0, t - 1))):
+        start = np.zeros(n) if entry is None else entry
+        times, cumhaz = breslow_baseline(x, t, e, beta, entry=entry)
+        assert times.tolist() == sorted(set(t))
+        want, h = [], 0.0
+        for s in times:
+            d = int((e & (t == s)).sum())
+            if d:
+                h += d / w[(start < s) & (t >= s)].sum()
+            want.append(h)
+        np.testing.assert_allclose(cumhaz, want, rtol=1e-12)
+        if entry is not None:  # the entries matter: without them the hazard is smaller
+            assert cumhaz[-1] > breslow_baseline(x, t, e, beta)[1][-1]
+

@@ -1054,3 +1054,14 @@ def test_log_rank_result_as_a_table():
     row = lr.to_frame()
     assert row.columns.tolist() == ["test", "statistic", "df", "p_value"]
     assert row.iloc[0].tolist() == ["log-rank (overall)", lr.statistic, lr.df, lr.p_value]
+    # the summary: the overall test, then each pair named, 1 df, with Holm's p
+    d3 = pd.concat([d, d[d["g"] == "a"].assign(g="c", t=lambda x: x["t"] + 1)],
+                   ignore_index=True)
+    lr3 = lapse.retention_curves(d3, "t", "e", by="g").compare()
+    sm = lr3.summary()
+    assert sm.columns.tolist() == ["test", "statistic", "df", "p_value", "p_holm"]
+    assert sm["test"].tolist() == ["log-rank (overall)", "log-rank (a vs b)",
+                                   "log-rank (a vs c)", "log-rank (b vs c)"]
+    assert sm["df"].tolist() == [2, 1, 1, 1] and np.isnan(sm.loc[0, "p_holm"])
+    assert sm["statistic"].iloc[1:].tolist() == lr3.pairwise["statistic"].tolist()
+    assert sm["p_holm"].iloc[1:].tolist() == lr3.pairwise["p_holm"].tolist()

@@ -30,6 +30,15 @@ def test_nps_worked_example():
     assert (a.ci_low, a.ci_high) == pytest.approx((4.9729, 33.8620), abs=1e-3)
 
 
+def test_nps_bootstrap_is_seeded():
+    s = pd.DataFrame({"recommend": [10, 9, 9, 8, 7, 6, 3, 10, 0, 9] * 5})
+    a, b = (metrics.nps(s, method="bootstrap", n_boot=300, seed=4) for _ in range(2))
+    assert (a.ci_low, a.ci_high, a.se) == (b.ci_low, b.ci_high, b.se)  # same seed: same
+    c = metrics.nps(s, method="bootstrap", n_boot=300, seed=5)
+    assert (c.ci_low, c.ci_high, c.se) != (a.ci_low, a.ci_high, a.se)
+    assert metrics.nps(s, method="bootstrap", n_boot=100).method == "bootstrap"
+
+
 def test_nps_bootstrap_agrees_with_wald_and_is_fast_on_a_million():
     rng = np.random.default_rng(1)
     big = pd.DataFrame({"recommend": rng.integers(0, 11, 1_000_000)})

@@ -98,7 +98,7 @@ def _table(result) -> pd.DataFrame | None:
         return result
     try:
         table = result.to_frame()
-    except Exception:  # noqa: BLE001 - a result without a table (or one that needs more)
+    except Exception:  # a result without a table (or one whose table needs more)
         return None
     return table if isinstance(table, pd.DataFrame) else None
 
@@ -176,6 +176,8 @@ VARIANTS: dict[str, dict[str, object]] = {
         "method bootstrap": lambda f: metrics.nps(f["survey"], method="bootstrap", n_boot=200),
         "method 'x'": lambda f: metrics.nps(f["survey"], method="x"),
         "ci 0": lambda f: metrics.nps(f["survey"], ci=0),
+        "bootstrap, n_boot 99": lambda f: metrics.nps(f["survey"], method="bootstrap",
+                                                      n_boot=99),
     },
     "nps_by_group": {
         "method bootstrap": lambda f: metrics.nps_by_group(f["survey"], "wave",
@@ -189,6 +191,7 @@ VARIANTS: dict[str, dict[str, object]] = {
     "referring_promoters": {
         "min_referrals 2": lambda f: metrics.referring_promoters(f["survey"], min_referrals=2),
         "min_referrals 0": lambda f: metrics.referring_promoters(f["survey"], min_referrals=0),
+        "ci 2": lambda f: metrics.referring_promoters(f["survey"], ci=2),
     },
     "top_box": {
         "top 1 of 1 to 7": lambda f: metrics.top_box(f["survey"], ["rel1", "rel2"], top=1,

@@ -68,7 +68,7 @@ class _SuffixAt:
             out = np.zeros((len(a) + 1,) + a.shape[1:])
             np.cumsum(a[::-1], axis=0, out=out[-2::-1])
             return out[self.pos]
-        seg = np.add.reduceat(a, self.u) if len(self.u) else a[:0]  # along the rows
+        seg = np.add.reduceat(a, self.u)  # along the rows (none: an empty sum)
         out = np.zeros((len(self.u) + self.n_empty,) + a.shape[1:])
         np.cumsum(seg[::-1], axis=0, out=out[len(self.u) - 1::-1] if len(self.u) else out[:0])
         return out[self.inv]

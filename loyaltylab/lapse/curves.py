@@ -314,7 +314,8 @@ def _tallies(t: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     values (no per-row index): numpy's SIMD sorts beat hashing when most tenures are
     distinct, and are as fast with daily ones."""
     ts = np.sort(t)
-    first = np.r_[True, ts[1:] != ts[:-1]] if ts.size else np.zeros(0, bool)
+    first = np.ones(ts.size, bool)
+    first[1:] = ts[1:] != ts[:-1]
     times = ts[first]
     rows = np.diff(np.r_[np.flatnonzero(first), ts.size])
     d = np.bincount(np.searchsorted(times, np.sort(t[event])), minlength=times.size)
@@ -327,8 +328,9 @@ def _at_risk_and_curve(times, rows, d, n_rows, entry):
     n = n_rows - np.r_[0, np.cumsum(rows)[:-1]].astype(float)
     if entry is not None:  # minus those not yet under observation at each time
         n = n - (len(entry) - np.searchsorted(np.sort(entry), times, side="left"))
-    # no one at risk and no lapse (e.g. time 0 with delayed entry): the curve stays
-    s = np.cumprod(1 - np.where(n > 0, d / np.where(n > 0, n, 1.0), 0.0))
+    # no one at risk and no lapse (e.g. time 0 with delayed entry): the curve stays (d is 0
+    # wherever n is)
+    s = np.cumprod(1 - d / np.maximum(n, 1.0))
     return d, n, s
 
 
@@ -383,13 +385,16 @@ def _rmean(time: np.ndarray, surv: np.ndarray, n: np.ndarray, d: np.ndarray,
     keep = time <= horizon
     t, s, nn, dd = time[keep], surv[keep], n[keep], d[keep]
     if t.size == 0 or t[0] > 0:
-        t, s, nn, dd = np.r_[0.0, t], np.r_[1.0, s], np.r_[np.nan, nn], np.r_[0.0, dd]
+        t, s, nn, dd = np.r_[0.0, t], np.r_[1.0, s], np.r_[np.inf, nn], np.r_[0.0, dd]
     widths = np.diff(np.r_[t, horizon])
     pieces = s * widths
     mean = float(pieces.sum())
     area = np.cumsum(pieces[::-1])[::-1]  # A_i: the area from t_i to the horizon
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where((dd > 0) & (nn > dd), area ** 2 * dd / (nn * (nn - dd)), 0.0)
+    # a term where someone lapses and area is left: where everyone left lapses (n = d) the
+    # curve is 0 from there on and so is A_i (R's 0 term); with delayed entry no one may be
+    # at risk yet (n = 0, d = 0)
+    terms = np.divide(area ** 2 * dd, nn * (nn - dd), out=np.zeros(len(area)),
+                      where=(dd > 0) & (area > 0))
     return mean, float(terms.sum())
 
 

@@ -30,6 +30,7 @@ import pandas as pd
 
 from loyaltylab import _stats, _validate
 from loyaltylab._results import Result
+from loyaltylab.metrics.referral import _NPS_SEGMENTS, _segments
 from loyaltylab.schema import DATE, MEMBER
 
 #: The kinds of unprompted feedback a feedback table may hold; complaints are kept and
@@ -251,11 +252,10 @@ def evangelists(
     if recommend:
         x = _validate.numeric(s, recommend, lo=0, hi=10, integer=True, allow_bool=False,
                               purpose="evangelists (the 0-10 likelihood to recommend)")
-        seg = pd.Series(pd.cut(x.to_numpy(), [-1, 6, 8, 10],
-                               labels=["detractor", "passive", "promoter"]), index=idx)
+        seg = pd.Series(_segments(x), index=idx)
         no_answer = int(seg.isna().sum())
         out = []
-        for level in ["detractor", "passive", "promoter"]:
+        for level in _NPS_SEGMENTS:
             m = (seg == level).to_numpy()
             k, nn = int(data["evangelist"].to_numpy()[m].sum()), int(m.sum())
             lo, hi = _stats.wilson(k, nn, ci)

@@ -75,6 +75,17 @@ def _ratings(data: pd.DataFrame, column: str) -> tuple[np.ndarray, int]:
     return x, n_missing
 
 
+#: The segments of the 0-10 likelihood to recommend, low to high.
+_NPS_SEGMENTS = ("detractor", "passive", "promoter")
+
+
+def _segments(x: pd.Series | np.ndarray) -> np.ndarray:
+    """The segment of each rating (detractor 0-6, passive 7-8, promoter 9-10; the ratings
+    are checked whole numbers from 0 to 10), None where the rating is missing."""
+    x = np.asarray(x, float)
+    return np.select([x <= 6, x <= 8, np.isfinite(x)], list(_NPS_SEGMENTS), None)
+
+
 def _counts(x: np.ndarray) -> tuple[int, int, int]:
     return int((x >= 9).sum()), int(((x >= 7) & (x <= 8)).sum()), int((x <= 6).sum())
 
@@ -370,21 +381,22 @@ def referring_promoters(data: pd.DataFrame, column: str = "recommend",
     data = _validate.frame(data)
     ci = _validate.probability(ci, "ci")
     _validate.columns(data, [column, referrals], "referring promoters")
-    x = _validate.numeric(data, column, lo=0, hi=10, integer=True, allow_bool=False,
+    x = _validate.numeric(data, column, lo=0, hi=10, integer=True,
+                          allow_bool=False,  # pragma: no mutate (None is False here)
                           purpose="referring promoters (the 0-10 likelihood to recommend)")
     r = _validate.numeric(data, referrals, lo=0, integer=True,
                           purpose="referring promoters (referral counts)")
     ok = x.notna() & r.notna()
-    seg = pd.cut(x[ok], [-1, 6, 8, 10], labels=["detractor", "passive", "promoter"])
+    seg = _segments(x[ok])
     referred = r[ok] >= min_referrals
     rows = []
-    for level in ["detractor", "passive", "promoter"]:
+    for level in _NPS_SEGMENTS:
         m = seg == level
         k, n = int(referred[m].sum()), int(m.sum())
         lo, hi = _stats.wilson(k, n, ci)
         rows.append({"segment": level, "n": n, "referred": k,
                      "share_referred": k / n if n else np.nan, "ci_low": lo, "ci_high": hi,
-                     "mean_referrals": float(r[ok][m].mean()) if n else np.nan})
+                     "mean_referrals": float(r[ok][m].mean())})  # NaN for no one
     share = float((referred & (seg == "promoter")).sum() / ok.sum())
     return ReferringPromoters(table=pd.DataFrame(rows), share=share,
                             n_used=int(ok.sum()), n_excluded=int((~ok).sum()), ci=ci)
