@@ -486,7 +486,9 @@ def retention_curves(
     _validate.columns(data, cols, "retention curves")
     _validate.one_of(conf_type, "conf_type", ["log", "log-log", "plain"])
     ci = _validate.probability(ci, "ci")
-    horizons = _validate.times(horizons, "horizons")  # a negative one read the curve's end
+    _validate.times(horizons, "horizons")  # a negative one was read off the curve's end
+    # kept as given (1, not 1.0, in the table), one or several
+    horizons = list(horizons) if np.iterable(horizons) else [horizons]
     t, e = _durations(data, duration, event, "retention curves")
     en = _entry(data, entry, t, "retention curves")
     g = data[by] if by is not None else pd.Series(_ALL, index=data.index)
