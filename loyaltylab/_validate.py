@@ -150,9 +150,12 @@ def numeric(
             s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) not in (
                 "string", "integer", "floating", "mixed-integer-float", "empty")
             and s.dropna().map(type).isin([bool, np.bool_]).any())):
+        flags = (s.notna() if pd.api.types.is_bool_dtype(s.dtype)
+                 else s.map(type).isin([bool, np.bool_]))
         raise TypeError(
-            f"column {column!r} holds True/False values, not ratings ({len(s)} rows); "
-            f"{purpose} needs the numeric answers: pass the rating column, not a yes/no one")
+            f"column {column!r} holds True/False values, not ratings ({int(flags.sum())} of "
+            f"{len(s)} rows); {purpose} needs the numeric answers: pass the rating column, "
+            f"not a yes/no one (or correct those rows)")
     if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == bool:
         s = s.astype(object)
     if not pd.api.types.is_numeric_dtype(s):

@@ -903,6 +903,15 @@ def test_bands_of_a_curve_that_reaches_zero_equal_r(conf_type):
     assert tab[["retention", "ci_low", "ci_high"]].iloc[-1].tolist() == [0.0, 0.0, 0.0]
 
 
+def test_a_median_flat_at_one_half_to_the_end_equals_r():
+    # R: quantile(survfit(Surv(t, e) ~ 1, data.frame(t = 1:4, e = c(1, 1, 0, 0))), 0.5)
+    #   quantile 3, lower 1, upper NA: at 0.5 from 2 and never dropping again, R takes the
+    #   midpoint of 2 and the last time, 4
+    d = pd.DataFrame({"t": [1, 2, 3, 4], "e": [1, 1, 0, 0]})
+    m = lapse.retention_curves(d, "t", "e").medians.iloc[0]
+    assert m["median"] == 3.0 and m["median_ci_low"] == 1.0 and np.isnan(m["median_ci_high"])
+
+
 def test_restricted_mean_at_the_edges_equals_r():
     # R: print(summary(f, rmean = 7)$table) and rmean = 4 for set A (a horizon on a lapse
     # time and the curve's end); set D's first time is a censoring at 2 (rmean = 2.5, 3:

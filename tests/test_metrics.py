@@ -30,6 +30,19 @@ def test_nps_worked_example():
     assert (a.ci_low, a.ci_high) == pytest.approx((4.9729, 33.8620), abs=1e-3)
 
 
+def test_compare_nps_with_no_spread_has_no_test():
+    # everyone a promoter in both waves: a difference of 0 with a standard error of 0 gives
+    # no statistic (NaN), not a division by zero; a large sample's small se (< 1 point) does
+    same = pd.DataFrame({"wave": [1] * 5 + [2] * 5, "recommend": [10] * 10})
+    c = metrics.compare_nps(same, "wave", 1, 2)
+    assert c.se == 0 and np.isnan(c.statistic) and np.isnan(c.p_value)
+    rng = np.random.default_rng(2)
+    big = pd.DataFrame({"wave": np.repeat([1, 2], 40_000),
+                        "recommend": rng.integers(0, 11, 80_000)})
+    cb = metrics.compare_nps(big, "wave", 1, 2)
+    assert 0 < cb.se < 1 and cb.statistic == pytest.approx(cb.difference / cb.se)
+
+
 def test_nps_bootstrap_is_seeded():
     s = pd.DataFrame({"recommend": [10, 9, 9, 8, 7, 6, 3, 10, 0, 9] * 5})
     a, b = (metrics.nps(s, method="bootstrap", n_boot=300, seed=4) for _ in range(2))
@@ -592,6 +605,30 @@ def test_satisfaction_index_weights_by_hand():
         metrics.satisfaction_index(d, ["a", "b"], weights="loadings", low=1, high=10)
     with pytest.raises(TypeError, match=r"column 'a' holds True/False values"):
         metrics.satisfaction_index(d.assign(a=True), ["a", "b"], low=1, high=10)
+
+
+def test_evangelists_with_nothing_to_count_and_at_the_regular_rate():
+    events, survey, fb = _ev_tables()
+    # member 5 answered but used nothing, praised nothing, suggested nothing: zeros, counted
+    five = pd.concat([survey, pd.DataFrame({"member_id": [5], "date": survey["date"][:1],
+                                            "referrals": [0], "recommend": [7]})],
+                     ignore_index=True)
+    ev = metrics.evangelists(events, five, fb, wave=None, recommend="recommend")
+    assert ev.data.loc[5, ["uses", "referrals", "praise", "suggestions"]].tolist() == [0] * 4
+    assert all(ev.data[c].dtype == np.int64 for c in ("uses", "referrals", "praise",
+                                                       "suggestions"))
+    assert ev.by_segment.set_index("segment").loc["passive", "n"] == 1
+    # regular use at exactly the rate (12 uses in 365 days, as uses per 365.25-day year)
+    # counts; a hair above does not
+    rate = 12 * 365.25 / 365
+    at = metrics.evangelists(events, survey, fb, wave=None, regular_per_year=rate)
+    assert bool(at.data.loc[1, "regular use"])
+    above = metrics.evangelists(events, survey, fb, wave=None, regular_per_year=rate + 1e-9)
+    assert not above.data.loc[1, "regular use"]
+    # no answer with a referral count: refused, not a table of NaN
+    with pytest.raises(ValueError, match=r"survey has no answer with both a date and a "
+                                         r"referral count \(of 4\); fill column 'referrals'"):
+        metrics.evangelists(events, survey.assign(referrals=np.nan), fb, wave=None)
 
 
 def test_evangelists_options_and_their_refusals():

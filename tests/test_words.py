@@ -213,6 +213,9 @@ VARIANTS: dict[str, dict[str, object]] = {
             f["visits"], f["survey1"], f["fb"], wave=None, regular_per_year=0),
         "window_days 30": lambda f: metrics.evangelists(f["visits"], f["survey1"], f["fb"],
                                                         wave=None, window_days=30),
+        **{f"recommend {v!r} in row 0": (lambda f, v=v: metrics.evangelists(
+            f["visits"], _set(f["survey1"], "recommend", v), f["fb"], wave=None,
+            recommend="recommend")) for v in (11, -1, 2.5, True, "x")},
     },
     "loyalty_profile": {
         "without a wave column": lambda f: metrics.loyalty_profile(

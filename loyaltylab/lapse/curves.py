@@ -327,7 +327,7 @@ def _at_risk_and_curve(times, rows, d, n_rows, entry):
     d = d.astype(float)
     n = n_rows - np.r_[0, np.cumsum(rows)[:-1]].astype(float)
     if entry is not None:  # minus those not yet under observation at each time
-        n = n - (len(entry) - np.searchsorted(np.sort(entry), times, side="left"))
+        n = n - (len(entry) - np.searchsorted(np.sort(entry), times))  # entry >= time
     # no one at risk and no lapse (e.g. time 0 with delayed entry): the curve stays (d is 0
     # wherever n is)
     s = np.cumprod(1 - d / np.maximum(n, 1.0))
@@ -342,8 +342,8 @@ def _risk_sets(t: np.ndarray, event: np.ndarray, entry: np.ndarray | None = None
     With ``entry`` (delayed entry, left truncation) a member is at risk at time s when
     entry < s <= exit, as in R's ``Surv(entry, exit, event)``."""
     times, inv = _distinct(t)
-    d, n, s = _at_risk_and_curve(times, np.bincount(inv, minlength=times.size),
-                                 np.bincount(inv, weights=event, minlength=times.size),
+    # every distinct time is some row's: the counts have one entry per time
+    d, n, s = _at_risk_and_curve(times, np.bincount(inv), np.bincount(inv, weights=event),
                                  len(t), entry)
     return times, inv, d, n, s
 
@@ -405,7 +405,7 @@ def _quantile_time(time: np.ndarray, curve: np.ndarray, p: float = 0.5) -> float
     last time when it never drops again; NaN (a band where retention is 0, R's NA) is
     skipped, and NaN when the curve never reaches ``p``."""
     tol = np.sqrt(np.finfo(float).eps)
-    x, y = np.asarray(time, float), 1.0 - np.asarray(curve, float)
+    x, y = np.asarray(time, float), 1.0 - np.asarray(curve, float)  # pragma: no mutate
     if np.isnan(y).all() or np.nanmax(y) < 1.0 - p:
         return np.nan
     x_max, q = x[-1], 1.0 - p

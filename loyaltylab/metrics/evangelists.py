@@ -195,6 +195,10 @@ def evangelists(
                             purpose="evangelists (the number of people referred)")
     ok = answered.notna().to_numpy() & ref.notna().to_numpy()
     excluded["answers without a date or a referral count"] = int((~ok).sum())
+    if not ok.any():
+        raise ValueError(f"survey has no answer with both a date and a referral count (of "
+                         f"{len(ok)}); fill column {referrals!r} (0 for no one referred) and "
+                         f"{date!r}")
     answered, ref = answered[ok], pd.Series(ref.to_numpy()[ok], index=answered.index[ok])
     s = s[ok]
     kinds = feedback[kind].astype("string").str.strip().str.lower()
@@ -245,18 +249,18 @@ def evangelists(
         k = int(data[c].sum())
         lo, hi = _stats.wilson(k, n, ci)
         rows.append({"criterion": "all four (evangelist)" if c == "evangelist" else c,
-                     "members": k, "share": k / n if n else np.nan, "ci_low": lo,
+                     "members": k, "share": k / n, "ci_low": lo,
                      "ci_high": hi})
     table = pd.DataFrame(rows)
     by_segment, no_answer = None, 0
     if recommend:
         x = _validate.numeric(s, recommend, lo=0, hi=10, integer=True, allow_bool=False,
                               purpose="evangelists (the 0-10 likelihood to recommend)")
-        seg = pd.Series(_segments(x), index=idx)
-        no_answer = int(seg.isna().sum())
+        seg = _segments(x)
+        no_answer = int(pd.isna(seg).sum())
         out = []
         for level in _NPS_SEGMENTS:
-            m = (seg == level).to_numpy()
+            m = seg == level
             k, nn = int(data["evangelist"].to_numpy()[m].sum()), int(m.sum())
             lo, hi = _stats.wilson(k, nn, ci)
             out.append({"segment": level, "n": nn, "evangelists": k,

@@ -82,7 +82,7 @@ _NPS_SEGMENTS = ("detractor", "passive", "promoter")
 def _segments(x: pd.Series | np.ndarray) -> np.ndarray:
     """The segment of each rating (detractor 0-6, passive 7-8, promoter 9-10; the ratings
     are checked whole numbers from 0 to 10), None where the rating is missing."""
-    x = np.asarray(x, float)
+    x = np.asarray(x, float)  # pragma: no mutate (numbers already; isfinite needs them)
     return np.select([x <= 6, x <= 8, np.isfinite(x)], list(_NPS_SEGMENTS), None)
 
 
