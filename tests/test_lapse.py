@@ -851,6 +851,9 @@ _EDGE_SETS = {
     # exactly 0.5 at 3, a censoring at 5, the next drop at 8: R takes (3 + 8) / 2
     "D": ([2, 3, 3, 5, 8], [0, 1, 1, 0, 1]),
     "E": ([1, 2, 3, 4, 5, 6], [1, 0, 1, 1, 0, 0]),
+    # a small first drop, 36 censored, then the 3 left all lapse: the lower band stays
+    # above 0.5 until retention is 0, where R reads no band (lower NA)
+    "F": ([1] + [2] * 36 + [3] * 3, [1] + [0] * 36 + [1] * 3),
 }
 R_EDGE_MEDIANS = {  # (set, conf.type): median, lower, upper (NA as nan)
     ("A", "log"): (4, 3, np.nan), ("A", "log-log"): (4, 1, np.nan),
@@ -863,6 +866,8 @@ R_EDGE_MEDIANS = {  # (set, conf.type): median, lower, upper (NA as nan)
     ("D", "plain"): (5.5, 3, np.nan),
     ("E", "log"): (4, 3, np.nan), ("E", "log-log"): (4, 1, np.nan),
     ("E", "plain"): (4, 3, np.nan),
+    ("F", "log"): (3, np.nan, np.nan), ("F", "log-log"): (3, np.nan, np.nan),
+    ("F", "plain"): (3, np.nan, np.nan),
 }
 # summary(survfit(Surv(t, e) ~ 1, data = A, conf.type = ct))$lower / $upper, rows 1 to 6
 R_EDGE_BANDS_A = {
@@ -901,6 +906,22 @@ def test_bands_of_a_curve_that_reaches_zero_equal_r(conf_type):
     # at retention 0 R has no band (NA); the table shows the curve itself, [0, 0], and the
     # median's interval reads nothing there (above: upper NA as in R)
     assert tab[["retention", "ci_low", "ci_high"]].iloc[-1].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_no_one_at_risk_yet_adds_nothing_to_the_bands():
+    # with delayed entry, members leaving at 0 who entered at 0 were never at risk: the row
+    # at time 0 has no one at risk, and the curve and its bands are those without them
+    d = pd.DataFrame({"t": [1.0, 2, 3, 4, 5, 6], "e": [1, 1, 0, 1, 0, 1],
+                      "entry": [0.0, 0, 0.5, 0, 1, 0]})
+    zero = pd.DataFrame({"t": [0.0, 0.0], "e": [0, 0], "entry": [0.0, 0.0]})
+    for conf_type in ("log", "log-log", "plain"):
+        a = lapse.retention_curves(d, "t", "e", entry="entry", conf_type=conf_type).table
+        b = lapse.retention_curves(pd.concat([zero, d], ignore_index=True), "t", "e",
+                                   entry="entry", conf_type=conf_type).table
+        assert b.loc[0, ["time", "at_risk", "retention", "ci_low", "ci_high"]].tolist() == [
+            0.0, 0.0, 1.0, 1.0, 1.0]
+        pd.testing.assert_frame_equal(a.iloc[1:].reset_index(drop=True),
+                                      b.iloc[1:].reset_index(drop=True))
 
 
 def test_a_median_flat_at_one_half_to_the_end_equals_r():

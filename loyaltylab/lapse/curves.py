@@ -355,7 +355,9 @@ def _km_table(t: np.ndarray, e: np.ndarray, z: float, conf_type: str,
     d, n, s = _at_risk_and_curve(times, rows, d, len(t), entry)
     c = rows - d
     with np.errstate(divide="ignore", invalid="ignore"):
-        green = np.cumsum(np.where(n > d, d / (n * (n - d)), np.where(d > 0, np.inf, 0.0)))
+        # Greenwood's sum; where everyone left lapses the curve is 0 and shows no band, and
+        # where no one is at risk yet (time 0 with delayed entry) nothing is added
+        green = np.cumsum(np.divide(d, n * (n - d), out=np.zeros(len(d)), where=n > d))
         se = np.sqrt(green)
         if conf_type == "log":  # R survfit's default: exp(log S +- z se)
             lo, hi = s * np.exp(-z * se), np.minimum(s * np.exp(z * se), 1.0)
@@ -364,9 +366,9 @@ def _km_table(t: np.ndarray, e: np.ndarray, z: float, conf_type: str,
             lo, hi = s ** np.exp(-theta), s ** np.exp(theta)
         else:  # plain
             lo, hi = np.clip(s - z * se * s, 0, 1), np.clip(s + z * se * s, 0, 1)
-    lo = np.where(s > 0, lo, 0.0)
-    hi = np.where(s > 0, hi, np.where(np.isfinite(green), hi, 0.0))
-    lo, hi = np.nan_to_num(lo, nan=0.0), np.nan_to_num(hi, nan=1.0)
+    # retention 0: R has no band (NA); the table shows the curve itself, [0, 0] (at 1, the
+    # log-log band is 1 ** nan = 1, R's NA too)
+    lo, hi = np.where(s > 0, lo, 0.0), np.where(s > 0, hi, 0.0)
     n0 = float(len(t) if entry is None else (entry <= 0).sum())
     first = pd.DataFrame({"time": [0.0], "retention": [1.0], "ci_low": [1.0], "ci_high": [1.0],
                           "at_risk": [n0], "lapsed": [0.0], "censored": [0.0]})
@@ -508,10 +510,8 @@ def retention_curves(
         rows.append({"group": level, "n": len(idx), "lapsed": int(se.sum()),
                      "median": _quantile_time(tm, s),
                      # R has no band where retention is 0 (NA): none read there
-                     "median_ci_low": _quantile_time(tm, np.where(s > 0, tab["ci_low"],
-                                                                  np.nan)),
-                     "median_ci_high": _quantile_time(tm, np.where(s > 0, tab["ci_high"],
-                                                                   np.nan))})
+                     "median_ci_low": _quantile_time(tm, tab["ci_low"].where(s > 0)),
+                     "median_ci_high": _quantile_time(tm, tab["ci_high"].where(s > 0))})
         stops = np.unique(st)
         for h in horizons:
             i = np.searchsorted(tm, h, side="right") - 1
