@@ -924,6 +924,17 @@ def test_no_one_at_risk_yet_adds_nothing_to_the_bands():
                                       b.iloc[1:].reset_index(drop=True))
 
 
+def test_the_curves_say_nothing_of_their_own_arithmetic():
+    # retention 1 before the first lapse and 0 at the end are the log-log band's 0 / 0 and
+    # log 0: handled, not a RuntimeWarning for the user
+    d = pd.DataFrame({"t": [1, 2, 3, 4, 5, 5], "e": [0, 1, 1, 0, 1, 1]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for conf_type in ("log", "log-log", "plain"):
+            tab = lapse.retention_curves(d, "t", "e", conf_type=conf_type).table
+            assert tab[["ci_low", "ci_high"]].notna().all().all()
+
+
 def test_a_median_flat_at_one_half_to_the_end_equals_r():
     # R: quantile(survfit(Surv(t, e) ~ 1, data.frame(t = 1:4, e = c(1, 1, 0, 0))), 0.5)
     #   quantile 3, lower 1, upper NA: at 0.5 from 2 and never dropping again, R takes the

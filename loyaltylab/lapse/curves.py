@@ -354,10 +354,11 @@ def _km_table(t: np.ndarray, e: np.ndarray, z: float, conf_type: str,
     times, rows, d = _tallies(t, e)
     d, n, s = _at_risk_and_curve(times, rows, d, len(t), entry)
     c = rows - d
+    # (log-log: log 0 where retention is 0 and 0 / 0 where it is 1, both replaced below)
     with np.errstate(divide="ignore", invalid="ignore"):
         # Greenwood's sum; where everyone left lapses the curve is 0 and shows no band, and
         # where no one is at risk yet (time 0 with delayed entry) nothing is added
-        green = np.cumsum(np.divide(d, n * (n - d), out=np.zeros(len(d)), where=n > d))
+        green = np.cumsum(d / np.where(n > d, n * (n - d), np.inf))
         se = np.sqrt(green)
         if conf_type == "log":  # R survfit's default: exp(log S +- z se)
             lo, hi = s * np.exp(-z * se), np.minimum(s * np.exp(z * se), 1.0)
