@@ -65,6 +65,11 @@ def map_categories(complaints: pd.DataFrame, mapping: Mapping[str, str],
         raise ValueError(f"mapping targets {bad_targets} are not rejection factors; use "
                          f"{list(CATEGORIES)}")
     codes = complaints[column]
+    missing = codes.isna() & ~codes.isin(list(mapping))
+    if missing.any():
+        raise ValueError(f"column {column!r} has {int(missing.sum())} complaint(s) without a "
+                         f"code; fill them (with a code the mapping has) or drop those "
+                         f"complaints")
     unmapped = codes[~codes.isin(list(mapping))]
     if len(unmapped):
         counts = unmapped.astype(str).value_counts().head(8).to_dict()

@@ -79,7 +79,8 @@ def feedback_episodes(
     as_of = _validate.as_of(as_of)
     span = membership_end(members, as_of, member, joined, lapsed)
     span.index = members[member].to_numpy()
-    span[branch] = members[branch].to_numpy()
+    # a member without a branch has no action row to meet: refused by name
+    span[branch] = _validate.groups(members, branch, "members").to_numpy()
     survey = _validate.matched_ids(survey, member, members[member])
     key = [branch, wave, topic]
     dup = actions.duplicated(key)

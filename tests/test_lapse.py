@@ -974,6 +974,7 @@ def test_cohort_table_with_observed_from_by_hand():
     c19 = out[out["cohort"] == "2019"]
     assert c19["truncated"].all() and (c19[["observable", "retained"]] == 0).all().all()
     assert c19["share"].isna().all() and (c19["size"] == 2).all()
+    assert out["size"].dtype == np.int64 and out["observable"].dtype == np.int64
     c20 = out[out["cohort"] == "2020"].set_index("period")
     assert not c20["truncated"].any()
     # 2020: both there at 0; at 1 year (2021-01-01, 2021-02-01) the one who left on

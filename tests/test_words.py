@@ -59,7 +59,7 @@ def _changes(d: pd.DataFrame, needed: list[str] | None, values: list[str] = ()):
 
 def _set(d: pd.DataFrame, column: str, value) -> pd.DataFrame:
     out = d.copy()
-    if value is None or isinstance(value, str) or isinstance(value, float) and not (
+    if value is None or isinstance(value, str | bool) or isinstance(value, float) and not (
             pd.api.types.is_float_dtype(out[column])):
         out[column] = out[column].astype(object)
     out.loc[out.index[0], column] = value

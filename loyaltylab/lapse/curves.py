@@ -366,7 +366,8 @@ def _km_table(t: np.ndarray, e: np.ndarray, z: float, conf_type: str,
             theta = z * se / np.log(s)
             lo, hi = s ** np.exp(-theta), s ** np.exp(theta)
         else:  # plain
-            lo, hi = np.clip(s - z * se * s, 0, 1), np.clip(s + z * se * s, 0, 1)
+            # (the band holds the curve: only its outer ends need cutting to [0, 1])
+            lo, hi = np.maximum(s - z * se * s, 0.0), np.minimum(s + z * se * s, 1.0)
     # retention 0: R has no band (NA); the table shows the curve itself, [0, 0] (at 1, the
     # log-log band is 1 ** nan = 1, R's NA too)
     lo, hi = np.where(s > 0, lo, 0.0), np.where(s > 0, hi, 0.0)
