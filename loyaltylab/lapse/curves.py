@@ -615,7 +615,7 @@ def cohort_table(
         rows.append(pd.DataFrame({"cohort": coh, "period": k, "observable": observable,
                                   "retained": retained}))
     long = pd.concat(rows)
-    out = long.groupby(["cohort", "period"], observed=True).agg(
+    out = long.groupby(["cohort", "period"]).agg(  # periods and ints: no categories
         observable=("observable", "sum"), retained=("retained", "sum")).reset_index()
     sizes = coh.value_counts()
     out["size"] = out["cohort"].map(sizes).astype(np.int64)
