@@ -519,5 +519,6 @@ def recovery_curves(
     curves = retention_curves(at_risk.reset_index(), "years_after_landmark", EVENT,
                               by="group", horizons=horizons, ci=ci)
     # the members not followed from the landmark: each member is used or counted here
-    gone = {"members who lapsed or whose data end within the landmark": len(t) - len(at_risk)}
-    return replace(curves, n_excluded=len(t) - len(at_risk), excluded=gone)
+    gone = len(t) - len(at_risk)
+    return replace(curves, n_excluded=gone, excluded={
+        "members who lapsed or whose data end within the landmark": gone})
