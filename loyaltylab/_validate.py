@@ -115,6 +115,20 @@ def frame(data: object, name: str = "data", *, allow_empty: bool = False) -> pd.
     return data
 
 
+def names(value: object, name: str, what: str = "column names") -> list:
+    """A list of column names (or other labels, ``what``) given as ``name``; a lone string is
+    refused, since a list of its letters would otherwise be looked up ('sat1' -> 's', 'a',
+    't', '1')."""
+    if isinstance(value, str):
+        raise TypeError(f"{name} must be a list of {what}, got the string {value!r}; "
+                        f"write [{value!r}] for one")
+    try:
+        return list(value)  # type: ignore[call-overload]
+    except TypeError:
+        raise TypeError(f"{name} must be a list of {what}, got "
+                        f"{type(value).__name__}") from None
+
+
 def columns(data: pd.DataFrame, names: Iterable[str], purpose: str, name: str = "data") -> None:
     """Raise if any of ``names`` is not a column of ``data``."""
     names = list(names)
@@ -341,6 +355,27 @@ def groups(data: pd.DataFrame, column: str, rows: str = "rows") -> pd.Series:
     return g
 
 
+def reasons(data: pd.DataFrame, column: str, censored: object) -> pd.Series:
+    """The lapse-reason column, refused when a reason is missing or when no row carries the
+    ``censored`` code: text labels, or a 0 stored as "0", would otherwise make every member
+    a lapse without a word. ``censored=None`` says on purpose that every member lapsed."""
+    why = data[column]
+    missing = int(why.isna().sum())
+    if missing:
+        raise ValueError(f"column {column!r} has {missing} missing reason(s) of {len(why)} "
+                         f"rows; code members still present as {censored!r}")
+    if censored is not None and not (why == censored).to_numpy(bool).any():
+        values = sorted({shown(v) for v in why.unique()})
+        as_text = str(censored) in {str(v) for v in why.unique()}
+        fix = (f"the codes are text: pass censored={str(censored)!r}" if as_text else
+               "pass censored= the value that means still a member, or censored=None if "
+               "every member lapsed")
+        raise ValueError(f"no row of column {column!r} equals censored={censored!r} (still a "
+                         f"member), so all {len(why)} rows would be lapses; its values are "
+                         f"{', '.join(values[:10])}{', ...' if len(values) > 10 else ''}: {fix}")
+    return why
+
+
 def member_ids(data: pd.DataFrame, column: str, what: str = "member") -> None:
     """Raise if a table of members has a row without an id or an id twice: such a row can be
     neither matched to its events nor counted as a member (the one id rule, ``schema``)."""
@@ -372,6 +407,25 @@ def member_ids(data: pd.DataFrame, column: str, what: str = "member") -> None:
                 f"numbers (e.g. {_example(ids[frac])}); member ids are whole numbers or text: "
                 f"correct those ids")
     unique(data, column, what)
+
+
+def independent(corr: np.ndarray, names: list, purpose: str, what: str = "items") -> None:
+    """Refuse columns that are linear functions of one another (their correlation matrix
+    is singular: a likelihood or a regression needs its inverse). Judged on the eigenvalues
+    relative to the largest (scale-free), so that the decision never rests on an exact
+    zero."""
+    vals = np.linalg.eigvalsh(corr)
+    if vals[0] > 1e-10 * vals[-1]:
+        return
+    pairs = [(names[i], names[j], corr[i, j]) for i in range(len(names))
+             for j in range(i + 1, len(names)) if abs(corr[i, j]) > 1 - 1e-10]
+    if pairs:
+        a, b, r = pairs[0]
+        raise ValueError(f"{what} {a!r} and {b!r} are perfectly correlated (r = {r:.3f}): one "
+                         f"repeats the other; {purpose} needs distinct {what}: drop one")
+    raise ValueError(f"the {what} {names} are linearly dependent (one is a weighted sum of "
+                     f"others, e.g. a total or a mean of the rest); {purpose} needs distinct "
+                     f"{what}: drop the derived one")
 
 
 def positive_int(value: object, name: str, *, minimum: int = 1) -> int:

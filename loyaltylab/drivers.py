@@ -19,6 +19,8 @@ import pandas as pd
 from loyaltylab import _validate
 from loyaltylab._results import Result
 
+__all__ = ["KeyDrivers", "importance_performance", "key_drivers", "relative_weights"]
+
 
 @dataclass(frozen=True, repr=False)
 class KeyDrivers(Result):
@@ -68,7 +70,7 @@ class KeyDrivers(Result):
 
 def _prepare(data: pd.DataFrame, outcome: str, drivers: Sequence[str], purpose: str):
     data = _validate.frame(data)
-    drivers = list(drivers)
+    drivers = _validate.names(drivers, "drivers")
     if len(drivers) < 2:
         raise ValueError("key-driver analysis needs at least two drivers")
     _validate.columns(data, [outcome, *drivers], purpose)
@@ -78,9 +80,15 @@ def _prepare(data: pd.DataFrame, outcome: str, drivers: Sequence[str], purpose: 
     if len(complete) < len(drivers) + 3:
         raise ValueError(f"only {len(complete)} complete row(s); {purpose} needs more rows "
                          f"than drivers")
-    const = [c for c in complete if complete[c].std() == 0]
+    if outcome in drivers or len(set(drivers)) < len(drivers):
+        raise ValueError(f"drivers {drivers} repeat a column or name the outcome {outcome!r}; "
+                         f"list each driver once, without the outcome")
+    # distinct values counted: a standard deviation compared with 0 misses 0.1 repeated
+    const = [c for c in complete if complete[c].nunique() == 1]
     if const:
         raise ValueError(f"column(s) {const} are constant among complete rows; drop them")
+    _validate.independent(np.corrcoef(complete[drivers].to_numpy(), rowvar=False), drivers,
+                          purpose, "drivers")
     return complete, len(df) - len(complete)
 
 
@@ -98,6 +106,23 @@ def relative_weights(corr: np.ndarray) -> np.ndarray:
     ndarray
         One weight per driver.
     """
+    corr = np.asarray(corr, dtype=float)
+    if corr.ndim != 2 or corr.shape[0] != corr.shape[1] or corr.shape[0] < 3:
+        raise ValueError(f"corr must be a square correlation matrix of the outcome and at "
+                         f"least two drivers, got shape {corr.shape}")
+    if not (np.isfinite(corr).all() and np.allclose(corr, corr.T, rtol=0, atol=1e-10)
+            and np.allclose(np.diag(corr), 1, rtol=0, atol=1e-10)
+            and (np.abs(corr) <= 1 + 1e-10).all()):
+        raise ValueError("corr must be a correlation matrix (finite, symmetric, ones on the "
+                         "diagonal, entries in [-1, 1]); build it with np.corrcoef")
+    _validate.independent(corr[1:, 1:], [f"driver {i}" for i in range(1, len(corr))],
+                          "relative weights", "drivers")
+    return _relative_weights(corr)
+
+
+def _relative_weights(corr: np.ndarray) -> np.ndarray:
+    """:func:`relative_weights` without its checks, for the bootstrap's resamples (where a
+    near-singular draw is kept, clipped, rather than stopping the run)."""
     rxx, rxy = corr[1:, 1:], corr[1:, 0]
     evals, evecs = np.linalg.eigh(rxx)
     evals = np.clip(evals, 1e-12, None)
@@ -151,7 +176,7 @@ def key_drivers(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *,
 
     ci = _validate.probability(ci, "ci")
     df, n_excluded = _prepare(data, outcome, drivers, "key-driver analysis")
-    drivers = list(drivers)
+    drivers = _validate.names(drivers, "drivers")
     z = (df - df.mean()) / df.std(ddof=1)
     res = sm.OLS(z[outcome], sm.add_constant(z[drivers])).fit(cov_type="HC3")
     conf = res.conf_int(alpha=1 - ci).loc[drivers]
@@ -162,7 +187,7 @@ def key_drivers(data: pd.DataFrame, outcome: str, drivers: Sequence[str], *,
     n = len(x)
     boot = np.empty((_validate.positive_int(n_boot, "n_boot", minimum=50), len(drivers)))
     for b in range(len(boot)):
-        boot[b] = relative_weights(np.corrcoef(x[rng.integers(0, n, n)], rowvar=False))
+        boot[b] = _relative_weights(np.corrcoef(x[rng.integers(0, n, n)], rowvar=False))
     q = np.nanquantile(boot, [(1 - ci) / 2, 0.5 + ci / 2], axis=0)
     out = pd.DataFrame({
         "driver": drivers, "beta": res.params[drivers].to_numpy(),

@@ -307,7 +307,7 @@ def staff_climate(members: pd.DataFrame, staff: pd.DataFrame, items: Sequence[st
     """
     members = _validate.frame(members, "members")
     staff = _validate.frame(staff, "staff")
-    items = list(items)
+    items = _validate.names(items, "items")
     _validate.columns(members, [member, branch], "the staff climate", "members")
     _validate.columns(staff, [branch, *items], "the staff climate", "staff")
     _validate.member_ids(members, member)
@@ -437,7 +437,8 @@ def expectation_drift(survey: pd.DataFrame, dimensions: Mapping[str, Sequence[st
         parts = {}
         for key, pattern in (("minimum", minimum), ("desired", desired),
                              ("perceived", perceived)):
-            cols = [pattern.format(item=stem) for stem in stems]
+            cols = [pattern.format(item=stem)
+                    for stem in _validate.names(stems, f"dimensions[{dim!r}]")]
             _validate.columns(s, cols, "expectation drift", "survey")
             vals = pd.concat([_validate.numeric(s, c, lo=low, hi=high, allow_bool=False,
                                                 purpose="expectation drift") for c in cols],

@@ -346,6 +346,7 @@ def read_koha(
     """
     as_of = _validate.as_of(as_of)
     grace = _validate.positive_int(grace_days, "grace_days", minimum=0)
+    use_types = _validate.names(use_types, "use_types", "statistics types")
     log = _Log()
     csv = {"delimiter": delimiter, "encoding": encoding}
     tables = [("borrowers", _nonempty(_read_table(borrowers, "borrowers", **csv), "borrowers",

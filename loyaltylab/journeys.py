@@ -148,7 +148,7 @@ def journey_vs_touchpoints(
     import statsmodels.api as sm
 
     ci = _validate.probability(ci, "ci")
-    touchpoints = list(touchpoints)
+    touchpoints = _validate.names(touchpoints, "touchpoints")
     if (duration is None) == (outcome is None):
         raise ValueError("give either duration= and event= (lapse) or outcome= (binary)")
     cols = [journey, *touchpoints] + ([duration, event] if duration else [outcome])

@@ -16,6 +16,10 @@ from scipy import optimize, stats
 from loyaltylab import _validate
 from loyaltylab._results import Result, TableResult
 
+__all__ = ["STANDARD_SCALES", "AlphaResult", "CompositeReliability", "FactorAnalysis",
+           "ItemAnalysis", "Scale", "composite_reliability", "cronbach_alpha", "efa",
+           "item_analysis", "score", "score_all"]
+
 
 @dataclass(frozen=True)
 class Scale:
@@ -88,10 +92,15 @@ def _items(data: pd.DataFrame, items: Sequence[str] | Scale, purpose: str,
     if isinstance(items, Scale):
         scale = items
         items, reverse, low, high = scale.items, scale.reverse, scale.low, scale.high
-    items = list(items)
+    items = _validate.names(items, "items")
     if len(items) != len(set(items)):
         raise ValueError(f"items are listed twice: {items}")
     _validate.columns(data, items, purpose)
+    reverse = _validate.names(reverse, "reverse")
+    stray = [c for c in reverse if c not in items]
+    if stray:
+        raise ValueError(f"reverse names {', '.join(map(repr, stray))}, not among the items "
+                         f"{items}; list only items to reverse-code")
     if reverse and (low is None or high is None):
         raise ValueError("reverse-coding needs the response range: pass low= and high= "
                          "or a Scale")
@@ -103,6 +112,23 @@ def _items(data: pd.DataFrame, items: Sequence[str] | Scale, purpose: str,
     for c in reverse:
         out[c] = low + high - out[c]
     return out
+
+
+def _complete(x: pd.DataFrame, purpose: str, need: int) -> pd.DataFrame:
+    """The respondents who answered every item (listwise), refused when fewer than ``need``
+    or when an item has one answer for all of them (no variance: every correlation with it
+    is undefined). Distinct answers are counted, not a variance compared with zero."""
+    complete = x.dropna()
+    n = len(complete)
+    if n < need:
+        raise ValueError(f"only {n} respondent(s) of {len(x)} answered every item; {purpose} "
+                         f"needs at least {need}")
+    const = [c for c in complete.columns if complete[c].nunique() == 1]
+    if const:
+        raise ValueError(f"item(s) {const} have no variance (one answer from all {n} "
+                         f"respondents who answered every item); {purpose} is undefined with "
+                         f"them: drop them")
+    return complete
 
 
 def score(data: pd.DataFrame, scale: Scale, *, pomp: bool = False) -> pd.Series:
@@ -236,15 +262,13 @@ def cronbach_alpha(
     k = x.shape[1]
     if k < 2:
         raise ValueError("Cronbach's alpha needs at least two items")
-    complete = x.dropna()
+    complete = _complete(x, "Cronbach's alpha", 3)
     n = len(complete)
-    if n < 3:
-        raise ValueError(f"only {n} respondent(s) answered every item; alpha needs at least 3")
     cov = np.cov(complete.to_numpy(), rowvar=False)
-    if cov.sum() <= 0 or np.any(np.diag(cov) == 0):
-        const = [c for c, v in zip(x.columns, np.diag(cov), strict=True) if v == 0]
-        raise ValueError(f"item(s) {const} have no variance among the {n} complete "
-                         f"respondents; alpha is undefined: drop them")
+    if cov.sum() <= 1e-12 * np.trace(cov):  # (the total's variance, scale-free)
+        raise ValueError(f"the sum of the items is the same for all {n} respondents (an item "
+                         f"and its mirror image?); alpha is undefined: reverse-code the "
+                         f"reverse-worded items (reverse= with low= and high=, or a Scale)")
     a = _alpha_from_cov(cov)
     corr = np.corrcoef(complete.to_numpy(), rowvar=False)
     if a < 0:
@@ -296,10 +320,11 @@ def item_analysis(data: pd.DataFrame, items: Sequence[str] | Scale, *,
         ``.data``: ``item``, ``mean``, ``sd``, ``item_total_r``, ``alpha_if_deleted``.
         Respondents with a missing item are left out (listwise) and counted.
     """
-    x = _items(data, items, "an item analysis", reverse, low, high).dropna()
+    x = _items(data, items, "an item analysis", reverse, low, high)
     if x.shape[1] < 3:
         raise ValueError("an item analysis needs at least three items (alpha if deleted "
                          "needs two left)")
+    n_all, x = len(x), _complete(x, "an item analysis", 3)
     total = x.sum(axis=1)
     rows = []
     for c in x.columns:
@@ -309,7 +334,7 @@ def item_analysis(data: pd.DataFrame, items: Sequence[str] | Scale, *,
                      "alpha_if_deleted": float(_alpha_from_cov(
                          np.cov(x.drop(columns=c).to_numpy(), rowvar=False)))})
     return ItemAnalysis(data=pd.DataFrame(rows), n_used=len(x),
-                        excluded={"a missing item (listwise)": len(data) - len(x)})
+                        excluded={"a missing item (listwise)": n_all - len(x)})
 
 
 @dataclass(frozen=True)
@@ -325,17 +350,19 @@ class CompositeReliability(Result):
     method: str = "ml"
     converged: bool = True
     heywood: tuple[str, ...] = ()
+    n_excluded: int = 0
 
     def __repr__(self) -> str:
         flag = "" if self.converged else ", NOT converged"
         flag += f", Heywood case: {', '.join(self.heywood)}" if self.heywood else ""
         return (f"CompositeReliability(omega={self.omega:.3f}, AVE={self.ave:.3f}, n={self.n}, "
-                f"method={self.method}{flag})")
+                f"excluded={self.n_excluded}, method={self.method}{flag})")
 
     def to_frame(self) -> pd.DataFrame:
         """One row: omega, AVE, n, the factoring method, convergence and Heywood items."""
         return pd.DataFrame([{"omega": self.omega, "ave": self.ave, "n": self.n,
-                              "method": self.method, "converged": self.converged,
+                              "n_excluded": self.n_excluded, "method": self.method,
+                              "converged": self.converged,
                               "heywood": ", ".join(self.heywood)}])
 
 
@@ -353,7 +380,7 @@ class _MLFactor:
     method: str = "ml"
 
 
-def _factor(x: pd.DataFrame, n_factors: int) -> _MLFactor:
+def _factor(x: pd.DataFrame, n_factors: int, purpose: str) -> _MLFactor:
     """Maximum-likelihood factor analysis of the correlation matrix, by R ``factanal``'s
     algorithm: the uniquenesses are optimised (L-BFGS-B, bounded to [0.005, 1]) and the
     loadings follow from an eigen-decomposition. Written here because statsmodels' ML
@@ -361,6 +388,7 @@ def _factor(x: pd.DataFrame, n_factors: int) -> _MLFactor:
     cases; this converges or says so (a warning and ``converged=False``)."""
     s = np.corrcoef(x.to_numpy(), rowvar=False)
     p, q = s.shape[0], n_factors
+    _validate.independent(s, list(x.columns), purpose)
 
     def parts(psi):
         sc = 1 / np.sqrt(psi)
@@ -449,16 +477,26 @@ def composite_reliability(data: pd.DataFrame, items: Sequence[str] | Scale, *,
     -------
     CompositeReliability
     """
-    x = _items(data, items, "composite reliability", reverse, low, high).dropna()
+    x = _items(data, items, "composite reliability", reverse, low, high)
     if x.shape[1] < 3:
         raise ValueError("a one-factor model needs at least three items")
-    res = _factor(x, 1)
-    lam = np.abs(res.loadings[:, 0])
+    complete = _complete(x, "composite reliability", x.shape[1] + 1)
+    res = _factor(complete, 1, "composite reliability")
+    lam = res.loadings[:, 0]
+    lam = lam * (1.0 if lam.sum() >= 0 else -1.0)  # the factor's sign is arbitrary
+    negative = [f"{c!r} ({v:.2f})" for c, v in zip(x.columns, lam, strict=True) if v < 0]
+    if negative:
+        # omega is the reliability of the items' sum as coded: a reverse-worded item left
+        # as it is lowers it (absolute loadings would hide the miscoding; alpha warns too)
+        warnings.warn(f"item(s) {', '.join(negative)} load negatively on the common factor: "
+                      f"probably reverse-worded; omega is for the items as coded: reverse-code "
+                      f"them (reverse=[...] with low= and high=, or a Scale)", UserWarning,
+                      stacklevel=2)
     omega = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
     return CompositeReliability(omega=float(omega), ave=float(np.mean(lam**2)),
                                 loadings=pd.Series(lam, index=x.columns, name="loading"),
-                                n=len(x), method=res.method, converged=res.converged,
-                                heywood=res.heywood)
+                                n=len(complete), method=res.method, converged=res.converged,
+                                heywood=res.heywood, n_excluded=len(x) - len(complete))
 
 
 @dataclass(frozen=True, repr=False)
@@ -510,11 +548,12 @@ def efa(data: pd.DataFrame, items: Sequence[str], n_factors: int, *,
         ``heywood``).
     """
     n_factors = _validate.positive_int(n_factors, "n_factors")
-    x = _items(data, items, "factor analysis").dropna()
-    if n_factors >= x.shape[1]:
+    raw = _items(data, items, "factor analysis")
+    if n_factors >= raw.shape[1]:
         raise ValueError(f"n_factors ({n_factors}) must be below the number of items "
-                         f"({x.shape[1]})")
-    res = _factor(x, n_factors)
+                         f"({raw.shape[1]})")
+    x = _complete(raw, "factor analysis", raw.shape[1] + 1)
+    res = _factor(x, n_factors, "factor analysis")
     lam = res.loadings
     if rotation is not None and n_factors > 1:
         _validate.one_of(rotation, "rotation", ["varimax", "quartimax", "promax", "oblimin"])
@@ -536,7 +575,7 @@ def efa(data: pd.DataFrame, items: Sequence[str], n_factors: int, *,
     primary = tidy.abs().idxmax(axis=1)
     out["primary"] = out["factor"] == out["item"].map(primary)
     return FactorAnalysis(data=out, n_used=len(x),
-                          excluded={"a missing item (listwise)": len(data) - len(x)},
+                          excluded={"a missing item (listwise)": len(raw) - len(x)},
                           rotation=rotation, method=res.method, converged=res.converged,
                           heywood=res.heywood,
                           uniquenesses=pd.Series(res.uniquenesses, index=x.columns,

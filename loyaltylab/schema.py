@@ -28,6 +28,10 @@ import pandas as pd
 
 from loyaltylab import _validate
 
+__all__ = ["ATTITUDINAL", "CATEGORIES", "COMPENSATION", "DATE", "DAYS_PER_MONTH", "DAYS_PER_YEAR",
+           "END", "EVENT", "FACTORS", "JOINED", "LAPSED", "MEMBER", "SEGMENTS", "TABLES",
+           "TENURE", "TIME_UNITS", "membership_end", "unit_days", "years_between"]
+
 #: Days in a year of tenure (the Julian year, as survival analyses of dates commonly use).
 DAYS_PER_YEAR = 365.25
 #: Days in an average month (a twelfth of :data:`DAYS_PER_YEAR`).

@@ -17,6 +17,7 @@ from loyaltylab import (
     recovery,
     reviews,
     scales,
+    schema,
     structural,
 )
 
@@ -44,6 +45,13 @@ CALLS = [
     ("efa", lambda d: scales.efa(d, ["a", "b", "c"], 1), pd.DataFrame({"a": [1]})),
     ("key_drivers", lambda d: drivers.key_drivers(d, "y", ["a", "b"]),
      pd.DataFrame({"y": [1], "a": [1]})),
+    ("importance_performance", lambda d: drivers.importance_performance(
+        d, "y", ["a", "b"], low=1, high=5), pd.DataFrame({"y": [1], "a": [1]})),
+    ("composite_reliability", lambda d: scales.composite_reliability(d, S),
+     pd.DataFrame({"sat1": [1]})),
+    ("score_all", lambda d: scales.score_all(d), pd.DataFrame({"sat1": [1]})),
+    ("membership_end", lambda d: schema.membership_end(d, "2020-01-01"),
+     pd.DataFrame({"member_id": [1]})),
     ("tenure_table", lambda d: lapse.tenure_table(d, "2020-01-01"),
      pd.DataFrame({"member_id": [1], "joined": ["2019-01-01"]})),
     ("inactivity_lapse", lambda d: lapse.inactivity_lapse(d, "2020-01-01"),
@@ -164,7 +172,9 @@ def test_every_public_function_that_takes_a_frame_is_in_the_table():
         mod = getattr(loyaltylab, mod_name, None)
         if not inspect.ismodule(mod):
             continue
-        for name in getattr(mod, "__all__", []):
+        # a module without __all__ would let its functions escape this list
+        assert hasattr(mod, "__all__"), f"loyaltylab.{mod_name} has no __all__"
+        for name in mod.__all__:
             f = getattr(mod, name)
             params = list(inspect.signature(f).parameters.values()) \
                 if inspect.isfunction(f) else []
@@ -172,3 +182,75 @@ def test_every_public_function_that_takes_a_frame_is_in_the_table():
                     and not (mod is plots and name in _DRAWN_FROM_RESULTS):
                 missing.append(f"{mod_name}.{name}")
     assert not missing, f"add these to CALLS: {missing}"
+
+
+# issue 24: a string where a list of names is expected was looked up letter by letter
+# ("data has no column 's', 'a', 't', '1'"); each such parameter now says what to write
+_F = pd.DataFrame({"sat1": [1.0, 2.0, 3.0], "t": [1, 2, 3], "e": [1, 0, 1]})
+LISTS = [
+    ("drivers.key_drivers", "drivers", lambda v: drivers.key_drivers(_F, "sat1", v)),
+    ("drivers.importance_performance", "drivers",
+     lambda v: drivers.importance_performance(_F, "sat1", v, low=1, high=5)),
+    ("encounters.staff_climate", "items", lambda v: encounters.staff_climate(_F, _F, v)),
+    ("encounters.expectation_drift", "dimensions",
+     lambda v: encounters.expectation_drift(_F.assign(wave=[1, 2, 1], member_id=[1, 1, 2]),
+                                            {"place": v}, waves=(1, 2))),
+    ("intake.read_koha", "use_types",
+     lambda v: intake.read_koha(_F, as_of="2024-01-01", use_types=v)),
+    ("journeys.journey_vs_touchpoints", "touchpoints",
+     lambda v: journeys.journey_vs_touchpoints(_F, "sat1", v, outcome="sat1")),
+    ("lapse.fit_lapse_model", "covariates", lambda v: lapse.fit_lapse_model(_F, "t", "e", v)),
+    ("lapse.fit_lapse_model", "strata",
+     lambda v: lapse.fit_lapse_model(_F, "t", "e", ["sat1"], strata=v)),
+    ("lapse.fit_subdistribution_model", "covariates",
+     lambda v: lapse.fit_subdistribution_model(_F, "t", "e", v, cause=1)),
+    ("lapse.fit_time_varying_lapse_model", "covariates",
+     lambda v: lapse.fit_time_varying_lapse_model(_F, "t", v)),
+    ("metrics.satisfaction_index", "items", lambda v: metrics.satisfaction_index(_F, v)),
+    ("metrics.service_gaps", "dimensions", lambda v: metrics.service_gaps(_F, {"a": v})),
+    ("metrics.top_box", "items", lambda v: metrics.top_box(_F, v)),
+    ("reviews.response_times", "thresholds",
+     lambda v: reviews.response_times(_REVIEW, thresholds=v)),
+    ("reviews.simulate_reviews", "names", lambda v: reviews.simulate_reviews(names=v)),
+    ("scales.composite_reliability", "items", lambda v: scales.composite_reliability(_F, v)),
+    ("scales.composite_reliability", "reverse",
+     lambda v: scales.composite_reliability(_F, ["sat1"], reverse=v, low=1, high=5)),
+    ("scales.cronbach_alpha", "items", lambda v: scales.cronbach_alpha(_F, v)),
+    ("scales.cronbach_alpha", "reverse",
+     lambda v: scales.cronbach_alpha(_F, ["sat1"], reverse=v, low=1, high=5)),
+    ("scales.efa", "items", lambda v: scales.efa(_F, v, 1)),
+    ("scales.item_analysis", "items", lambda v: scales.item_analysis(_F, v)),
+    ("scales.item_analysis", "reverse",
+     lambda v: scales.item_analysis(_F, ["sat1"], reverse=v, low=1, high=5)),
+]
+
+
+@pytest.mark.parametrize(("name", "param", "call"), LISTS, ids=[f"{c[0]}-{c[1]}" for c in LISTS])
+def test_a_string_for_a_list_of_names_is_refused_by_name(name, param, call):
+    with pytest.raises(TypeError, match=rf"^{param}(\[.*\])? must be a list of .*got the "
+                                        rf"string 'sat1'; write \['sat1'\]"):
+        call("sat1")
+
+
+def test_every_list_of_names_parameter_is_in_the_table():
+    import inspect
+
+    import loyaltylab
+
+    covered = {(c[0], c[1]) for c in LISTS}
+    missing = []
+    for mod_name in loyaltylab.__all__:
+        mod = getattr(loyaltylab, mod_name, None)
+        if not inspect.ismodule(mod):
+            continue
+        for name in mod.__all__:
+            f = getattr(mod, name)
+            if not inspect.isfunction(f):
+                continue
+            for p in inspect.signature(f).parameters.values():
+                ann = str(p.annotation)
+                # (a parameter that also takes one name as a string is not one of these)
+                if "Sequence[str]" in ann and not ann.startswith("str |") \
+                        and (f"{mod_name}.{name}", p.name) not in covered:
+                    missing.append(f"{mod_name}.{name}({p.name}=)")
+    assert not missing, f"add these to LISTS: {missing}"

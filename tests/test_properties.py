@@ -43,6 +43,7 @@ from loyaltylab import (
     recovery,
     reviews,
     scales,
+    schema,
     simulate,
     structural,
 )
@@ -130,6 +131,11 @@ RECIPES = {
                                                  "rel3"], 2)),
     "key_drivers": (["survey"], lambda s: drivers.key_drivers(
         s, "recommend", ["sat1", "rel1", "rep1"], n_boot=50)),
+    "importance_performance": (["survey"], lambda s: drivers.importance_performance(
+        s, "recommend", ["rel1", "rep1", "ref1"], low=1, high=5, n_boot=50)),
+    "composite_reliability": (["survey"], lambda s: scales.composite_reliability(s, S)),
+    "score_all": (["survey"], lambda s: scales.score_all(s)),
+    "membership_end": (["members"], lambda m: schema.membership_end(m, AS_OF)),
     "tenure_table": (["members"], lambda m: lapse.tenure_table(m, AS_OF)),
     "inactivity_lapse": (["visits", "members"],
                          lambda v, m: lapse.inactivity_lapse(v, AS_OF, members=m)),
@@ -308,7 +314,8 @@ def _members_in(d: pd.DataFrame) -> int:
 #: patterns counts donors by weight, a person-period table counts members).
 LAWS: dict[str, list[tuple]] = {
     # per-row outputs: a row out for each row in
-    "score": [("survey", len)], "map_categories": [("complaints", len)],
+    "score": [("survey", len)], "score_all": [("survey", len)],
+    "membership_end": [("members", len)], "map_categories": [("complaints", len)],
     "check_complaints": [("complaints", len)], "loyalty_index": [("profile", len)],
     "loyalty_segments": [("profile", len)],
     # group summaries with n and n_missing per group, item or threshold pair

@@ -172,8 +172,9 @@ def test_gray_test_edge_cases_match_cmprsk():
     why = [1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 2, 1, 2, 2, 1, 1, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
            1, 1]
     g = list("baaaabbabbaaaabbaabaaaaaaabbbb")
+    # (every member lapsed: censored=None says so; the default 0 is refused, see below)
     res = lapse.cumulative_incidence(pd.DataFrame({"t": t, "why": why, "g": g}), "t", "why",
-                                     by="g").compare()
+                                     by="g", censored=None).compare()
     np.testing.assert_allclose(res.table["statistic"], [19.3333333333, 0.666666666667],
                                rtol=1e-10)
     # a group with no lapse for reason 1: R reports stat -1 (singular variance)
@@ -182,7 +183,7 @@ def test_gray_test_edge_cases_match_cmprsk():
     small = pd.DataFrame({"t": [2, 1, 1, 2, 2, 2], "why": [2, 2, 2, 1, 1, 2],
                           "g": list("caacbb")})
     with pytest.warns(RuntimeWarning, match="undefined for reason.* 1"):
-        res = lapse.cumulative_incidence(small, "t", "why", by="g").compare()
+        res = lapse.cumulative_incidence(small, "t", "why", by="g", censored=None).compare()
     assert np.isnan(res.table["statistic"].iloc[0]) and np.isnan(res.table["p_value"].iloc[0])
     np.testing.assert_allclose(res.table["statistic"].iloc[1], 5.0, rtol=1e-12)
 

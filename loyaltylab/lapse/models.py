@@ -552,17 +552,43 @@ class LapseModel(Result):
 
 def _profile_design(scales: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
     """The design row of each member profile (covariates on their original scale), coded as
-    the model's design was."""
-    x = pd.DataFrame(index=profiles.index)
+    the model's design was. A category the model never saw is refused: coded as zeros it
+    would be predicted silently as the reference level."""
+    profiles = _validate.frame(profiles, "profiles")
+    levels: dict[str, list[str]] = {}
     for name, row in scales.iterrows():
-        if row["kind"] == "indicator" and "[" in name:
+        if row["kind"] == "indicator" and row["scale"].startswith("vs "):
             col, lev = name[:-1].split("[", 1)
-            x[name] = (profiles[col].astype(str) == lev).astype(float)
-        elif row["kind"] == "continuous" and row["scale"].startswith("per SD"):
-            x[name] = (profiles[name] - row["mean"]) / row["sd"]
+            levels.setdefault(col, [row["scale"][3:]]).append(lev)
+    needed = list(dict.fromkeys(
+        name.split("[", 1)[0] if name.split("[", 1)[0] in levels else name
+        for name in scales.index))
+    _validate.columns(profiles, needed, "a prediction", name="profiles")
+    x = pd.DataFrame(index=profiles.index)
+    for col, known in levels.items():
+        v = profiles[col]
+        if v.isna().any():
+            raise ValueError(f"column {col!r} of the profiles has {int(v.isna().sum())} "
+                             f"missing value(s); give each profile a level ({', '.join(known)})")
+        text = v.astype(str)
+        new = v[~text.isin(known)]
+        if len(new):
+            raise ValueError(
+                f"column {col!r} of the profiles has {len(new)} row(s) with a level the model "
+                f"was not fitted on (e.g. {_validate.shown(new.iloc[0])}); it knows "
+                f"{', '.join(map(repr, known))} ({known[0]!r} the reference): a new level has "
+                f"no estimated effect, so predict with one of those")
+        for lev in known[1:]:
+            x[f"{col}[{lev}]"] = (text == lev).astype(float)
+    for name, row in scales.iterrows():
+        if name in x.columns:
+            continue
+        v = _validate.numeric(profiles, name, allow_missing=False, purpose="a prediction")
+        if row["kind"] == "continuous" and row["scale"].startswith("per SD"):
+            x[name] = (v - row["mean"]) / row["sd"]
         else:
-            x[name] = profiles[name].astype(float)
-    return x
+            x[name] = v
+    return x[list(scales.index)]
 
 
 def _scale_frame(used: pd.DataFrame, scales: dict) -> pd.DataFrame:
@@ -671,10 +697,10 @@ def fit_lapse_model(
     ([0.146, 0.261, -0.296], 1)
     """
     data = _validate.frame(data)
-    covariates = list(covariates)
+    covariates = _validate.names(covariates, "covariates")
     if not covariates:
         raise ValueError("covariates is empty; name at least one column")
-    strata = list(strata or [])
+    strata = _validate.names(strata or [], "strata")
     both = [c for c in covariates if c in (duration, event)]
     if both:
         role = "duration" if both[0] == duration else "event"
@@ -1019,7 +1045,7 @@ def fit_time_varying_lapse_model(
         lifelines object (fitted on first use).
     """
     data = _validate.frame(data)
-    covariates = list(covariates)
+    covariates = _validate.names(covariates, "covariates")
     _validate.columns(data, [member, start, stop, event, *covariates], "a time-varying model")
     df = data[[member, start, stop, event, *covariates]].copy()
     if df[member].isna().any():  # whose episode it is decides n_members and each history

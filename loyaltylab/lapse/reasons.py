@@ -328,8 +328,9 @@ def cumulative_incidence(
     strata : str, optional
         Stratum column for Gray's test (:meth:`CumulativeIncidence.compare`), as R's
         ``cuminc(strata=)``: groups are compared within strata. The curves do not use it.
-    censored : scalar
-        The value of ``reason`` that means "still a member".
+    censored : scalar or None
+        The value of ``reason`` that means "still a member"; a column with no such row is
+        refused (text labels would all count as lapses). None: every member lapsed.
     ci : float
         Confidence level; intervals on the log(-log) scale (never outside [0, 1]).
 
@@ -359,10 +360,7 @@ def cumulative_incidence(
     ci = _validate.probability(ci, "ci")
     t = _validate.numeric(data, duration, lo=0, allow_missing=False,
                           purpose="cumulative incidence")
-    why = data[reason]
-    if why.isna().any():
-        raise ValueError(f"column {reason!r} has {int(why.isna().sum())} missing reason(s); "
-                         f"code members still present as {censored!r}")
+    why = _validate.reasons(data, reason, censored)
     for col, what in ((by, "group"), (strata, "stratum")):
         if col is not None and data[col].isna().any():
             raise ValueError(f"column {col!r} has {int(data[col].isna().sum())} missing "

@@ -335,6 +335,14 @@ def fit_sbg(survivors: Sequence[float]) -> SBGResult:
         raise ValueError("survivors needs the cohort size followed by at least one later count")
     if not np.all(np.isfinite(s)) or (s < 0).any():
         raise ValueError("survivors must be finite, non-negative counts")
+    frac = np.flatnonzero(s != np.round(s))
+    if frac.size:
+        # shares fitted as counts would give a cohort of one member: wide, meaningless errors
+        raise ValueError(f"survivors must be counts of members (whole numbers); period "
+                         f"{int(frac[0])} has {s[frac[0]]:g}. Survival shares? Multiply them "
+                         f"by the cohort size (e.g. [1000, 869, ...], not [1.0, 0.869, ...])")
+    if s[0] == 0:
+        raise ValueError("the cohort size (the first count) is 0; pass a cohort with members")
     if (np.diff(s) > 0).any():
         i = int(np.flatnonzero(np.diff(s) > 0)[0])
         raise ValueError(f"survivors increase from period {i} ({s[i]:g}) to {i + 1} "

@@ -108,6 +108,10 @@ def _check_summary(summary: pd.DataFrame, cols: dict[str, str | None], purpose: 
         raise ValueError(f"column {cols['frequency']!r} has {int(bad.sum())} non-integer "
                          f"count(s) (e.g. {_validate.shown(v['frequency'][bad][0])}); "
                          f"frequency counts repeat uses: give whole numbers")
+    if "weights" in v and not (v["weights"] > 0).any():
+        # nothing to fit: the optimiser would return its starting values as estimates
+        raise ValueError(f"column {cols['weights']!r} is 0 in all {len(summary)} rows; the "
+                         f"weights count members per pattern: give at least one a weight")
     return v
 
 

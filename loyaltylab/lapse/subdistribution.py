@@ -161,8 +161,9 @@ def fit_subdistribution_model(
     cause : scalar
         The reason modelled; members who left for other reasons stay in its risk sets,
         weighted by the chance that they would still have been observed.
-    censored : scalar
-        The value of ``reason`` that means "still a member".
+    censored : scalar or None
+        The value of ``reason`` that means "still a member"; a column with no such row is
+        refused (text labels would all count as lapses). None: every member lapsed.
     standardize : bool
         Divide continuous covariates by their SD (effects per SD).
 
@@ -199,14 +200,11 @@ def fit_subdistribution_model(
             f"who stays: model the reason's cause-specific hazard with "
             f"fit_lapse_model(..., cause=..., entry='entry') instead")
     data = _validate.frame(data)
-    covariates = list(covariates)
+    covariates = _validate.names(covariates, "covariates")
     if not covariates:
         raise ValueError("covariates is empty; name at least one column")
     _validate.columns(data, [duration, reason, *covariates], "a subdistribution model")
-    why = data[reason]
-    if why.isna().any():
-        raise ValueError(f"column {reason!r} has {int(why.isna().sum())} missing reason(s); "
-                         f"code members still present as {censored!r}")
+    why = _validate.reasons(data, reason, censored)
     if cause == censored or cause not in set(why.unique()):
         raise ValueError(f"cause {cause!r} does not occur in column {reason!r} as a lapse "
                          f"reason (values: {sorted(map(str, why.unique()))[:10]})")

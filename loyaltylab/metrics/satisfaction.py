@@ -3,6 +3,7 @@ LibQUAL-style service gaps with the zone of tolerance."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -46,6 +47,7 @@ def top_box(data: pd.DataFrame, items: Sequence[str], *, top: int = 2, low: floa
     """
     data = _validate.frame(data)
     ci = _validate.probability(ci, "ci")
+    items = _validate.names(items, "items")
     _validate.columns(data, items, "top-box shares")
     top = _validate.positive_int(top, "top")
     rows = []
@@ -136,7 +138,7 @@ def satisfaction_index(
     """
     data = _validate.frame(data)
     ci = _validate.probability(ci, "ci")
-    items = list(items)
+    items = _validate.names(items, "items")
     _validate.columns(data, items, "a satisfaction index")
     x = pd.DataFrame({c: _validate.numeric(data, c, lo=low, hi=high, allow_bool=False,
                                            purpose="a satisfaction index") for c in items})
@@ -148,7 +150,15 @@ def satisfaction_index(
         else:
             from loyaltylab.scales import composite_reliability
 
-            w = composite_reliability(complete, items).loadings
+            with warnings.catch_warnings():  # (refused below, in this function's words)
+                warnings.filterwarnings("ignore", "item.* load negatively")
+                w = composite_reliability(complete, items).loadings
+            if (w <= 0).any():
+                bad = ", ".join(f"{c!r} ({v:.2f})" for c, v in w[w <= 0].items())
+                raise ValueError(f"item(s) {bad} load negatively or not at all on the common "
+                                 f"factor: estimated weights need items that all measure "
+                                 f"satisfaction the same way round; reverse-code them first or "
+                                 f"use weights='equal'")
     else:
         w = pd.Series(dict(weights), dtype=float).reindex(items)
         if w.isna().any() or (w < 0).any() or w.sum() <= 0:
@@ -212,7 +222,7 @@ def service_gaps(
     dim_parts = {}
     for dim, stems in dimensions.items():
         parts = {"min": [], "des": [], "per": []}
-        for stem in stems:
+        for stem in _validate.names(stems, f"dimensions[{dim!r}]"):
             cols = {k: p.format(item=stem) for k, p in
                     (("min", minimum), ("des", desired), ("per", perceived))}
             _validate.columns(data, cols.values(), "service gaps")

@@ -118,6 +118,7 @@ def simulate_reviews(
     ['author', 'branch', 'platform', 'posted']
     """
     if names is not None:
+        names = _validate.names(names, "names", "branch names")
         branches = len(names)
     branches = _validate.positive_int(branches, "branches", minimum=4)
     months = _validate.positive_int(months, "months", minimum=6)

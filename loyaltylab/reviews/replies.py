@@ -255,7 +255,7 @@ def response_times(
 
     ci = _validate.probability(ci, "ci")
     limits = []
-    for th in thresholds:
+    for th in _validate.names(thresholds, "thresholds", "time spans"):
         try:
             limits.append((str(th), pd.Timedelta(th)))
         except (ValueError, TypeError) as exc:

@@ -1,0 +1,219 @@
+"""Issue 24's fuzz classes, one example each: inputs that gave a silently wrong result or an
+internal exception, now refused by name (each of these passed silently or crashed before)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from loyaltylab import lapse
+
+
+@pytest.fixture(scope="module")
+def reasons():
+    rng = np.random.default_rng(1)
+    n = 200
+    return pd.DataFrame({"t": rng.integers(1, 30, n).astype(float),
+                         "reason": rng.choice(["value", "systems", "people", "none"], n),
+                         "x": rng.normal(size=n), "g": rng.choice(["a", "b"], n)})
+
+
+# --- codes that silently meant something else -----------------------------------------------
+
+def test_text_reasons_with_no_censored_code_are_refused(reasons):
+    # before: 'none' became a fourth lapse reason and every member a lapse
+    msg = ("no row of column 'reason' equals censored=0 .*all 200 rows would be lapses; its "
+           "values are 'none', 'people', 'systems', 'value': pass censored= the value")
+    with pytest.raises(ValueError, match=msg):
+        lapse.cumulative_incidence(reasons, "t", "reason")
+    with pytest.raises(ValueError, match=msg):
+        lapse.fit_subdistribution_model(reasons, "t", "reason", ["x"], cause="value")
+    res = lapse.cumulative_incidence(reasons, "t", "reason", censored="none")
+    assert res.reasons == ("people", "systems", "value")
+
+
+def test_a_zero_stored_as_text_is_named(reasons):
+    codes = reasons.assign(reason=reasons["reason"].map(
+        {"none": 0, "value": 1, "systems": 2, "people": 3}).astype(str))
+    with pytest.raises(ValueError, match="the codes are text: pass censored='0'"):
+        lapse.cumulative_incidence(codes, "t", "reason")
+    right = lapse.cumulative_incidence(codes, "t", "reason", censored="0")
+    as_int = lapse.cumulative_incidence(codes.assign(reason=codes["reason"].astype(int)),
+                                        "t", "reason")
+    np.testing.assert_array_equal(right.table["incidence"], as_int.table["incidence"])
+
+
+def test_every_member_lapsed_is_said_with_censored_none(reasons):
+    lapsed = reasons[reasons["reason"] != "none"]
+    res = lapse.cumulative_incidence(lapsed, "t", "reason", censored=None)
+    # with no one censored, each reason's final incidence is its share of the members
+    last = res.table.groupby("reason")["incidence"].last()
+    np.testing.assert_allclose(last, lapsed["reason"].value_counts(normalize=True)[last.index],
+                               rtol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def model(reasons):
+    d = reasons.assign(event=(reasons["reason"] != "none").astype(int))
+    return lapse.fit_lapse_model(d, "t", "event", ["x", "g"])
+
+
+def test_an_unseen_category_is_not_predicted_as_the_reference(model):
+    # before: level 'c' was coded as zeros, i.e. predicted as the reference level 'a'
+    with pytest.raises(ValueError, match=r"column 'g' of the profiles has 1 row\(s\) with a "
+                                         r"level the model was not fitted on \(e.g. 'c'\); it "
+                                         r"knows 'a', 'b' \('a' the reference\)"):
+        model.predict_retention(pd.DataFrame({"x": [0.0], "g": ["c"]}), [5])
+
+
+@pytest.mark.parametrize(("profile", "error", "message"), [
+    ({"x": [0.0]}, ValueError, "profiles has no column 'g', needed for a prediction"),
+    ({"x": [np.nan], "g": ["a"]}, ValueError, "column 'x' has 1 missing value"),
+    ({"x": [0.0], "g": [None]}, ValueError, "column 'g' of the profiles has 1 missing value"),
+    ({"x": ["u"], "g": ["a"]}, TypeError, "column 'x' has 1 non-numeric value"),
+])
+def test_incomplete_profiles_are_refused_by_name(model, profile, error, message):
+    # before: KeyError 'g', a NaN prediction, or "unsupported operand type(s)"
+    with pytest.raises(error, match=message):
+        model.predict_retention(pd.DataFrame(profile), [5])
+
+
+def test_known_profiles_predict_as_before(model):
+    # the linear predictor of a profile equals the fitted design's (a reference level and
+    # another, a covariate on its original scale)
+    p = pd.DataFrame({"x": [0.5, -1.0], "g": ["a", "b"]})
+    got = model.predict_retention(p, [0, 5, 10])
+    sd, mean = model.scales.loc["x", "sd"], model.scales.loc["x", "mean"]
+    lp = model.params["x"] * (p["x"] - mean) / sd + model.params["g[b]"] * (p["g"] == "b")
+    # proportional hazards: log(-log S) differs between profiles by their linear predictors
+    diff = np.log(-np.log(got.loc[5.0, 1])) - np.log(-np.log(got.loc[5.0, 0]))
+    assert diff == pytest.approx(lp[1] - lp[0], rel=1e-12)
+    assert (got.loc[0.0] == 1).all()
+
+
+# --- impossible inputs accepted ---------------------------------------------------------------
+
+def test_survival_shares_are_not_counts():
+    # before: fitted as a cohort of one member (se 150 on alpha)
+    with pytest.raises(ValueError, match=r"survivors must be counts of members \(whole "
+                                         r"numbers\); period 1 has 0.8. Survival shares\?"):
+        lapse.fit_sbg([1.0, 0.8, 0.6, 0.5])
+    with pytest.raises(ValueError, match="the cohort size .* is 0"):
+        lapse.fit_sbg([0, 0, 0])
+    # whole counts stored as floats are counts
+    assert lapse.fit_sbg([1000.0, 869, 743, 653]).alpha == lapse.fit_sbg(
+        [1000, 869, 743, 653]).alpha
+
+
+def test_all_zero_weights_are_refused():
+    # before: the starting values (1, 1, 1, 1) came back as estimates, with n=0
+    s = pd.DataFrame({"frequency": [1, 2, 0, 3], "recency": [2, 4, 0, 5],
+                      "periods": [6, 6, 6, 6], "weights": [0, 0, 0, 0]})
+    with pytest.raises(ValueError, match="column 'weights' is 0 in all 4 rows"):
+        lapse.fit_bgbb(s, weights="weights")
+
+
+# --- scales and drivers: internals that leaked, a miscoding that raised omega -----------------
+
+@pytest.fixture(scope="module")
+def items():
+    from loyaltylab import simulate
+
+    s = simulate.library(n_members=600, seed=5).survey
+    return s[["sat1", "sat2", "sat3"]].dropna().reset_index(drop=True)
+
+
+def test_an_undeclared_reversed_item_lowers_omega_and_warns(items):
+    from loyaltylab import scales
+
+    flipped = items.assign(sat3=11 - items["sat3"])
+    declared = scales.composite_reliability(flipped, ["sat1", "sat2", "sat3"],
+                                            reverse=["sat3"], low=1, high=10)
+    original = scales.composite_reliability(items, ["sat1", "sat2", "sat3"])
+    assert declared.omega == pytest.approx(original.omega, rel=1e-9)
+    # before: absolute loadings gave the same omega whether or not the item was reversed
+    with pytest.warns(UserWarning, match=r"item\(s\) 'sat3' \(-0\.\d\d\) load negatively"):
+        wrong = scales.composite_reliability(flipped, ["sat1", "sat2", "sat3"])
+    lam = wrong.loadings
+    assert lam["sat3"] < 0 < lam["sat1"]
+    assert wrong.omega == pytest.approx(
+        lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum()), rel=1e-12)
+    assert wrong.omega < original.omega - 0.3
+    # the satisfaction index's estimated weights refuse such an item in their own words
+    from loyaltylab import metrics
+
+    with pytest.raises(ValueError, match="'sat3' .* load negatively or not at all"):
+        metrics.satisfaction_index(flipped, ["sat1", "sat2", "sat3"], weights="estimated")
+
+
+@pytest.mark.parametrize(("change", "message", "in_sat"), [
+    (lambda d: d.assign(sat3=d["sat1"]), "items 'sat1' and 'sat3' are perfectly correlated",
+     True),
+    (lambda d: d.assign(sat3=11 - d["sat1"]), "items 'sat1' and 'sat3' are perfectly "
+                                              r"correlated \(r = -1.000\)", True),
+    (lambda d: d.assign(x=d["sat1"] + d["sat2"]), "are linearly dependent", False),
+    (lambda d: d.assign(sat3=5.0), r"item\(s\) \['sat3'\] have no variance", True),
+    (lambda d: d.iloc[:3], r"only 3 respondent\(s\) of 3 answered every item", False),
+])
+def test_degenerate_items_are_refused_not_a_linalg_error(items, change, message, in_sat):
+    from loyaltylab import metrics, scales
+
+    d = change(items.assign(x=items["sat1"] - items["sat2"] + items["sat3"] % 3))
+    cols = ["sat1", "sat2", "sat3", "x"]
+    # before: numpy's LinAlgError "Singular matrix", or log warnings and a Heywood case
+    calls = [lambda: scales.composite_reliability(d, cols), lambda: scales.efa(d, cols, 1)]
+    if in_sat:  # (the index's estimated weights come from the same factor model)
+        calls.append(lambda: metrics.satisfaction_index(d, ["sat1", "sat2", "sat3"],
+                                                        weights="estimated"))
+    for call in calls:
+        with pytest.raises(ValueError, match=message) as err:
+            call()
+        assert type(err.value) is ValueError  # not numpy's LinAlgError (a ValueError too)
+
+
+def test_a_constant_item_in_an_item_analysis_is_refused(items):
+    from loyaltylab import scales
+
+    # before: NaN correlations and two RuntimeWarnings
+    with pytest.raises(ValueError, match=r"item\(s\) \['sat3'\] have no variance"):
+        scales.item_analysis(items.assign(sat3=4.0), ["sat1", "sat2", "sat3"])
+
+
+def test_omega_counts_the_respondents_it_leaves_out(items):
+    from loyaltylab import scales
+
+    gappy = items.astype(float)
+    gappy.loc[[0, 5, 9], "sat2"] = np.nan
+    res = scales.composite_reliability(gappy, ["sat1", "sat2", "sat3"])
+    assert (res.n, res.n_excluded) == (len(items) - 3, 3)
+    same = scales.composite_reliability(gappy.drop(index=[0, 5, 9]), ["sat1", "sat2", "sat3"])
+    assert res.omega == same.omega and same.n_excluded == 0
+
+
+@pytest.mark.parametrize(("drivers_", "message"), [
+    (["sat1", "sat2", "dup"], "drivers 'sat1' and 'dup' are perfectly correlated"),
+    (["sat1", "sat2", "total"], "the drivers .* are linearly dependent"),
+    (["sat1", "sat3"], r"drivers \['sat1', 'sat3'\] repeat a column or name the outcome"),
+    (["sat1", "tenth"], r"column\(s\) \['tenth'\] are constant"),
+])
+def test_key_drivers_refuse_what_a_regression_cannot_separate(items, drivers_, message):
+    from loyaltylab import drivers
+
+    # before: statsmodels' SingularMatrixWarning and arbitrary betas; a column of 0.1s
+    # passed the "std() == 0" test (its float std is about 1e-17)
+    d = items.assign(dup=items["sat1"], total=items["sat1"] + items["sat2"], tenth=0.1)
+    with pytest.raises(ValueError, match=message):
+        drivers.key_drivers(d, "sat3", drivers_, n_boot=50)
+
+
+def test_relative_weights_take_only_a_correlation_matrix():
+    from loyaltylab import drivers
+
+    with pytest.raises(ValueError, match="square correlation matrix"):
+        drivers.relative_weights(np.ones((3, 2)))
+    with pytest.raises(ValueError, match="ones on the diagonal"):
+        drivers.relative_weights(np.full((3, 3), 2.0))
+    with pytest.raises(ValueError, match="perfectly correlated"):  # before: [0.5, 0.5]
+        drivers.relative_weights(np.ones((3, 3)))
+    # two uncorrelated drivers: each weight is its squared correlation with the outcome
+    c = np.array([[1, 0.3, 0.4], [0.3, 1, 0], [0.4, 0, 1]])
+    np.testing.assert_allclose(drivers.relative_weights(c), [0.09, 0.16], rtol=1e-12)
