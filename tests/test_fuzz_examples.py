@@ -217,3 +217,87 @@ def test_relative_weights_take_only_a_correlation_matrix():
     # two uncorrelated drivers: each weight is its squared correlation with the outcome
     c = np.array([[1, 0.3, 0.4], [0.3, 1, 0], [0.4, 0, 1]])
     np.testing.assert_allclose(drivers.relative_weights(c), [0.09, 0.16], rtol=1e-12)
+
+
+# --- predictions from fitted renewal and silent-lapse models ----------------------------------
+
+@pytest.fixture(scope="module")
+def bgbb():
+    from loyaltylab import datasets
+
+    return lapse.fit_bgbb(datasets.load_donations(), weights="weights")
+
+
+@pytest.mark.parametrize(("args", "error", "message"), [
+    # before: an IndexError from inside the likelihood
+    (([2], [7], [6]), ValueError, r"1 row\(s\) have 'recency' > 'periods'"),
+    # before: each of these returned a probability
+    (([5], [3], [6]), ValueError, r"'frequency' > 'recency' \(more uses than opportunities"),
+    (([0], [3], [6]), ValueError, "'frequency' 0 but 'recency' > 0"),
+    (([1.5], [3], [6]), ValueError, r"frequency has 1 non-integer value\(s\) \(e.g. 1.5\)"),
+    (([-1], [3], [6]), ValueError, "frequency has 1 value.* negative, missing or infinite"),
+    (([np.nan], [3], [6]), ValueError, "frequency has 1 value.* negative, missing or infinite"),
+    (("1", [3], [6]), TypeError, "frequency must be numbers, got the string '1'"),
+    (([1, 2], [3, 4, 5], [6]), ValueError, "the arguments have different lengths"),
+])
+def test_bgbb_p_alive_refuses_impossible_histories(bgbb, args, error, message):
+    with pytest.raises(error, match=message):
+        bgbb.p_alive(*args)
+
+
+def test_bgbb_p_alive_of_possible_histories_is_unchanged(bgbb):
+    # FHS (2010) eq. 11 against the likelihood's own "alive" term, one value for all periods
+    got = bgbb.p_alive([0, 3, 6], [0, 4, 6], 6)
+    assert got[0] < got[1] < got[2] <= 1
+
+
+@pytest.fixture(scope="module")
+def bgnbd():
+    from loyaltylab import datasets
+
+    rfm = lapse.rfm_summary(datasets.load_cdnow(), member="customer_id",
+                            calibration_end="1997-09-30")
+    return lapse.fit_bgnbd(rfm)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda m: m.p_alive([2], [40], [30]), r"'recency' > 'T' \(the last use after"),
+    (lambda m: m.p_alive([0], [4], [30]), "'frequency' 0 but 'recency' > 0"),
+    (lambda m: m.p_alive([2], [0], [30]), "repeat uses but recency 0"),
+    (lambda m: m.p_alive([2], [-4], [30]), "recency has 1 value.* negative"),
+    (lambda m: m.conditional_expected_purchases(-1, [2], [4], [30]), "t has 1 value.* negative"),
+    (lambda m: m.expected_purchases([np.inf]), "t has 1 value.* infinite"),
+    (lambda m: m.probability_of_n(10, -1), "n must be"),
+])
+def test_bgnbd_predictions_refuse_impossible_inputs(bgnbd, call, message):
+    with pytest.raises(ValueError, match=message):
+        call(bgnbd)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    # before: an empty curve, a DERL computed at 1.5 and labelled 1, NaN values
+    (lambda s: s.survival(-1), "periods must be whole numbers of at least 0; got -1"),
+    (lambda s: s.survival([0, 1.5]), "periods must be whole numbers of at least 0; got 1.5"),
+    (lambda s: s.retention_rates(0), "periods must be whole numbers of at least 1; got 0"),
+    (lambda s: s.derl(1.5), "renewals must be whole numbers of at least 0; got 1.5"),
+    (lambda s: s.derl(2, discount=np.nan), "discount must be > 0"),
+    (lambda s: s.member_value(np.nan), "margin must be a finite amount"),
+    (lambda s: s.member_value(10, renewals=[0, -1]), "renewals must be whole numbers"),
+    (lambda s: s.break_even_spend(10, np.nan), "lapse_reduction must be between 0 and 1"),
+])
+def test_sbg_projections_refuse_impossible_periods(call, message):
+    s = lapse.fit_sbg([1000, 869, 743, 653, 593, 551, 517, 491])
+    with pytest.raises(ValueError, match=message):
+        call(s)
+
+
+def test_prediction_times_are_checked_by_every_model(model, reasons):
+    # before: "len() of unsized object" for a string; the Fine-Gray model took -1 as a time
+    p = pd.DataFrame({"x": [0.0], "g": ["a"]})
+    with pytest.raises(ValueError, match=r"times has 1 time\(s\) that are negative"):
+        model.predict_retention(p, [-1])
+    fg = lapse.fit_subdistribution_model(reasons, "t", "reason", ["x"], cause="value",
+                                         censored="none")
+    with pytest.raises(ValueError, match=r"times has 1 time\(s\) that are negative"):
+        fg.predict_incidence(pd.DataFrame({"x": [0.0]}), [-1])
+    assert model.predict_retention(p, 5).equals(model.predict_retention(p, [5]))

@@ -454,9 +454,7 @@ class LapseModel(Result):
         """
         self._refuse_frailty("predict_retention")
         x = self._profile_design(profiles)
-        times = np.asarray(times, dtype=float)
-        if (times < 0).any() or not np.isfinite(times).all():
-            raise ValueError("times must be finite and at least 0 (tenures)")
+        times = np.asarray(_validate.times(times), dtype=float)
         if self.aft is not None:
             return self._aft_retention(x, times, profiles)
         return self._cox_retention(x, times, profiles)

@@ -69,6 +69,30 @@ def _nll_log_scale(theta, lapsed_at, n_lapsed, alive_at, n_alive):
     return -ll, -d * g, -(h * np.outer(d, d) + np.diag(d * g))
 
 
+def _whole(values: object, name: str, minimum: int = 0) -> np.ndarray:
+    """Periods or renewal counts as whole numbers of at least ``minimum``: a fraction would be
+    computed as such and labelled as its integer part, a negative one gives an empty or
+    meaningless curve."""
+    if isinstance(values, str):
+        raise TypeError(f"{name} must be whole numbers, got the string {values!r}")
+    try:
+        a = np.atleast_1d(np.asarray(values, dtype=float))
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be whole numbers; got values that are not") from None
+    bad = ~np.isfinite(a) | (a < minimum) | (a != np.round(a))
+    if bad.any():
+        raise ValueError(f"{name} must be whole numbers of at least {minimum}; got "
+                         f"{a[bad][0]:g} ({int(bad.sum())} such value(s))")
+    return a.astype(int)
+
+
+def _discount(value: object) -> float:
+    d = float(value)
+    if not (np.isfinite(d) and d > 0):
+        raise ValueError(f"discount must be > 0 (e.g. 0.1 for 10% a year), got {d}")
+    return d
+
+
 @dataclass(frozen=True, repr=False)
 class SBGResult(Result):
     """A fitted shifted-beta-geometric model.
@@ -125,7 +149,8 @@ class SBGResult(Result):
         Series
             S(t) indexed by t.
         """
-        t = np.arange(periods + 1) if np.isscalar(periods) else np.asarray(periods)
+        t = (np.arange(_whole(periods, "periods")[0] + 1) if np.isscalar(periods)
+             else _whole(periods, "periods"))
         return pd.Series(np.exp(_log_sf(self.alpha, self.beta, t)), index=pd.Index(t, name="t"),
                          name="survival")
 
@@ -142,7 +167,7 @@ class SBGResult(Result):
         Series
             r(t) indexed by t = 1..periods.
         """
-        t = np.arange(1, periods + 1)
+        t = np.arange(1, _whole(periods, "periods", minimum=1)[0] + 1)
         return pd.Series((self.beta + t - 1) / (self.alpha + self.beta + t - 1),
                          index=pd.Index(t, name="t"), name="retention_rate")
 
@@ -197,12 +222,8 @@ class SBGResult(Result):
         Series
             DERL indexed by renewals.
         """
-        d = float(discount)
-        if d <= 0:
-            raise ValueError(f"discount must be > 0 (e.g. 0.1 for 10% a year), got {d}")
-        n = np.atleast_1d(np.asarray(renewals, dtype=float))
-        if (n < 0).any():
-            raise ValueError("renewals must be >= 0")
+        d = _discount(discount)
+        n = _whole(renewals, "renewals").astype(float)
         a, b = self.alpha, self.beta
         val = (b + n) / (a + b + n) * special.hyp2f1(1, b + n + 1, a + b + n + 1, 1 / (1 + d))
         return pd.Series(val, index=pd.Index(n.astype(int), name="renewals"), name="derl")
@@ -227,8 +248,11 @@ class SBGResult(Result):
         Series
             Member value indexed by renewals.
         """
-        n = np.atleast_1d(np.asarray(renewals))
-        residual = self.derl(n, discount).to_numpy() / (1 + discount)
+        n = _whole(renewals, "renewals")
+        margin = float(margin)
+        if not np.isfinite(margin):
+            raise ValueError(f"margin must be a finite amount per member and year, got {margin}")
+        residual = self.derl(n, discount).to_numpy() / (1 + _discount(discount))
         val = margin * (1 + residual)
         return pd.Series(val, index=pd.Index(n, name="renewals"), name="member_value")
 
@@ -262,9 +286,9 @@ class SBGResult(Result):
             ``break_even_spend``.
         """
         red = np.atleast_1d(np.asarray(lapse_reduction, dtype=float))
-        if ((red <= 0) | (red >= 1)).any():
+        if not ((red > 0) & (red < 1)).all():  # (NaN fails too)
             raise ValueError("lapse_reduction must be between 0 and 1 (absolute points)")
-        n = np.atleast_1d(np.asarray(renewals))
+        n = _whole(renewals, "renewals")
         v = self.member_value(margin, discount, n + 1).to_numpy()
         p_lapse = self.alpha / (self.alpha + self.beta + n)
         rows = [{"renewals": int(k), "lapse_probability": float(p), "lapse_reduction": float(r),

@@ -115,6 +115,73 @@ def _check_summary(summary: pd.DataFrame, cols: dict[str, str | None], purpose: 
     return v
 
 
+def _arrays(whole: tuple[str, ...] = (), **given) -> list[np.ndarray]:
+    """Members' histories or times passed to a fitted model's predictions, as numbers: text,
+    negative, missing or infinite values and arguments of different lengths are refused by
+    name (the formulas would return a number for any of them); ``whole`` names the counts."""
+    out = []
+    for name, v in given.items():
+        if isinstance(v, str):
+            raise TypeError(f"{name} must be numbers, got the string {v!r}")
+        try:
+            a = np.asarray(v, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must be numbers; got values that are not") from None
+        bad = ~np.isfinite(a) | (a < 0)
+        if bad.any():
+            raise ValueError(f"{name} has {int(bad.sum())} value(s) that are negative, missing "
+                             f"or infinite (e.g. {a[bad].flat[0]:g}); give finite numbers of "
+                             f"at least 0")
+        frac = a != np.round(a)
+        if name in whole and frac.any():
+            raise ValueError(f"{name} has {int(frac.sum())} non-integer value(s) (e.g. "
+                             f"{a[frac].flat[0]:g}); it counts uses or periods: give whole "
+                             f"numbers")
+        out.append(a)
+    try:
+        return list(np.broadcast_arrays(*out))
+    except ValueError:
+        shapes = ", ".join(f"{n} {np.shape(a)}" for n, a in zip(given, out, strict=True))
+        raise ValueError(f"the arguments have different lengths ({shapes}); give one value per "
+                         f"member in each (or one value for all)") from None
+
+
+def _bgnbd_consistent(x, tx, t, names: tuple[str, str, str]) -> None:
+    """A BG/NBD history is possible: the last use within the time observed, recency 0
+    exactly when there is no repeat use (for the fit and for its predictions alike)."""
+    frequency, recency, T = (repr(n) for n in names)
+    late = tx > t + 1e-9
+    if late.any():
+        raise ValueError(f"{int(late.sum())} row(s) have {recency} > {T} (the last use after "
+                         f"the end of observation); recency and T must share an origin and "
+                         f"unit: correct those rows")
+    bad = (x == 0) & (tx > 0)
+    if bad.any():
+        raise ValueError(f"{int(bad.sum())} row(s) have {frequency} 0 but {recency} > 0; "
+                         f"with no repeat use recency must be 0: correct those rows")
+    bad = (x > 0) & (tx <= 0)
+    if bad.any():
+        raise ValueError(f"{int(bad.sum())} row(s) have repeat uses but recency 0; recency is "
+                         f"the time of the last repeat use")
+
+
+def _bgbb_consistent(x, tx, n, names: tuple[str, str, str]) -> None:
+    """A BG/BB history is possible: the last use within the periods observed, no more uses
+    than opportunities up to it, recency 0 when there is no use."""
+    frequency, recency, periods = (repr(c) for c in names)
+    if (tx > n).any():
+        raise ValueError(f"{int((tx > n).sum())} row(s) have {recency} > {periods} (the "
+                         f"last use after the last period); correct those rows")
+    if (x > tx).any():
+        raise ValueError(f"{int((x > tx).sum())} row(s) have {frequency} > {recency} "
+                         f"(more uses than opportunities up to the last use); correct those "
+                         f"rows")
+    if ((x == 0) & (tx > 0)).any():
+        raise ValueError(f"{int(((x == 0) & (tx > 0)).sum())} row(s) have {frequency} 0 but "
+                         f"{recency} > 0; with no repeat use recency must be 0: correct "
+                         f"those rows")
+
+
 @dataclass(frozen=True, repr=False)
 class BGNBDResult(Result):
     """A fitted BG/NBD model: ``r``, ``alpha`` (Gamma heterogeneity of the use rate, per time
@@ -154,7 +221,8 @@ class BGNBDResult(Result):
         ndarray
             Probability that each member is still active.
         """
-        x, tx, t = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+        x, tx, t = _arrays(("frequency",), frequency=frequency, recency=recency, T=T)
+        _bgnbd_consistent(x, tx, t, ("frequency", "recency", "T"))
         r, al, a, b = self.r, self.alpha, self.a, self.b
         with np.errstate(divide="ignore", invalid="ignore"):
             log_ratio = np.log(a / (b + x - 1)) + (r + x) * (np.log(al + t) - np.log(al + tx))
@@ -172,7 +240,7 @@ class BGNBDResult(Result):
         -------
         ndarray
         """
-        t = np.asarray(t, dtype=float)
+        (t,) = _arrays(t=t)
         r, al, a, b = self.r, self.alpha, self.a, self.b
         hyp = special.hyp2f1(r, b, a + b - 1, t / (al + t))
         return (a + b - 1) / (a - 1) * (1 - (al / (al + t)) ** r * hyp)
@@ -192,7 +260,9 @@ class BGNBDResult(Result):
         -------
         ndarray
         """
-        x, tx, tt = (np.asarray(v, dtype=float) for v in (frequency, recency, T))
+        t, x, tx, tt = _arrays(("frequency",), t=t, frequency=frequency, recency=recency,
+                               T=T)
+        _bgnbd_consistent(x, tx, tt, ("frequency", "recency", "T"))
         r, al, a, b = self.r, self.alpha, self.a, self.b
         hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, t / (al + tt + t))
         num = (a + b + x - 1) / (a - 1) * (1 - ((al + tt) / (al + tt + t)) ** (r + x) * hyp)
@@ -212,7 +282,8 @@ class BGNBDResult(Result):
         -------
         ndarray
         """
-        t = np.asarray(t, dtype=float)
+        (t,) = _arrays(t=t)
+        n = _validate.positive_int(n, "n", minimum=0)
         r, al, a, b = self.r, self.alpha, self.a, self.b
         q = t / (al + t)
         first = np.exp(special.betaln(a, b + n) - special.betaln(a, b)
@@ -298,22 +369,9 @@ def fit_bgnbd(summary: pd.DataFrame, frequency: str = "frequency", recency: str 
     """
     v = _check_summary(summary, {"frequency": frequency, "recency": recency, "T": T,
                                  "weights": weights}, "a BG/NBD fit")
-    T_name = T
+    _bgnbd_consistent(v["frequency"], v["recency"], v["T"], (frequency, recency, T))
     x, tx, T = v["frequency"], v["recency"], v["T"]
     w = v["weights"] if weights else np.ones_like(x)
-    if (tx > T + 1e-9).any():
-        n = int((tx > T + 1e-9).sum())
-        raise ValueError(f"{n} row(s) have {recency!r} > {T_name!r} (the last use after the "
-                         f"end of observation); recency and T must share an origin and unit: "
-                         f"correct those rows")
-    bad = (x == 0) & (tx > 0)
-    if bad.any():
-        raise ValueError(f"{int(bad.sum())} row(s) have {frequency!r} 0 but {recency!r} > 0; "
-                         f"with no repeat use recency must be 0: correct those rows")
-    bad = (x > 0) & (tx <= 0)
-    if bad.any():
-        raise ValueError(f"{int(bad.sum())} row(s) have repeat uses but recency 0; recency is "
-                         f"the time of the last repeat use")
     if x.sum() == 0:
         raise ValueError("no member has a repeat use; the BG/NBD model cannot be fitted")
 
@@ -428,7 +486,9 @@ class BGBBResult(Result):
         -------
         ndarray
         """
-        x, tx, n = (np.asarray(v, dtype=float) for v in (frequency, recency, periods))
+        x, tx, n = _arrays(("frequency", "recency", "periods"), frequency=frequency,
+                           recency=recency, periods=periods)
+        _bgbb_consistent(x, tx, n, ("frequency", "recency", "periods"))
         al, be, ga, de = self.alpha, self.beta, self.gamma, self.delta
         alive = (special.betaln(al + x, be + n - x) - special.betaln(al, be)
                  + special.betaln(ga, de + n + 1) - special.betaln(ga, de))
@@ -531,17 +591,7 @@ def fit_bgbb(summary: pd.DataFrame, frequency: str = "frequency", recency: str =
                              f"(e.g. {_validate.shown(v[role][frac][0])}); the BG/BB model "
                              f"counts whole periods (opportunities): give whole numbers")
     w = v["weights"] if weights is not None else np.ones_like(x)
-    if (tx > n).any():
-        raise ValueError(f"{int((tx > n).sum())} row(s) have {recency!r} > {periods!r} (the "
-                         f"last use after the last period); correct those rows")
-    if (x > tx).any():
-        raise ValueError(f"{int((x > tx).sum())} row(s) have {frequency!r} > {recency!r} "
-                         f"(more uses than opportunities up to the last use); correct those "
-                         f"rows")
-    if ((x == 0) & (tx > 0)).any():
-        raise ValueError(f"{int(((x == 0) & (tx > 0)).sum())} row(s) have {frequency!r} 0 but "
-                         f"{recency!r} > 0; with no repeat use recency must be 0: correct "
-                         f"those rows")
+    _bgbb_consistent(x, tx, n, (frequency, recency, periods))
     pat = pd.DataFrame({"x": x, "tx": tx, "n": n, "w": w}).groupby(
         ["x", "tx", "n"], as_index=False)["w"].sum()
     px, ptx, pn, pw = (pat[c].to_numpy(float) for c in ("x", "tx", "n", "w"))

@@ -125,7 +125,7 @@ class SubdistributionModel(Result):
             Index ``time``, one column per profile.
         """
         x = _profile_design(self.scales, profiles).to_numpy(float)
-        times = np.asarray(times, dtype=float)
+        times = np.asarray(_validate.times(times), dtype=float)
         i = np.searchsorted(self.fit.times, times, side="right") - 1
         base = np.where(i >= 0, self.fit.baseline[np.maximum(i, 0)], 0.0)
         risk = np.exp(x @ self.params.to_numpy())
