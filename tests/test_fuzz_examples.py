@@ -301,3 +301,22 @@ def test_prediction_times_are_checked_by_every_model(model, reasons):
     with pytest.raises(ValueError, match=r"times has 1 time\(s\) that are negative"):
         fg.predict_incidence(pd.DataFrame({"x": [0.0]}), [-1])
     assert model.predict_retention(p, 5).equals(model.predict_retention(p, [5]))
+
+
+def test_a_combination_of_effects_needs_a_dict_of_finite_weights(model):
+    # before: AttributeError "'list' object has no attribute 'get'"
+    with pytest.raises(TypeError, match="weights must be a dict of covariate -> weight"):
+        model.combine([])
+    with pytest.raises(ValueError, match="weights must be finite numbers"):
+        model.combine({"x": np.nan})
+    one = model.combine({"x": 1.0})
+    assert one.iloc[0] == pytest.approx(model.params["x"], rel=1e-12)
+
+
+def test_the_last_period_is_one_number():
+    s = lapse.fit_sbg([1000, 869, 743, 653, 593, 551, 517, 491])
+    # before: IndexError for an empty list
+    with pytest.raises(ValueError, match=r"periods must be one whole number \(the last"):
+        s.retention_rates([])
+    with pytest.raises(ValueError, match=r"periods must be one whole number \(the last"):
+        s.projection([3, 4])

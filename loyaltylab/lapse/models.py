@@ -7,7 +7,7 @@ objects."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -316,11 +316,16 @@ class LapseModel(Result):
             (test of ratio 1).
         """
         ci = _validate.probability(ci, "ci")
+        if not isinstance(weights, Mapping) or not weights:
+            raise TypeError(f"weights must be a dict of covariate -> weight (e.g. "
+                            f"{{{self.params.index[0]!r}: 1.0}}), got {weights!r}")
         unknown = [k for k in weights if k not in self.params.index]
         if unknown:
             raise ValueError(f"{unknown} are not covariates of this model; its covariates: "
                              f"{list(self.params.index)}")
         w = np.array([float(weights.get(k, 0.0)) for k in self.params.index])
+        if not np.isfinite(w).all():
+            raise ValueError(f"weights must be finite numbers, got {dict(weights)}")
         if self.cox is not None:
             v = (self.cox.robust_variance if self.cox.robust_variance is not None
                  else self.cox.variance)

@@ -86,6 +86,13 @@ def _whole(values: object, name: str, minimum: int = 0) -> np.ndarray:
     return a.astype(int)
 
 
+def _last(value: object, name: str, minimum: int = 0) -> int:
+    a = _whole(value, name, minimum)
+    if a.size != 1:
+        raise ValueError(f"{name} must be one whole number (the last period), got {value!r}")
+    return int(a[0])
+
+
 def _discount(value: object) -> float:
     d = float(value)
     if not (np.isfinite(d) and d > 0):
@@ -149,7 +156,7 @@ class SBGResult(Result):
         Series
             S(t) indexed by t.
         """
-        t = (np.arange(_whole(periods, "periods")[0] + 1) if np.isscalar(periods)
+        t = (np.arange(_last(periods, "periods") + 1) if np.isscalar(periods)
              else _whole(periods, "periods"))
         return pd.Series(np.exp(_log_sf(self.alpha, self.beta, t)), index=pd.Index(t, name="t"),
                          name="survival")
@@ -167,7 +174,7 @@ class SBGResult(Result):
         Series
             r(t) indexed by t = 1..periods.
         """
-        t = np.arange(1, _whole(periods, "periods", minimum=1)[0] + 1)
+        t = np.arange(1, _last(periods, "periods", minimum=1) + 1)
         return pd.Series((self.beta + t - 1) / (self.alpha + self.beta + t - 1),
                          index=pd.Index(t, name="t"), name="retention_rate")
 
