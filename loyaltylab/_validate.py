@@ -36,12 +36,36 @@ def integer_ids(s: pd.Series) -> pd.Series:
 
 
 def as_ids_of(ids: pd.Series, like: pd.Series) -> pd.Series:
-    """Ids in the type of the ids they must match (the one id rule): when the members' ids
-    are integers and these are text, integer-like text becomes the integer
-    (:func:`integer_ids`) and any other text matches nothing; otherwise the ids are used as
-    they are."""
+    """Ids in the type of the ids they must match (the one id rule: an integer-like id is
+    that integer, whichever table writes it as text):
+
+    - the members' ids are integers and these are text: integer-like text becomes the
+      integer (:func:`integer_ids`) and any other text matches nothing;
+    - the members' ids are text and these are numbers: each number becomes the member id
+      that reads as it (5 is member "5", or "005" or " 5"); a number no member id reads as,
+      or one that two member ids read as, matches nothing;
+    - otherwise the ids are used as they are.
+    """
     if pd.api.types.is_integer_dtype(like.dtype) and is_text(ids):
         return integer_ids(ids)
+    if pd.api.types.is_numeric_dtype(ids.dtype) and not pd.api.types.is_bool_dtype(ids.dtype) \
+            and is_text(like) and pd.api.types.infer_dtype(like, skipna=True) == "string":
+        # (the members' ids all text: an object column of numbers is matched as it is)
+        reading = pd.Series(like.to_numpy(), index=integer_ids(like).to_numpy()).dropna()
+        reading = reading[~reading.index.isna()]
+        reading = reading[~reading.index.duplicated(keep=False)]
+        if pd.api.types.is_integer_dtype(ids.dtype):  # (no text round trip for big logs)
+            key = ids.astype("Int64")
+        else:
+            v = ids.to_numpy(float)
+            whole = np.isfinite(v) & (np.abs(v) < 2 ** 62) & (v == np.round(v))
+            key = ids.where(whole).astype("Int64")
+        found = pd.Series(key.map(reading).to_numpy(), index=ids.index, dtype=object)
+        # (a number that reads as no member keeps its own text: it is still counted as an
+        # unknown member, by its value)
+        own = pd.Series(key.astype("string").to_numpy(object), index=ids.index)
+        own = own.where(key.notna().to_numpy(), ids.astype(str))
+        return found.where(found.notna(), own.where(ids.notna()))
     return ids
 
 

@@ -613,9 +613,9 @@ def repeat_complaints(
                               compensation=compensation)
     d = rc.data
     # every complaint counts here, several on one day too (the model's events are days);
-    # recurrent_complaints has checked the table, so its ids are the members' own
+    # the ids read as the members' own (the one id rule: "5" is member 5)
     years = d.groupby(member, sort=True)["stop"].max()
-    counts = complaints[member].value_counts()
+    counts = _validate.as_ids_of(complaints[member], members[member]).value_counts()
     per = pd.DataFrame({"complaints": counts.reindex(years.index, fill_value=0),
                         "years": years})
     per = per[per["complaints"] > 0]

@@ -158,6 +158,17 @@ def journey_vs_touchpoints(
                        for c in cols}).dropna()
     if outcome is not None and not set(df[outcome].unique()) <= {0.0, 1.0}:
         raise ValueError(f"column {outcome!r} must be 0/1 (e.g. promoter yes/no)")
+    n_splits = _validate.positive_int(n_splits, "n_splits", minimum=2)
+    fewest = (df[outcome].value_counts().reindex([0.0, 1.0], fill_value=0).min()
+              if outcome is not None else len(df))
+    if fewest < n_splits:
+        # every test fold must hold both outcomes (an AUC needs them) and some rows at all
+        raise ValueError(
+            f"only {len(df)} of {len(data)} rows have every column ({len(data) - len(df)} "
+            f"have a missing value), and {fewest} of them "
+            f"{'hold the rarer value of ' + repr(outcome) if outcome else 'are left'}; "
+            f"{n_splits}-fold cross-validation needs at least {n_splits}: give more complete "
+            f"rows or fewer n_splits")
     models = {"journey": [journey], "touchpoints": touchpoints,
               "journey + touchpoints": [journey, *touchpoints]}
     rng = np.random.default_rng(seed)

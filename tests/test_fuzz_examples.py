@@ -320,3 +320,43 @@ def test_the_last_period_is_one_number():
         s.retention_rates([])
     with pytest.raises(ValueError, match=r"periods must be one whole number \(the last"):
         s.projection([3, 4])
+
+
+# --- the one id rule, from the other side ----------------------------------------------------
+
+def test_numbers_match_member_ids_written_as_text():
+    from loyaltylab import _validate
+
+    members = pd.Series(["5", "007", " 9", "x", "12", "012"])
+    got = _validate.as_ids_of(pd.Series([5, 7, 9, 12, 3, np.nan, 5.5]), members).tolist()
+    # 7 is member "007" and 9 is " 9" (integer-like text is that integer); 12 reads as two
+    # members, so it matches only the one written "12"; 3, NaN and 5.5 match no member
+    assert got[:5] == ["5", "007", " 9", "12", "3"]
+    assert pd.isna(got[5]) and got[6] == "5.5"
+
+
+def test_evangelists_count_uses_when_the_survey_ids_are_text():
+    # before: integer event ids never matched the survey's text ids: every member had 0 uses
+    from tests.test_properties import RECIPES, _frames
+
+    f = _frames()
+    tables, call = RECIPES["evangelists"]
+    clean = call(*(f[t] for t in tables))
+    text = f["survey1"].assign(member_id=f["survey1"]["member_id"].astype(str))
+    got = call(f["visits"], text, f["fb"])
+    assert got.data["uses"].sum() == clean.data["uses"].sum() > 0
+
+
+def test_a_row_without_a_duration_is_not_counted_as_a_missing_covariate(reasons):
+    d = reasons.assign(event=(reasons["reason"] != "none").astype(float))
+    d.loc[[0, 1], "t"] = np.nan
+    d.loc[[2], "event"] = np.nan
+    d.loc[[1, 3], "x"] = np.nan  # row 1 misses both: counted once, under its duration
+    m = lapse.fit_lapse_model(d, "t", "event", ["x", "g"])
+    assert m.excluded == {"missing duration or event": 3, "missing covariate": 1}
+    assert m.n + m.n_excluded == len(d)
+    same = lapse.fit_lapse_model(d.drop(index=[0, 1, 2, 3]), "t", "event", ["x", "g"])
+    np.testing.assert_array_equal(m.params, same.params)
+    # a column missing in every row is named (before: "no row has every covariate")
+    with pytest.raises(ValueError, match="'t' is missing in every row"):
+        lapse.fit_lapse_model(d.assign(t=np.nan), "t", "event", ["x"])

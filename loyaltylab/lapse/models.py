@@ -122,8 +122,9 @@ class LapseModel(Result):
     n, n_lapsed, n_excluded : int
         Rows used, lapses among them, and rows excluded (``excluded`` says why).
     excluded : dict
-        Rows left out by reason: a missing covariate; for parametric models also zero
-        durations (no time at risk, see :mod:`loyaltylab.schema`).
+        Rows left out by reason: a missing duration or event, a missing covariate; for
+        parametric models also zero durations (no time at risk, see
+        :mod:`loyaltylab.schema`).
     """
 
     _fitter: object
@@ -686,7 +687,8 @@ def fit_lapse_model(
     Returns
     -------
     LapseModel
-        Rows with a missing covariate are excluded and counted (``excluded``).
+        Rows without a duration or event, or with a missing covariate, are excluded and
+        counted (``excluded``).
 
     Examples
     --------
@@ -732,12 +734,20 @@ def fit_lapse_model(
         data = data.assign(**{event: (codes == cause).astype(int).where(codes.notna())})
     # (a stratum may also be a covariate: survreg(... ~ sex + strata(sex)))
     used = data[list(dict.fromkeys([duration, event, *covariates, *strata, *extra]))]
-    complete = used.notna().all(axis=1)
-    excluded = {"missing covariate": int((~complete).sum())}
-    if excluded["missing covariate"]:  # (a boolean index copies every column)
+    outcome = used[[duration, event]].notna().all(axis=1)
+    complete = outcome & used.notna().all(axis=1)
+    # each row left out once, under its first reason: no duration or event, else a covariate
+    excluded = {"missing duration or event": int((~outcome).sum()),
+                "missing covariate": int((outcome & ~complete).sum())}
+    if not complete.all():  # (a boolean index copies every column)
         used = used[complete]
     if used.empty:
-        raise ValueError("no row has every covariate; check the columns for missing values")
+        empty = [c for c in data[list(used.columns)] if data[c].isna().all()]
+        raise ValueError(f"no row of {len(data)} has every column ({duration!r}, {event!r} "
+                         f"and the covariates); "
+                         + (f"{', '.join(map(repr, empty))} is missing in every row"
+                            if empty else "each misses at least one")
+                         + ": fill or drop the column")
     if model != "cox" or entry is not None:
         # the package's rule: no time at risk, no place in a parametric fit (nor in
         # lifelines' delayed-entry Cox fit, which refuses entry == exit; R drops such rows)
