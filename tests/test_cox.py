@@ -614,3 +614,18 @@ def test_breslow_baseline_against_its_definition():
         if entry is not None:  # the entries matter: without them the hazard is smaller
             assert cumhaz[-1] > breslow_baseline(x, t, e, beta)[1][-1]
 
+
+
+def test_breslow_baseline_is_zero_before_the_first_lapse():
+    # a member censored before anyone lapses: the cumulative hazard there is 0 (survivor of
+    # a from-scratch test-mutation run: a start of 1 passed the other tests)
+    from loyaltylab.lapse._cox import breslow_baseline
+
+    t = np.array([1.0, 2.0, 3.0, 3.0, 5.0])
+    e = np.array([False, True, True, False, True])
+    x = np.array([[0.5], [-0.2], [0.1], [0.3], [-0.4]])
+    times, cumhaz = breslow_baseline(x, t, e, np.array([0.7]))
+    w = np.exp(0.7 * x[:, 0])
+    assert times.tolist() == [1.0, 2.0, 3.0, 5.0]
+    np.testing.assert_allclose(cumhaz, np.cumsum([0.0, 1 / w[1:].sum(), 1 / w[2:].sum(),
+                                                  1 / w[4]]), rtol=1e-12)

@@ -1107,3 +1107,30 @@ def test_log_rank_result_as_a_table():
     assert sm["df"].tolist() == [2, 1, 1, 1] and np.isnan(sm.loc[0, "p_holm"])
     assert sm["statistic"].iloc[1:].tolist() == lr3.pairwise["statistic"].tolist()
     assert sm["p_holm"].iloc[1:].tolist() == lr3.pairwise["p_holm"].tolist()
+
+
+# --- survivors of a from-scratch test-mutation run (issue 24) ---------------------------------
+
+def test_restricted_means_follow_the_groups_order_and_refuse_in_words():
+    rng = np.random.default_rng(1)
+    n = 90
+    g = pd.Categorical(rng.choice(["z", "a", "m"], n), categories=["z", "a", "m"])
+    d = pd.DataFrame({"t": rng.integers(1, 20, n), "e": rng.integers(0, 2, n), "g": g})
+    rc = lapse.retention_curves(d, "t", "e", by="g")
+    assert rc.restricted_mean(10).index.tolist() == ["z", "a", "m"]  # the categories' order
+    one = lapse.retention_curves(d, "t", "e")
+    with pytest.raises(ValueError, match=r"^a difference needs at least two groups; pass "
+                                         r"by=<column> to retention_curves$"):
+        one.restricted_mean_difference(10)
+    with pytest.raises(ValueError, match=r"^ci must be"):
+        rc.restricted_mean_difference(10, ci=2)
+    with pytest.raises(ValueError, match=r"^a log-rank test needs at least two groups; pass "
+                                         r"by=<column> with two or more groups to "
+                                         r"retention_curves$"):
+        one.compare()
+    late = lapse.retention_curves(d.assign(entry=0.5), "t", "e", by="g", entry="entry")
+    with pytest.raises(ValueError, match=r"^the log-rank test here \(as R's survdiff\) has no "
+                                         r"delayed entry; compare groups with "
+                                         r"fit_lapse_model\(\.\.\., entry=\.\.\.\) and its "
+                                         r"test of the group effect$"):
+        late.compare()

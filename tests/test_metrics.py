@@ -756,3 +756,89 @@ def test_nps_comparison_as_a_table():
                                   "statistic", "p_value", "n_a", "n_b", "paired"]
     assert t.iloc[0].tolist() == [c.a.nps, c.b.nps, c.difference, c.se, c.ci_low, c.ci_high,
                                   c.statistic, c.p_value, 4, 4, False]
+
+
+# --- survivors of a from-scratch test-mutation run (issue 24) ---------------------------------
+
+def _profile(n: int = 40, seed: int = 3) -> pd.DataFrame:
+    from loyaltylab.schema import FACTORS
+
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(rng.normal(size=(n, len(FACTORS))),
+                        columns=[f"{f}_z" for f in FACTORS],
+                        index=pd.Index(np.arange(100, 100 + n), name="member_id"))
+
+
+def test_loyalty_index_keeps_the_members_index_and_a_zero_weight():
+    from loyaltylab.schema import FACTORS
+
+    p = _profile()
+    idx = metrics.loyalty_index(p)
+    assert idx.index.equals(p.index)  # aligned with the members, not 0..n-1
+    # a zero weight leaves the factor out: the same index as without its column
+    w = {f: 1.0 for f in FACTORS} | {FACTORS[0]: 0.0}
+    without = p.drop(columns=[f"{FACTORS[0]}_z"])
+    np.testing.assert_allclose(metrics.loyalty_index(p, weights=w),
+                               metrics.loyalty_index(without, weights={
+                                   f: 1.0 for f in FACTORS[1:]}), rtol=1e-12)
+    # weights are relative: doubling them all changes nothing
+    np.testing.assert_allclose(metrics.loyalty_index(p, weights={f: 2.0 for f in FACTORS}),
+                               metrics.loyalty_index(p, weights={f: 1.0 for f in FACTORS}),
+                               rtol=1e-12)
+
+
+def test_loyalty_index_refusals_name_the_index():
+    with pytest.raises(ValueError, match=r"needed for a loyalty index"):
+        metrics.loyalty_index(pd.DataFrame({"x": [1.0]}))
+    p = _profile().astype(object)
+    p.iloc[0, 0] = "high"
+    with pytest.raises(TypeError, match=r"non-numeric value.*; a loyalty index needs numbers"):
+        metrics.loyalty_index(p)
+
+
+def test_compare_nps_groups_are_nps_wald_at_the_level_asked():
+    rng = np.random.default_rng(8)
+    d = pd.DataFrame({"wave": np.repeat([1, 2], 150), "likely": rng.integers(0, 11, 300)})
+    res = metrics.compare_nps(d, "wave", 1, 2, column="likely", ci=0.9)
+    want = metrics.nps(d[d["wave"] == 1], "likely", method="wald", ci=0.9)
+    assert (res.a.nps, res.a.ci_low, res.a.ci_high) == (want.nps, want.ci_low, want.ci_high)
+
+
+def test_paired_compare_nps_reads_ratings_written_as_text():
+    rng = np.random.default_rng(9)
+    d = pd.DataFrame({"wave": np.repeat([1, 2], 60), "member": np.tile(np.arange(60), 2),
+                      "recommend": rng.integers(0, 11, 120)})
+    num = metrics.compare_nps(d, "wave", 1, 2, id_column="member")
+    text = metrics.compare_nps(d.assign(recommend=d["recommend"].astype(str)), "wave", 1, 2,
+                               id_column="member")
+    assert (text.difference, text.se) == (num.difference, num.se)
+
+
+def test_paired_compare_nps_refusals():
+    d = pd.DataFrame({"wave": [1, 1, 2, 2, 3], "member": [1, 2, 1, 2, 3],
+                      "recommend": [9, 7, 10, 3, 5]})
+    with pytest.raises(ValueError, match="data has no column 'who'"):
+        metrics.compare_nps(d, "wave", 1, 2, id_column="who")
+    twice_in_a = pd.concat([d, d.iloc[[0]]], ignore_index=True)
+    with pytest.raises(ValueError, match=r"2 rows with a duplicated respondent per wave"):
+        metrics.compare_nps(twice_in_a, "wave", 1, 2, id_column="member")
+    twice_in_b = pd.concat([d, d.iloc[[2]]], ignore_index=True)
+    with pytest.raises(ValueError, match=r"2 rows with a duplicated respondent per wave"):
+        metrics.compare_nps(twice_in_b, "wave", 1, 2, id_column="member")
+    # a duplicate in a third wave is not this comparison's concern
+    other = pd.concat([d, d.iloc[[4]]], ignore_index=True)
+    assert metrics.compare_nps(other, "wave", 1, 2, id_column="member").paired
+
+
+def test_compare_nps_lists_ten_groups_at_most():
+    d = pd.DataFrame({"g": np.arange(12), "recommend": 9})
+    with pytest.raises(ValueError) as err:
+        metrics.compare_nps(d, "g", 0, 99)
+    assert str(err.value).endswith("[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]")
+
+
+def test_top_box_of_an_unanswered_item_is_nan():
+    d = pd.DataFrame({"q1": [5, 4, 2], "q2": [np.nan] * 3})
+    t = metrics.top_box(d, ["q1", "q2"], low=1, high=5).set_index("item")
+    assert t.loc["q2", "n"] == 0 and np.isnan(t.loc["q2", "share"])
+    assert t.loc["q1", "share"] == pytest.approx(2 / 3)

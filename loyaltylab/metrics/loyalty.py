@@ -206,7 +206,7 @@ def loyalty_index(profile: pd.DataFrame, *, weights: Mapping[str, float] | None 
                          f"'{absent[0]}_z' column); measure them, or weight only {present}")
     if (w < 0).any() or w.sum() <= 0:
         raise ValueError("weights must be non-negative and not all zero")
-    w = w / w.sum()
+    # (no need to scale the weights to sum 1: the index is standardized below)
     z = np.column_stack([_validate.numeric(profile, f"{f}_z", purpose="a loyalty index")
                          for f in w.index])
     raw = pd.Series(z @ w.to_numpy(), index=profile.index)
