@@ -842,3 +842,31 @@ def test_top_box_of_an_unanswered_item_is_nan():
     t = metrics.top_box(d, ["q1", "q2"], low=1, high=5).set_index("item")
     assert t.loc["q2", "n"] == 0 and np.isnan(t.loc["q2", "share"])
     assert t.loc["q1", "share"] == pytest.approx(2 / 3)
+
+
+def test_estimated_weights_warn_as_omega_does_but_refuse_in_their_own_words():
+    rng = np.random.default_rng(3)
+    sv = pd.DataFrame(rng.integers(1, 11, (60, 3)), columns=["sat1", "sat2", "x"]).astype(float)
+    # a third item that is nearly the sum of the others: a Heywood case, which still warns
+    heywood = sv.assign(sat3=sv["sat1"] + sv["sat2"] - 1).clip(1, 10)
+    with pytest.warns(UserWarning, match="Heywood case"):
+        metrics.satisfaction_index(heywood, ["sat1", "sat2", "sat3"], weights="estimated")
+    # two reverse-worded items: refused, naming both, with no warning from omega before it
+    s = pd.DataFrame(rng.normal(size=(300, 1)) + rng.normal(scale=0.6, size=(300, 4)),
+                     columns=["a", "b", "c", "d"])
+    s[["c", "d"]] *= -1
+    d = (s * 1.5 + 5.5).clip(1, 10)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"^item\(s\) 'c' \(-0\.\d\d\), 'd' \(-0\.\d\d\) "
+                                             r"load negatively or not at all"):
+            metrics.satisfaction_index(d, ["a", "b", "c", "d"], weights="estimated")
+
+
+def test_satisfaction_index_weights_given_as_text_numbers():
+    d = pd.DataFrame({"sat1": [1, 5, 10], "sat2": [2, 6, 9], "sat3": [3, 3, 3]})
+    text = metrics.satisfaction_index(d, weights={"sat1": "2", "sat2": "1", "sat3": "1"})
+    num = metrics.satisfaction_index(d, weights={"sat1": 2, "sat2": 1, "sat3": 1})
+    assert text.index == num.index and text.weights.tolist() == [0.5, 0.25, 0.25]

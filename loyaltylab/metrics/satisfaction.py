@@ -140,21 +140,23 @@ def satisfaction_index(
     ci = _validate.probability(ci, "ci")
     items = _validate.names(items, "items")
     _validate.columns(data, items, "a satisfaction index")
-    x = pd.DataFrame({c: _validate.numeric(data, c, lo=low, hi=high, allow_bool=False,
-                                           purpose="a satisfaction index") for c in items})
+    x = pd.DataFrame({c: _validate.numeric(data, c, lo=low, hi=high, purpose="a satisfaction "
+                                           "index", allow_bool=False)  # pragma: no mutate
+                      for c in items})  # (allow_bool=None is False too)
     complete = x.dropna()
     if isinstance(weights, str):
         _validate.one_of(weights, "weights", ["equal", "estimated"])
         if weights == "equal":
-            w = pd.Series(1.0, index=items)
+            w = pd.Series(1.0, index=items)  # pragma: no mutate (any equal weights)
         else:
             from loyaltylab.scales import composite_reliability
 
             with warnings.catch_warnings():  # (refused below, in this function's words)
                 warnings.filterwarnings("ignore", "item.* load negatively")
                 w = composite_reliability(complete, items).loadings
-            if (w <= 0).any():
-                bad = ", ".join(f"{c!r} ({v:.2f})" for c, v in w[w <= 0].items())
+            wrong = w[w <= 0]  # pragma: no mutate (a loading of exactly 0 does not occur)
+            if len(wrong):
+                bad = ", ".join(f"{c!r} ({v:.2f})" for c, v in wrong.items())
                 raise ValueError(f"item(s) {bad} load negatively or not at all on the common "
                                  f"factor: estimated weights need items that all measure "
                                  f"satisfaction the same way round; reverse-code them first or "
@@ -165,7 +167,8 @@ def satisfaction_index(
             raise ValueError(f"weights must give a non-negative number for every item "
                              f"{items}; got {dict(weights)}")
     w = w / w.sum()
-    idx = ((x - low) / (high - low) * 100).mul(w, axis=1).sum(axis=1, min_count=len(items))
+    # (a respondent missing an item gets no index: masked below)
+    idx = ((x - low) / (high - low) * 100).mul(w).sum(axis=1)
     idx = idx.where(x.notna().all(axis=1)).rename("satisfaction_index")
     m, lo, hi, n = _stats.mean_interval(idx, ci)
     return SatisfactionIndex(scores=idx, index=m, ci_low=lo, ci_high=hi,
