@@ -870,3 +870,34 @@ def test_satisfaction_index_weights_given_as_text_numbers():
     text = metrics.satisfaction_index(d, weights={"sat1": "2", "sat2": "1", "sat3": "1"})
     num = metrics.satisfaction_index(d, weights={"sat1": 2, "sat2": 1, "sat3": 1})
     assert text.index == num.index and text.weights.tolist() == [0.5, 0.25, 0.25]
+
+
+def test_nps_by_group_passes_its_options_on_and_keeps_only_groups_present():
+    rng = np.random.default_rng(4)
+    g = pd.Categorical(rng.choice(["b", "a"], 200), categories=["b", "a", "unused"])
+    d = pd.DataFrame({"g": g, "likely": rng.integers(0, 11, 200)})
+    out = metrics.nps_by_group(d, "g", column="likely", method="wald", ci=0.9)
+    assert out["group"].tolist() == ["b", "a"] and out.index.equals(pd.RangeIndex(2))
+    for _, row in out.iterrows():
+        want = metrics.nps(d[d["g"] == row["group"]], "likely", method="wald", ci=0.9)
+        assert (row["nps"], row["ci_low"], row["ci_high"]) == (want.nps, want.ci_low,
+                                                               want.ci_high)
+
+
+def test_segment_sensitivity_reads_the_usage_column_and_shows_empty_segments_as_zero():
+    from loyaltylab.schema import SEGMENTS
+
+    p = pd.DataFrame({"att": [1.0, 2, 3, 4, 5, 6], "use": [1.0, 2, 3, 4, 5, 6]})
+    t = metrics.segment_sensitivity(p, attitude="att", usage="use", quantiles=(0.5,))
+    row = t.iloc[0]
+    # attitude and use rise together: no one is latent or spurious, and those shares are 0
+    seg = metrics.loyalty_segments(p, "att", "use")
+    for s in SEGMENTS:
+        assert row[s] == (seg == s).mean()
+    assert (row[list(SEGMENTS)] == 0).sum() == 2
+
+
+def test_service_gaps_refuse_true_false_answers():
+    d = pd.DataFrame({"q_min": [True, False], "q_des": [7, 8], "q_per": [6, 7]})
+    with pytest.raises(TypeError, match=r"column 'q_min' holds True/False values"):
+        metrics.service_gaps(d, {"a": ["q"]})

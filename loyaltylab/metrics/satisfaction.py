@@ -229,8 +229,8 @@ def service_gaps(
             cols = {k: p.format(item=stem) for k, p in
                     (("min", minimum), ("des", desired), ("per", perceived))}
             _validate.columns(data, cols.values(), "service gaps")
-            v = {k: _validate.numeric(data, c, lo=low, hi=high, allow_bool=False,
-                                      purpose="service gaps")
+            v = {k: _validate.numeric(data, c, lo=low, hi=high, purpose="service gaps",
+                                      allow_bool=False)  # pragma: no mutate (None is False)
                  for k, c in cols.items()}
             for k in parts:
                 parts[k].append(v[k])
