@@ -901,3 +901,14 @@ def test_service_gaps_refuse_true_false_answers():
     d = pd.DataFrame({"q_min": [True, False], "q_des": [7, 8], "q_per": [6, 7]})
     with pytest.raises(TypeError, match=r"column 'q_min' holds True/False values"):
         metrics.service_gaps(d, {"a": ["q"]})
+
+
+def test_satisfaction_index_interval_is_the_t_interval_at_the_level_asked():
+    d = pd.DataFrame({"sat1": [1, 5, 10, 7, 8], "sat2": [2, 6, 9, 7, 7],
+                      "sat3": [3, 3, 3, 9, np.nan]})
+    res = metrics.satisfaction_index(d, ci=0.9)
+    scores = ((d - 1) / 9 * 100).mean(axis=1).where(d.notna().all(axis=1)).dropna()
+    lo, hi = stats.t.interval(0.9, len(scores) - 1, loc=scores.mean(), scale=stats.sem(scores))
+    assert res.index == pytest.approx(scores.mean(), rel=1e-12)
+    assert (res.ci_low, res.ci_high) == (pytest.approx(lo, rel=1e-12), pytest.approx(hi, rel=1e-12))
+    assert res.ci == 0.9 and (res.n, res.n_missing) == (4, 1)
