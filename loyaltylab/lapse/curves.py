@@ -611,7 +611,7 @@ def cohort_table(
     n_max = whole // months
     rows = []
     for k in range(n_max + 1):
-        mark = start + pd.DateOffset(months=months * k) if k else start
+        mark = start + pd.DateOffset(months=months * k)  # (k = 0: the start itself)
         observable = mark <= as_of
         retained = observable & (stop.isna() | (stop > mark))
         rows.append(pd.DataFrame({"cohort": coh, "period": k, "observable": observable,
