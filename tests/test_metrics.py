@@ -912,3 +912,11 @@ def test_satisfaction_index_interval_is_the_t_interval_at_the_level_asked():
     assert res.index == pytest.approx(scores.mean(), rel=1e-12)
     assert (res.ci_low, res.ci_high) == (pytest.approx(lo, rel=1e-12), pytest.approx(hi, rel=1e-12))
     assert res.ci == 0.9 and (res.n, res.n_missing) == (4, 1)
+
+
+def test_evangelists_name_a_missing_recommend_column():
+    from tests.test_properties import _frames
+
+    f = _frames()
+    with pytest.raises(ValueError, match=r"survey has no column 'likely'"):
+        metrics.evangelists(f["visits"], f["survey1"], f["fb"], wave=None, recommend="likely")

@@ -629,7 +629,7 @@ def cohort_table(
         start_obs = _validate.as_of(observed_from, "observed_from")
         trunc = out["cohort"].map(lambda p: p.start_time < start_obs).astype(bool)
         out.loc[trunc, ["observable", "retained"]] = 0
-        out.loc[trunc, "share"] = np.nan
+        out.loc[trunc, "share"] = np.nan  # pragma: no mutate (None is NaN in a float column)
         out["truncated"] = trunc.to_numpy()
         cols.append("truncated")
     out["cohort"] = out["cohort"].astype(str)
