@@ -920,3 +920,19 @@ def test_evangelists_name_a_missing_recommend_column():
     f = _frames()
     with pytest.raises(ValueError, match=r"survey has no column 'likely'"):
         metrics.evangelists(f["visits"], f["survey1"], f["fb"], wave=None, recommend="likely")
+
+
+def test_evangelists_without_a_wave_column_and_with_mixed_waves():
+    from tests.test_properties import _frames
+
+    f = _frames()
+    s = f["survey1"]
+    # the default wave="wave" on a survey without that column: one answer per member
+    no_wave = s.drop(columns=["wave"]) if "wave" in s else s
+    got = metrics.evangelists(f["visits"], no_wave, f["fb"])
+    want = metrics.evangelists(f["visits"], no_wave, f["fb"], wave=None)
+    assert got.counts == want.counts
+    mixed = s.assign(wave=s.get("wave", 1)).astype({"wave": object})
+    mixed.loc[mixed.index[0], "wave"] = "spring"
+    with pytest.raises(ValueError, match=r"evangelists \(the latest wave\) needs one type"):
+        metrics.evangelists(f["visits"], mixed, f["fb"])

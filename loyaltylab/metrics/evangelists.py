@@ -185,7 +185,8 @@ def evangelists(
     s = survey
     if wave is not None and wave in s:
         _validate.orderable(s, wave, "evangelists (the latest wave)")
-        s = s.sort_values([wave, date], kind="stable").drop_duplicates(member, keep="last")
+        # (pandas sorts on two columns stably whatever kind says)
+        s = s.sort_values([wave, date]).drop_duplicates(member, keep="last")
         excluded["earlier answers of the same member"] = len(survey) - len(s)
     else:
         _validate.unique(s, member, "member")
