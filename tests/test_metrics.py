@@ -936,3 +936,15 @@ def test_evangelists_without_a_wave_column_and_with_mixed_waves():
     mixed.loc[mixed.index[0], "wave"] = "spring"
     with pytest.raises(ValueError, match=r"evangelists \(the latest wave\) needs one type"):
         metrics.evangelists(f["visits"], mixed, f["fb"])
+
+
+def test_evangelists_count_complaints_as_left_out_of_the_definition():
+    survey = pd.DataFrame({"member_id": [1, 2], "date": ["2024-06-01"] * 2,
+                           "referrals": [2, 0]})
+    events = pd.DataFrame({"member_id": [1, 1, 2], "date": ["2024-01-05", "2024-02-05",
+                                                            "2024-03-01"]})
+    feedback = pd.DataFrame({"member_id": [1, 1, 2, 2], "date": ["2024-05-01"] * 4,
+                             "kind": ["praise", "complaint", "complaint", "suggestion"]})
+    res = metrics.evangelists(events, survey, feedback, wave=None)
+    assert res.excluded["complaints (not part of the definition)"] == 2
+    assert res.data.loc[1, "praise"] == 1 and res.data.loc[2, "suggestions"] == 1
