@@ -948,3 +948,25 @@ def test_evangelists_count_complaints_as_left_out_of_the_definition():
     res = metrics.evangelists(events, survey, feedback, wave=None)
     assert res.excluded["complaints (not part of the definition)"] == 2
     assert res.data.loc[1, "praise"] == 1 and res.data.loc[2, "suggestions"] == 1
+
+
+def test_evangelists_result_carries_its_settings_and_the_all_four_interval():
+    survey = pd.DataFrame({"member_id": [1, 2, 3], "date": ["2024-06-01"] * 3,
+                           "referrals": [2, 0, 1]})
+    events = pd.DataFrame({"member_id": [1] * 8 + [3] * 8,
+                           "date": [f"2024-0{m}-0{d}" for m in (2, 3, 4, 5) for d in (1, 2)] * 2})
+    feedback = pd.DataFrame({"member_id": [1, 1, 3, 3, 2], "date": ["2024-05-01"] * 5,
+                             "kind": ["praise", "suggestion", "praise", "suggestion",
+                                      "complaint"]})
+    res = metrics.evangelists(events, survey, feedback, wave=None, regular_per_year=6,
+                              window_days=200, ci=0.9)
+    assert (res.regular_per_year, res.window_days, res.ci) == (6.0, 200, 0.9)
+    assert res.n_feedback_used == 4  # the complaint is not feedback of the definition
+    last = res.table.iloc[-1]  # all four criteria, with its Wilson interval at 0.9
+    assert (res.share, res.ci_low, res.ci_high) == (last["share"], last["ci_low"],
+                                                    last["ci_high"])
+    from statsmodels.stats.proportion import proportion_confint
+
+    lo, hi = proportion_confint(2, 3, alpha=0.1, method="wilson")
+    assert res.share == pytest.approx(2 / 3) and (res.ci_low, res.ci_high) == (
+        pytest.approx(lo, rel=1e-12), pytest.approx(hi, rel=1e-12))

@@ -255,8 +255,9 @@ def evangelists(
     table = pd.DataFrame(rows)
     by_segment, no_answer = None, 0
     if recommend:
-        x = _validate.numeric(s, recommend, lo=0, hi=10, integer=True, allow_bool=False,
-                              purpose="evangelists (the 0-10 likelihood to recommend)")
+        x = _validate.numeric(s, recommend, lo=0, hi=10, integer=True,
+                              purpose="evangelists (the 0-10 likelihood to recommend)",
+                              allow_bool=False)  # pragma: no mutate (None is False here)
         seg = _segments(x)
         no_answer = int(pd.isna(seg).sum())
         out = []
