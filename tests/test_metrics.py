@@ -970,3 +970,18 @@ def test_evangelists_result_carries_its_settings_and_the_all_four_interval():
     lo, hi = proportion_confint(2, 3, alpha=0.1, method="wilson")
     assert res.share == pytest.approx(2 / 3) and (res.ci_low, res.ci_high) == (
         pytest.approx(lo, rel=1e-12), pytest.approx(hi, rel=1e-12))
+
+
+def test_loyalty_segments_at_the_split_keep_index_and_all_four_categories():
+    from loyaltylab.schema import SEGMENTS
+
+    p = pd.DataFrame({"attitude_z": [1.0, 2, 3, 4, 5], "use_rate_z": [1.0, 2, 3, 4, 5]},
+                     index=pd.Index([10, 11, 12, 13, 14], name="member_id"))
+    seg = metrics.loyalty_segments(p)
+    # a member exactly at the median is not above it: low on both dimensions
+    assert seg.loc[12] == seg.loc[10] == "no loyalty"
+    assert seg.loc[13] == seg.loc[14] == "true"
+    assert seg.index.equals(p.index)
+    assert list(seg.cat.categories) == list(SEGMENTS)  # empty segments stay categories
+    with pytest.raises(ValueError, match="usage_quantile"):
+        metrics.loyalty_segments(p, usage_quantile=1.5)

@@ -305,7 +305,7 @@ def _distinct(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     values: tenures in days have a few thousand distinct values among millions of members,
     and sorting all of them was most of the time of a curve."""
     codes, uniq = pd.factorize(t)
-    order = np.argsort(uniq, kind="stable")
+    order = np.argsort(uniq)  # (distinct values: any sort gives the one order)
     rank = np.empty(order.size, np.intp)
     rank[order] = np.arange(order.size)
     return np.asarray(uniq)[order], rank[codes]
