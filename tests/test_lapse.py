@@ -1164,3 +1164,10 @@ def test_bands_are_zero_where_retention_is_zero(conf_type):
     end = tab[tab["retention"] == 0]
     assert len(end) == 1 and (end[["ci_low", "ci_high"]].to_numpy() == 0).all()
     assert tab.index.equals(pd.RangeIndex(len(tab)))
+
+
+def test_a_group_without_lapses_warns_at_the_callers_line():
+    d = pd.DataFrame({"t": [1.0, 2, 3, 4], "e": [1, 1, 0, 0], "g": ["a", "a", "b", "b"]})
+    with pytest.warns(UserWarning, match="group 'b' has no lapses") as rec:
+        lapse.retention_curves(d, "t", "e", by="g")
+    assert rec[0].filename == __file__  # stacklevel: the user's call, not the package

@@ -506,12 +506,12 @@ def retention_curves(
     durations = pd.DataFrame({"group": g.to_numpy(), "time": t.to_numpy(),
                               "event": e.to_numpy(), "entry": en.to_numpy()})
     tables, rows, hz = [], [], []
-    t_all, e_all, en_all = t.to_numpy(float), e.to_numpy(bool), en.to_numpy(float)
+    t_all, e_all, en_all = t.to_numpy(), e.to_numpy(), en.to_numpy()  # (float, bool, float)
     for level, idx in groups:
         st, se, sen = t_all[idx], e_all[idx], en_all[idx]
         if not se.any():
             warnings.warn(f"group {level!r} has no lapses: its curve stays at 1 and its median "
-                          f"tenure is undefined", UserWarning, stacklevel=2)
+                          f"tenure is undefined", stacklevel=2)  # (a UserWarning)
         tab = _km_table(st, se, z, conf_type, sen if entry is not None else None)
         tm, s = tab["time"].to_numpy(), tab["retention"].to_numpy()
         rows.append({"group": level, "n": len(idx), "lapsed": int(se.sum()),
