@@ -985,3 +985,12 @@ def test_loyalty_segments_at_the_split_keep_index_and_all_four_categories():
     assert list(seg.cat.categories) == list(SEGMENTS)  # empty segments stay categories
     with pytest.raises(ValueError, match="usage_quantile"):
         metrics.loyalty_segments(p, usage_quantile=1.5)
+
+
+def test_nps_bootstrap_defaults_are_2000_draws_from_seed_0():
+    d = pd.DataFrame({"recommend": np.random.default_rng(2).integers(0, 11, 80)})
+    a = metrics.nps(d, method="bootstrap")
+    b = metrics.nps(d, method="bootstrap", n_boot=2000, seed=0)
+    assert (a.ci_low, a.ci_high) == (b.ci_low, b.ci_high)
+    c = metrics.nps(d, method="bootstrap", n_boot=2000, seed=1)
+    assert (a.ci_low, a.ci_high) != (c.ci_low, c.ci_high)
