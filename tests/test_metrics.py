@@ -994,3 +994,18 @@ def test_nps_bootstrap_defaults_are_2000_draws_from_seed_0():
     assert (a.ci_low, a.ci_high) == (b.ci_low, b.ci_high)
     c = metrics.nps(d, method="bootstrap", n_boot=2000, seed=1)
     assert (a.ci_low, a.ci_high) != (c.ci_low, c.ci_high)
+
+
+def test_nps_bootstrap_se_and_the_mean_rating_interval_by_hand():
+    x = np.array([10, 9, 9, 8, 7, 6, 3, 10, 0, 9] * 5)
+    res = metrics.nps(pd.DataFrame({"recommend": x}), method="bootstrap", n_boot=500, seed=7,
+                      ci=0.9)
+    # the same multinomial draws of the three counts, by hand
+    rng = np.random.default_rng(7)
+    draws = rng.multinomial(50, [25 / 50, 10 / 50, 15 / 50], size=500)  # 25 / 10 / 15
+    boot = (draws[:, 0] - draws[:, 2]) / 50
+    assert res.se == pytest.approx(100 * boot.std(ddof=1), rel=1e-12)
+    lo, hi = stats.t.interval(0.9, 49, loc=x.mean(), scale=stats.sem(x))
+    assert (res.mean_ltr_ci_low, res.mean_ltr_ci_high) == (pytest.approx(lo, rel=1e-12),
+                                                           pytest.approx(hi, rel=1e-12))
+    assert res.ci == 0.9
