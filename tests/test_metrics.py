@@ -1009,3 +1009,24 @@ def test_nps_bootstrap_se_and_the_mean_rating_interval_by_hand():
     assert (res.mean_ltr_ci_low, res.mean_ltr_ci_high) == (pytest.approx(lo, rel=1e-12),
                                                            pytest.approx(hi, rel=1e-12))
     assert res.ci == 0.9
+
+
+def test_activity_retention_by_quarter_by_hand():
+    m = pd.DataFrame({"member_id": [1, 2, 3], "joined": ["2022-12-01"] * 3,
+                      "lapsed": [None] * 3})
+    e = pd.DataFrame({"member_id": [1, 1, 2, 3, 1],
+                      "date": ["2023-01-15", "2023-04-03", "2023-02-01", "2023-05-05",
+                               "2023-07-01"]})
+    r = metrics.retention_rate(m, "2023-12-31", basis="activity", period="quarter",
+                               events=e).data
+    # Q1 {1, 2} -> Q2 {1, 3}: 1 of 2; Q2 -> Q3 {1}: 1 of 2; Q3 -> Q4 {}: 0 of 1
+    assert r["period"].astype(str).tolist() == ["2023Q1", "2023Q2", "2023Q3"]
+    assert r["present"].tolist() == [2, 2, 1]
+    assert r["retention_rate"].tolist() == [0.5, 0.5, 0.0]
+
+
+def test_membership_retention_labels_everyone_and_leaves_no_one_out():
+    m = pd.DataFrame({"member_id": [1, 2, 3], "joined": ["2021-01-01"] * 3,
+                      "lapsed": [None, "2022-06-01", None]})
+    r = metrics.retention_rate(m, "2023-12-31")
+    assert set(r.data["group"]) == {"all members"} and r.excluded == {}

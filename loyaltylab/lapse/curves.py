@@ -328,8 +328,9 @@ def _tallies(t: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 
 def _at_risk_and_curve(times, rows, d, n_rows, entry):
     """Members at risk at each time and the curve just after it."""
-    d = d.astype(float)
-    n = n_rows - np.r_[0, np.cumsum(rows)[:-1]].astype(float)
+    # (numpy's astype(None) is float too: equivalent mutants)
+    d = d.astype(float)  # pragma: no mutate
+    n = n_rows - np.r_[0, np.cumsum(rows)[:-1]].astype(float)  # pragma: no mutate
     if entry is not None:  # minus those not yet under observation at each time
         n = n - (len(entry) - np.searchsorted(np.sort(entry), times))  # entry >= time
     # no one at risk and no lapse (e.g. time 0 with delayed entry): the curve stays (d is 0

@@ -199,7 +199,7 @@ def _code_of(p: pd.Period, period: str) -> int:
     y = p.year - 1970
     if period == "year":
         return y
-    return y * 12 + p.month - 1 if period == "month" else y * 4 + (p.month - 1) // 3
+    return y * 12 + p.month - 1 if period == "month" else y * 4 + p.quarter - 1
 
 
 def _period_code(d: pd.Series, period: str) -> np.ndarray:
