@@ -1030,3 +1030,25 @@ def test_membership_retention_labels_everyone_and_leaves_no_one_out():
                       "lapsed": [None, "2022-06-01", None]})
     r = metrics.retention_rate(m, "2023-12-31")
     assert set(r.data["group"]) == {"all members"} and r.excluded == {}
+
+
+def test_activity_retention_reads_the_whole_event_row_and_the_users_connection():
+    from loyaltylab import eventlog
+
+    m = pd.DataFrame({"member_id": [1, 2, 3], "joined": ["2022-12-01"] * 3,
+                      "lapsed": [None] * 3})
+    e = pd.DataFrame({"member_id": [1, 1, 2, 3, 1, 1],
+                      "date": ["2023-01-15", "2023-04-03", "2023-02-01", "2023-05-05",
+                               "2023-07-01", "2023-07-01"],
+                      "type": ["issue", "issue", "issue", "issue", "issue", "renew"]})
+    r = metrics.retention_rate(m, "2023-12-31", basis="activity", period="quarter", events=e)
+    # an issue and a renewal on one day are two events, not a repeated row
+    assert r.excluded["events: duplicates"] == 0
+    con = eventlog.connect()
+    con.register("ev", e.assign(date=pd.to_datetime(e["date"])))
+    on_con = metrics.retention_rate(m, "2023-12-31", basis="activity", period="quarter",
+                                    events=con.table("ev"), con=con)
+    assert on_con.data["retention_rate"].tolist() == r.data["retention_rate"].tolist()
+    with pytest.raises(TypeError, match="usage measures needs dates"):
+        metrics.retention_rate(m, "2023-12-31", basis="activity", period="quarter",
+                               events=e.assign(date=["x", *e["date"][1:]]))

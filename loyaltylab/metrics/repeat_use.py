@@ -307,8 +307,11 @@ def retention_rate(
         if isinstance(events, pd.DataFrame):
             events = _validate.frame(events, "events")
             _validate.columns(events, [member, date], "usage measures", "events")
-        spans = pd.DataFrame({"m": members[member].to_numpy(), "joined": joined_d.to_numpy(),
-                              "end": end.to_numpy(), "start": joined_d.to_numpy()})
+        # (DuckDB reads column names in any case: "M" is "m", equivalent mutants)
+        spans = pd.DataFrame({"m": members[member].to_numpy(),  # pragma: no mutate
+                              "joined": joined_d.to_numpy(),  # pragma: no mutate
+                              "end": end.to_numpy(),  # pragma: no mutate
+                              "start": joined_d.to_numpy()})  # pragma: no mutate
         log = eventlog.open_log(events, member, date, "usage measures", con=con,
                                 keep_all=True)
         try:
