@@ -1052,3 +1052,17 @@ def test_activity_retention_reads_the_whole_event_row_and_the_users_connection()
     with pytest.raises(TypeError, match="usage measures needs dates"):
         metrics.retention_rate(m, "2023-12-31", basis="activity", period="quarter",
                                events=e.assign(date=["x", *e["date"][1:]]))
+
+
+def test_activity_retention_by_year_by_hand():
+    m = pd.DataFrame({"member_id": [1, 2, 3], "joined": ["2020-06-01"] * 3,
+                      "lapsed": [None] * 3})
+    e = pd.DataFrame({"member_id": [1, 1, 2, 3, 3],
+                      "date": ["2021-03-01", "2022-03-01", "2021-05-01", "2022-05-01",
+                               "2023-01-10"]})
+    r = metrics.retention_rate(m, "2023-12-31", basis="activity", period="year",
+                               events=e).data
+    # 2020 {}; 2021 {1, 2} -> 2022 {1, 3}: 1 of 2; 2022 {1, 3} -> 2023 {3}: 1 of 2
+    got = r.set_index(r["period"].astype(str))
+    assert got.loc["2021", "retention_rate"] == 0.5 and got.loc["2022", "retention_rate"] == 0.5
+    assert got.loc["2022", "present"] == 2

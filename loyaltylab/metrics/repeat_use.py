@@ -7,6 +7,7 @@ out of the measures and counted on the result (``excluded``), never dropped sile
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -322,7 +323,7 @@ def retention_rate(
         excluded = {f"events: {k}": v for k, v in checked_excluded.items()}
         act = act.rename(columns={"m": member})
     rows = []
-    for t, nxt in zip(periods[:-1], periods[1:], strict=True):
+    for t, nxt in itertools.pairwise(periods):
         if basis == "membership":
             e_t, e_n = t.end_time.normalize(), nxt.end_time.normalize()
             present = (joined_d <= e_t) & (~gone | (end > e_t))
