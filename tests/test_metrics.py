@@ -1066,3 +1066,23 @@ def test_activity_retention_by_year_by_hand():
     got = r.set_index(r["period"].astype(str))
     assert got.loc["2021", "retention_rate"] == 0.5 and got.loc["2022", "retention_rate"] == 0.5
     assert got.loc["2022", "present"] == 2
+
+
+def test_retention_periods_at_their_edges():
+    # member 1 joined on the last day of 2022: present in 2022; member 2 lapsed on 2023-01-01,
+    # the first day of 2023: a member of 2022 who did not stay; member 3 lapsed mid-2022
+    m = pd.DataFrame({"member_id": [1, 2, 3, 4], "joined": ["2022-12-31", "2021-01-01",
+                                                            "2021-01-01", "2021-01-01"],
+                      "lapsed": [None, "2023-01-01", "2022-06-01", None]})
+    r = metrics.retention_rate(m, "2024-12-31").data.set_index("period")
+    assert r.loc["2022", "present"] == 3 and r.loc["2022", "retained"] == 2
+    e = pd.DataFrame({"member_id": [1, 2, 4, 1, 4, 4],
+                      "date": ["2022-12-31", "2022-05-01", "2022-07-01", "2023-02-01",
+                               "2023-03-01", "2024-03-01"]})
+    a = metrics.retention_rate(m, "2024-12-31", basis="activity", events=e).data
+    a = a.set_index("period")
+    # members during 2022: all four (1 joined on its last day, 3 left in June); active 1, 2, 4
+    assert a.loc["2022", "members"] == 4 and a.loc["2022", "present"] == 3
+    assert a.loc["2022", "retained"] == 2  # 1 and 4 active again in 2023
+    # members during 2023: 1 and 4 only (2 left as it began, 3 the year before)
+    assert a.loc["2023", "members"] == 2 and a.loc["2023", "retained"] == 1

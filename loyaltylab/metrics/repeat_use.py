@@ -333,8 +333,11 @@ def retention_rate(
             ids_n = set(act.loc[act["p"] == _code_of(nxt, period), member])
             present = members[member].isin(ids_t)
             again = present & members[member].isin(ids_n)
-            base = (joined_d <= t.end_time) & (~gone | (end > t.start_time))
-        for level, idx in groups.groupby(groups, observed=True).groups.items():
+            # members during the period: joined by its last day, not gone before it began
+            base = (joined_d <= t.end_time.normalize()) & (~gone | (end > t.start_time))
+        # (an empty category has no one present and is skipped: observed= changes nothing)
+        by_group = groups.groupby(groups, observed=True)  # pragma: no mutate
+        for level, idx in by_group.groups.items():
             k, n = int(again[idx].sum()), int(present[idx].sum())
             if n == 0:  # e.g. a cohort that had not joined yet
                 continue
