@@ -1086,3 +1086,15 @@ def test_retention_periods_at_their_edges():
     assert a.loc["2022", "retained"] == 2  # 1 and 4 active again in 2023
     # members during 2023: 1 and 4 only (2 left as it began, 3 the year before)
     assert a.loc["2023", "members"] == 2 and a.loc["2023", "retained"] == 1
+
+
+def test_retention_rate_intervals_are_wilson_at_the_level_asked():
+    from statsmodels.stats.proportion import proportion_confint
+
+    m = pd.DataFrame({"member_id": range(1, 11), "joined": ["2021-01-01"] * 10,
+                      "lapsed": [None] * 7 + ["2022-06-01"] * 3})
+    r = metrics.retention_rate(m, "2023-12-31", ci=0.9).data.set_index("period")
+    lo, hi = proportion_confint(7, 10, alpha=0.1, method="wilson")
+    assert (r.loc["2021", "retained"], r.loc["2021", "present"]) == (7, 10)
+    assert (r.loc["2021", "ci_low"], r.loc["2021", "ci_high"]) == (
+        pytest.approx(lo, rel=1e-12), pytest.approx(hi, rel=1e-12))

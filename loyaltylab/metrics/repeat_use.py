@@ -347,7 +347,7 @@ def retention_rate(
             if basis == "activity":
                 nb = int(base[idx].sum())
                 row["members"] = nb
-                row["active_share"] = n / nb if nb else np.nan
+                row["active_share"] = n / nb  # (n > 0 active members are among the nb)
             rows.append(row)
     cols = ["group", "period", "present", "retained", "retention_rate", "ci_low", "ci_high"]
     if basis == "activity":
