@@ -1093,8 +1093,20 @@ def test_retention_rate_intervals_are_wilson_at_the_level_asked():
 
     m = pd.DataFrame({"member_id": range(1, 11), "joined": ["2021-01-01"] * 10,
                       "lapsed": [None] * 7 + ["2022-06-01"] * 3})
-    r = metrics.retention_rate(m, "2023-12-31", ci=0.9).data.set_index("period")
+    res = metrics.retention_rate(m, "2023-12-31", ci=0.9)
+    assert (res.basis, res.ci) == ("membership", 0.9)
+    r = res.data.set_index("period")
     lo, hi = proportion_confint(7, 10, alpha=0.1, method="wilson")
     assert (r.loc["2021", "retained"], r.loc["2021", "present"]) == (7, 10)
     assert (r.loc["2021", "ci_low"], r.loc["2021", "ci_high"]) == (
         pytest.approx(lo, rel=1e-12), pytest.approx(hi, rel=1e-12))
+
+
+def test_loyalty_profile_default_window_is_a_year_of_365_days(lib):
+    a = metrics.loyalty_profile(lib.members, lib.visits, lib.survey, lib.as_of).data
+    b = metrics.loyalty_profile(lib.members, lib.visits, lib.survey, lib.as_of,
+                                window_days=365).data
+    c = metrics.loyalty_profile(lib.members, lib.visits, lib.survey, lib.as_of,
+                                window_days=366).data
+    pd.testing.assert_frame_equal(a, b)
+    assert not a["use_rate"].equals(c["use_rate"])
