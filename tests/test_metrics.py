@@ -1110,3 +1110,10 @@ def test_loyalty_profile_default_window_is_a_year_of_365_days(lib):
                                 window_days=366).data
     pd.testing.assert_frame_equal(a, b)
     assert not a["use_rate"].equals(c["use_rate"])
+
+
+def test_loyalty_profile_without_waves_counts_no_earlier_responses(lib):
+    one = lib.survey.drop_duplicates("member_id", keep="last").drop(columns=["wave"])
+    res = metrics.loyalty_profile(lib.members, lib.visits, one, lib.as_of)
+    assert res.excluded["earlier responses of a member (the latest is used)"] == 0
+    assert res.n_used + sum(res.excluded.values()) == len(one)
