@@ -1117,3 +1117,13 @@ def test_loyalty_profile_without_waves_counts_no_earlier_responses(lib):
     res = metrics.loyalty_profile(lib.members, lib.visits, one, lib.as_of)
     assert res.excluded["earlier responses of a member (the latest is used)"] == 0
     assert res.n_used + sum(res.excluded.values()) == len(one)
+
+
+def test_loyalty_profile_index_is_the_member_and_mixed_waves_are_named(lib):
+    res = metrics.loyalty_profile(lib.members, lib.visits, lib.survey, lib.as_of)
+    assert res.data.index.name == "member_id"
+    mixed = lib.survey.astype({"wave": object})
+    mixed.loc[mixed.index[0], "wave"] = "spring"
+    with pytest.raises(ValueError, match=r"a loyalty profile \(the latest wave\) needs one "
+                                         r"type"):
+        metrics.loyalty_profile(lib.members, lib.visits, mixed, lib.as_of)

