@@ -1127,3 +1127,24 @@ def test_loyalty_profile_index_is_the_member_and_mixed_waves_are_named(lib):
     with pytest.raises(ValueError, match=r"a loyalty profile \(the latest wave\) needs one "
                                          r"type"):
         metrics.loyalty_profile(lib.members, lib.visits, mixed, lib.as_of)
+
+
+def test_loyalty_profile_scores_are_standardized_over_complete_members(lib):
+    from loyaltylab.metrics.loyalty import ATTITUDE_SCALES
+
+    res = metrics.loyalty_profile(lib.members, lib.visits, lib.survey, lib.as_of)
+    p = res.data
+    complete = p[[*res.factors, "use_rate"]].notna().all(axis=1)
+    assert (res.n_complete, res.n_incomplete) == (int(complete.sum()), int((~complete).sum()))
+    assert res.n_incomplete > 0  # (the standardization must skip them)
+    for c in [*(f"{f}_z" for f in res.factors), "use_rate_z", "attitude_z"]:
+        assert p.loc[complete, c].mean() == pytest.approx(0, abs=1e-12)
+        assert p.loc[complete, c].std(ddof=1) == pytest.approx(1, rel=1e-12)
+    raw = p["use_rate"]
+    np.testing.assert_allclose(p["use_rate_z"], (raw - raw[complete].mean())
+                               / raw[complete].std(ddof=1), rtol=1e-12)
+    # attitude: the mean of the attitude factors' z, NaN when one is missing
+    att = p[[f"{f}_z" for f in ATTITUDE_SCALES]]
+    assert p["attitude_z"].isna().equals(att.isna().any(axis=1))
+    use = metrics.usage_summary(lib.members, lib.visits, lib.as_of)
+    assert res.events_excluded == dict(use.excluded)
