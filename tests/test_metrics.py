@@ -1148,3 +1148,15 @@ def test_loyalty_profile_scores_are_standardized_over_complete_members(lib):
     assert p["attitude_z"].isna().equals(att.isna().any(axis=1))
     use = metrics.usage_summary(lib.members, lib.visits, lib.as_of)
     assert res.events_excluded == dict(use.excluded)
+
+
+def test_checked_events_carry_each_members_join_date_and_end():
+    m = pd.DataFrame({"member_id": [1, 2], "joined": ["2022-01-01", "2022-03-01"],
+                      "lapsed": [None, "2023-02-01"]})
+    e = pd.DataFrame({"member_id": [1, 2, 2], "date": ["2022-05-01", "2022-04-01",
+                                                       "2023-06-01"]})
+    r = metrics.check_events(m, e, "2023-12-31")
+    assert r.data["joined"].tolist() == [pd.Timestamp("2022-01-01"), pd.Timestamp("2022-03-01")]
+    # a member still present ends at as_of; the other at the lapse
+    assert r.data["end"].tolist() == [pd.Timestamp("2023-12-31"), pd.Timestamp("2023-02-01")]
+    assert r.excluded["after leaving"] == 1

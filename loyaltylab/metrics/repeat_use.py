@@ -69,7 +69,8 @@ def check_events(
     members = _validate.frame(members, "members")
     _validate.columns(events, [member, date], "usage measures", "events")
     span = membership_end(members, as_of, member, joined, lapsed)
-    d = _validate.dates(events, date, allow_missing=False, purpose="usage measures")
+    d = _validate.dates(events, date, purpose="usage measures",
+                        allow_missing=False)  # pragma: no mutate (None is False here)
     m = pd.DataFrame({"joined": span["joined"].to_numpy(), "end": span["end"].to_numpy()},
                      index=members[member].to_numpy())
     ev = events.assign(**{date: d})
