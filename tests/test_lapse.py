@@ -1171,3 +1171,9 @@ def test_a_group_without_lapses_warns_at_the_callers_line():
     with pytest.warns(UserWarning, match="group 'b' has no lapses") as rec:
         lapse.retention_curves(d, "t", "e", by="g")
     assert rec[0].filename == __file__  # stacklevel: the user's call, not the package
+
+
+def test_a_missing_entry_column_is_named_for_the_curves():
+    d = pd.DataFrame({"t": [1.0, 2, 3], "e": [1, 0, 1]})
+    with pytest.raises(ValueError, match="has no column 'entry', needed for retention curves"):
+        lapse.retention_curves(d, "t", "e", entry="entry")

@@ -1160,3 +1160,12 @@ def test_checked_events_carry_each_members_join_date_and_end():
     # a member still present ends at as_of; the other at the lapse
     assert r.data["end"].tolist() == [pd.Timestamp("2023-12-31"), pd.Timestamp("2023-02-01")]
     assert r.excluded["after leaving"] == 1
+
+
+def test_loyalty_index_weights_given_as_text_numbers():
+    from loyaltylab.schema import FACTORS
+
+    p = _profile()
+    text = metrics.loyalty_index(p, weights={f: "2" for f in FACTORS})
+    num = metrics.loyalty_index(p, weights={f: 2 for f in FACTORS})
+    pd.testing.assert_series_equal(text, num)

@@ -33,7 +33,8 @@ def _entry(data: pd.DataFrame, entry: str | None, t: pd.Series, purpose: str) ->
     if entry is None:
         return pd.Series(0.0, index=t.index)
     _validate.columns(data, [entry], purpose)
-    en = _validate.numeric(data, entry, lo=0, allow_missing=False, purpose=purpose)
+    en = _validate.numeric(data, entry, lo=0, purpose=purpose,
+                           allow_missing=False)  # pragma: no mutate (None is False here)
     bad = (en >= t) & (en > 0)
     if bad.any():
         raise ValueError(
