@@ -1177,3 +1177,17 @@ def test_a_missing_entry_column_is_named_for_the_curves():
     d = pd.DataFrame({"t": [1.0, 2, 3], "e": [1, 0, 1]})
     with pytest.raises(ValueError, match="has no column 'entry', needed for retention curves"):
         lapse.retention_curves(d, "t", "e", entry="entry")
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (2, r"column 'e' has 1 value\(s\) outside 0-1"),
+    (-1, r"column 'e' has 1 value\(s\) outside 0-1"),
+    (0.5, r"column 'e' has 1 non-integer value\(s\)"),
+    (np.nan, r"column 'e' has 1 missing value\(s\)"),
+])
+def test_the_curves_take_events_as_0_or_1_only(value, message):
+    d = pd.DataFrame({"t": [1.0, 2, 3], "e": [1.0, 0, value]})
+    with pytest.raises(ValueError, match=message + r".*event must be 0/1 or bool"):
+        lapse.retention_curves(d, "t", "e")
+    with pytest.raises(ValueError, match=r"column 't' has 1 missing value"):
+        lapse.retention_curves(d.assign(t=[1.0, np.nan, 3], e=[1, 0, 1]), "t", "e")

@@ -21,9 +21,11 @@ _ALL = "all members"
 
 def _durations(data: pd.DataFrame, duration: str, event: str, purpose: str
                ) -> tuple[pd.Series, pd.Series]:
-    t = _validate.numeric(data, duration, lo=0, allow_missing=False, purpose=purpose)
-    e = _validate.numeric(data, event, lo=0, hi=1, integer=True, allow_missing=False,
-                          purpose=f"{purpose} (event must be 0/1 or bool)")
+    t = _validate.numeric(data, duration, lo=0, purpose=purpose,
+                          allow_missing=False)  # pragma: no mutate (None is False here)
+    e = _validate.numeric(data, event, lo=0, hi=1, integer=True,
+                          purpose=f"{purpose} (event must be 0/1 or bool)",
+                          allow_missing=False)  # pragma: no mutate (None is False here)
     return t, e.astype(bool)
 
 
