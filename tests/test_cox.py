@@ -570,6 +570,12 @@ def test_the_iteration_settings_reach_the_solver(rossi):
     assert one.iterations == 1 and not one.converged
     loose = _fit(rossi, rtol=1e-3)
     assert loose.converged and loose.iterations < default.iterations
+    # a criterion no step can meet: the solver stops at its documented cap of 50 Newton
+    # steps and says it did not converge (the estimates are then the optimum's, reached long
+    # before, but the fit does not claim what it did not check)
+    never = _fit(rossi, rtol=-1.0)
+    assert never.iterations == 50 and not never.converged
+    np.testing.assert_allclose(never.params, default.params, rtol=1e-9)
 
 
 def test_three_strata_equal_statsmodels_phreg(rossi):
