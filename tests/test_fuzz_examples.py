@@ -1,6 +1,8 @@
 """Issue 24's fuzz classes, one example each: inputs that gave a silently wrong result or an
 internal exception, now refused by name (each of these passed silently or crashed before)."""
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -320,6 +322,26 @@ def test_the_last_period_is_one_number():
         s.retention_rates([])
     with pytest.raises(ValueError, match=r"periods must be one whole number \(the last"):
         s.projection([3, 4])
+
+
+
+def test_a_table_of_every_period_has_a_size_and_a_far_period_is_still_answered():
+    # before: numpy's MemoryError ("Unable to allocate 7.28 TiB") for 1e12 periods
+    from loyaltylab.lapse.renewals import MOST_PERIODS
+
+    s = lapse.fit_sbg([1000, 869, 743, 653, 593, 551, 517, 491])
+    for call in (s.survival, s.retention_rates, s.projection):
+        with pytest.raises(ValueError, match=r"periods=1,000,000,000,000 asks for a table"):
+            call(10**12)
+    assert len(s.survival(MOST_PERIODS)) == MOST_PERIODS + 1
+    # one far period as a list: S(t) = B(alpha, beta + t) / B(alpha, beta) ~ t^-alpha
+    # Gamma(alpha + beta) / Gamma(beta) for large t (Stirling), the ratio -> 1
+    from scipy import special
+
+    t = 10**12
+    far = s.survival([t]).iloc[0]
+    tail = t ** -s.alpha * math.exp(special.gammaln(s.alpha + s.beta) - special.gammaln(s.beta))
+    assert far == pytest.approx(tail, rel=1e-9)
 
 
 # --- the one id rule, from the other side ----------------------------------------------------

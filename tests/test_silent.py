@@ -101,6 +101,56 @@ def test_bgnbd_recovers_simulated_parameters():
     assert res.p_alive(3, 5, 52) < res.p_alive(3, 45, 52)
 
 
+def _p_n_by_integration(r, al, a, b, t, x):
+    """Second implementation of P(X(t) = x): FHL (2005) eq. 7 given (lambda, p), averaged
+    over p by its beta moments and over lambda ~ Gamma(r, rate alpha) by quadrature (the
+    package uses the closed form, eq. 8, with a negative binomial CDF)."""
+    from scipy import integrate, special, stats
+
+    def beta_mean(c, d):  # E[p^c (1 - p)^d] under Beta(a, b)
+        return math.exp(special.betaln(a + c, b + d) - special.betaln(a, b))
+
+    def given_rate(lam):
+        pois = stats.poisson(lam * t)
+        out = beta_mean(0, x) * pois.pmf(x)
+        if x > 0:  # dropped out after the x-th use, all x uses before t
+            out += beta_mean(1, x - 1) * pois.sf(x - 1)
+        return out * stats.gamma.pdf(lam, r, scale=1 / al)
+
+    # split at the gamma's mean: the density is infinite at 0 when r < 1
+    mid = r / al
+    return sum(integrate.quad(given_rate, lo, hi, epsabs=1e-14, epsrel=1e-11, limit=400)[0]
+               for lo, hi in ((0, mid), (mid, np.inf)))
+
+
+def test_bgnbd_probability_of_n_against_numerical_integration():
+    sim = lapse.simulate_bgnbd(0.5, 6.0, 0.6, 2.0, T=np.linspace(20, 52, 2000), holdout=26,
+                               seed=4)
+    res = lapse.fit_bgnbd(sim)
+    t = np.array([0.5, 10.0, 39.0, 150.0])
+    for x in (0, 1, 2, 7, 25):
+        want = [_p_n_by_integration(res.r, res.alpha, res.a, res.b, ti, x) for ti in t]
+        np.testing.assert_allclose(res.probability_of_n(t, x), want, rtol=1e-7, atol=1e-15)
+    # a distribution over the counts whose mean is the expected number of uses
+    counts = np.arange(3000)
+    p = np.array([res.probability_of_n(t, k) for k in counts])
+    np.testing.assert_allclose(p.sum(axis=0), 1.0, rtol=1e-10)
+    np.testing.assert_allclose(counts @ p, res.expected_purchases(t), rtol=1e-9)
+
+
+def test_bgnbd_probability_of_n_at_time_zero_and_far_counts():
+    # no time observed: no use, with certainty (the closed form read 0^n as 1 for every n, a
+    # member with T = 0 then counted in every class of the calibration histogram)
+    res = lapse.fit_bgnbd(lapse.simulate_bgnbd(0.5, 6.0, 0.6, 2.0, T=np.linspace(20, 52, 500),
+                                               holdout=26, seed=4))
+    assert res.probability_of_n(0, 0) == 1.0
+    assert [res.probability_of_n(0, k) for k in (1, 2, 30)] == [0.0, 0.0, 0.0]
+    assert res.expected_purchases(0) == 0.0 and not np.signbit(res.expected_purchases(0))
+    # a count far beyond any history costs no memory (the former sum took n terms)
+    far = res.probability_of_n([1.0, 52.0], 10**12)
+    assert np.all((far >= 0) & (far < 1e-9))
+
+
 @pytest.mark.parametrize(
     ("frame", "message"),
     [

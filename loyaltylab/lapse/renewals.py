@@ -86,11 +86,21 @@ def _whole(values: object, name: str, minimum: int = 0) -> np.ndarray:
     return a.astype(int)
 
 
+# a table of every period up to the last one: a million periods are 83,000 years of monthly
+# renewals, and 8 MB a column; beyond it numpy's MemoryError would be the answer
+MOST_PERIODS = 1_000_000
+
+
 def _last(value: object, name: str, minimum: int = 0) -> int:
     a = _whole(value, name, minimum)
     if a.size != 1:
         raise ValueError(f"{name} must be one whole number (the last period), got {value!r}")
-    return int(a[0])
+    last = int(a[0])
+    if last > MOST_PERIODS:
+        raise ValueError(f"{name}={last:,} asks for a table of every period up to it; give at "
+                         f"most {MOST_PERIODS:,} (survival also takes a list of the periods "
+                         f"wanted, e.g. survival([{last}]))")
+    return last
 
 
 def _discount(value: object) -> float:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import optimize, special, stats
 
 from loyaltylab import _newton, _stats, _validate, eventlog
 from loyaltylab._results import Result, TableResult
@@ -243,7 +243,8 @@ class BGNBDResult(Result):
         (t,) = _arrays(t=t)
         r, al, a, b = self.r, self.alpha, self.a, self.b
         hyp = special.hyp2f1(r, b, a + b - 1, t / (al + t))
-        return (a + b - 1) / (a - 1) * (1 - (al / (al + t)) ** r * hyp)
+        # (+ 0.0: at t = 0 the product is 0 times a negative factor when a < 1, printed "-0")
+        return (a + b - 1) / (a - 1) * (1 - (al / (al + t)) ** r * hyp) + 0.0
 
     def conditional_expected_purchases(self, t, frequency, recency, T) -> np.ndarray:
         """Expected repeat uses in the next ``t`` for members with history (x, t_x, T)
@@ -288,15 +289,16 @@ class BGNBDResult(Result):
         q = t / (al + t)
         first = np.exp(special.betaln(a, b + n) - special.betaln(a, b)
                        + special.gammaln(r + n) - special.gammaln(r) - special.gammaln(n + 1)
-                       + r * np.log(al / (al + t)) + n * np.log(np.where(q > 0, q, 1.0)))
+                       # q^n: 1 at q = 0 when n = 0 (no use in no time), else 0
+                       + r * np.log(al / (al + t)) + special.xlogy(n, q))
         if n == 0:
             return first
-        j = np.arange(n)
-        terms = np.exp(special.gammaln(r + j) - special.gammaln(r) - special.gammaln(j + 1))
-        partial = (terms[:, None] * q[None, :] ** j[:, None]).sum(axis=0) if t.ndim else \
-            float((terms * q**j).sum())
-        second = np.exp(special.betaln(a + 1, b + n - 1) - special.betaln(a, b)) * (
-            1 - (al / (al + t)) ** r * partial)
+        # (al / (al + t))^r sum_{j<n} Gamma(r + j) / (Gamma(r) j!) q^j is the probability of
+        # fewer than n uses under the gamma-Poisson mixture, a negative binomial: scipy's CDF
+        # (a regularized incomplete beta) costs the same for any n, where the sum took n terms
+        # and n floats of memory
+        below = stats.nbinom.cdf(n - 1, r, al / (al + t))
+        second = np.exp(special.betaln(a + 1, b + n - 1) - special.betaln(a, b)) * (1 - below)
         return first + second
 
 
