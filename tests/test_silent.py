@@ -146,6 +146,11 @@ def test_bgnbd_probability_of_n_at_time_zero_and_far_counts():
     assert res.probability_of_n(0, 0) == 1.0
     assert [res.probability_of_n(0, k) for k in (1, 2, 30)] == [0.0, 0.0, 0.0]
     assert res.expected_purchases(0) == 0.0 and not np.signbit(res.expected_purchases(0))
+    nothing_ahead = res.conditional_expected_purchases(0, [0, 3], [0, 10], [20, 20])
+    assert (nothing_ahead == 0).all() and not np.signbit(nothing_ahead).any()
+    # a member observed for no time yet expects what a new member does
+    assert res.conditional_expected_purchases(10, 0, 0, 0) == pytest.approx(
+        res.expected_purchases(10), rel=1e-12)
     # a count far beyond any history costs no memory (the former sum took n terms)
     far = res.probability_of_n([1.0, 52.0], 10**12)
     assert np.all((far >= 0) & (far < 1e-9))

@@ -267,7 +267,7 @@ class BGNBDResult(Result):
         r, al, a, b = self.r, self.alpha, self.a, self.b
         hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, t / (al + tt + t))
         num = (a + b + x - 1) / (a - 1) * (1 - ((al + tt) / (al + tt + t)) ** (r + x) * hyp)
-        return num * self.p_alive(x, tx, tt)
+        return num * self.p_alive(x, tx, tt) + 0.0  # (no "-0" at t = 0, as above)
 
     def probability_of_n(self, t, n: int) -> np.ndarray:
         """P(X(t) = n) for a member observed for ``t`` (FHL 2005, eq. 8).
