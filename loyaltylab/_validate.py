@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import reprlib
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -461,21 +462,38 @@ def positive_int(value: object, name: str, *, minimum: int = 1) -> int:
     return int(value)
 
 
-def times(values: object, name: str = "times") -> list[float]:
-    """A sequence of times (tenures, horizons): finite and not negative, else a clear error
-    (a negative time would be read off before the curve starts)."""
-    if isinstance(values, str) or not hasattr(values, "__iter__"):
-        values = [values]
+def numbers(values: object, name: str, *, minimum: float = 0, whole: str | None = None,
+            kind: str = "numbers") -> np.ndarray:
+    """The one door for numbers passed as arguments (times, horizons, periods, counts of a
+    member's history): an array of the input's shape, or a clear error naming the argument.
+
+    A formula returns a number for almost anything, so text, missing or infinite values,
+    values below ``minimum`` and, when ``whole`` says why they must be whole (e.g. "it
+    counts uses"), fractions are refused here; ``kind`` names what is expected ("times").
+    """
+    if isinstance(values, str):
+        raise TypeError(f"{name} must be {kind}, got the string {values!r}")
     try:
-        out = [float(v) for v in values]
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be numbers (times in the unit of the durations), got "
-                        f"{values!r}") from exc
-    bad = [v for v in out if not np.isfinite(v) or v < 0]
-    if bad:
-        raise ValueError(f"{name} has {len(bad)} time(s) that are negative or not finite "
-                         f"(e.g. {bad[0]:g}); give times of 0 or more")
-    return out
+        a = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be {kind}; got {reprlib.repr(values)}") from None
+    bad = ~np.isfinite(a) | (a < minimum)
+    if bad.any():
+        below = "negative" if minimum == 0 else f"below {minimum:g}"
+        raise ValueError(f"{name} has {int(bad.sum())} value(s) that are {below}, missing or "
+                         f"infinite (e.g. {a[bad].flat[0]:g}); give {kind} of at least "
+                         f"{minimum:g}")
+    frac = a != np.round(a)
+    if whole is not None and frac.any():
+        raise ValueError(f"{name} has {int(frac.sum())} non-integer value(s) (e.g. "
+                         f"{a[frac].flat[0]:g}); {whole}: give whole numbers")
+    return a
+
+
+def times(values: object, name: str = "times") -> list[float]:
+    """A sequence of times (tenures, horizons), one value read as a list of one: finite and
+    not negative (a negative time would be read off before the curve starts)."""
+    return numbers(values, name, kind="times").ravel().tolist()
 
 
 def probability(value: float, name: str, *, open_interval: bool = True) -> float:

@@ -278,13 +278,18 @@ def test_bgnbd_predictions_refuse_impossible_inputs(bgnbd, call, message):
 
 @pytest.mark.parametrize(("call", "message"), [
     # before: an empty curve, a DERL computed at 1.5 and labelled 1, NaN values
-    (lambda s: s.survival(-1), "periods must be whole numbers of at least 0; got -1"),
-    (lambda s: s.survival([0, 1.5]), "periods must be whole numbers of at least 0; got 1.5"),
-    (lambda s: s.retention_rates(0), "periods must be whole numbers of at least 1; got 0"),
-    (lambda s: s.derl(1.5), "renewals must be whole numbers of at least 0; got 1.5"),
+    (lambda s: s.survival(-1),
+     r"periods has 1 value\(s\) that are negative, missing or infinite \(e.g. -1\)"),
+    (lambda s: s.survival([0, 1.5]),
+     r"periods has 1 non-integer value\(s\) \(e.g. 1.5\); periods are counted"),
+    (lambda s: s.retention_rates(0),
+     r"periods has 1 value\(s\) that are below 1, missing or infinite \(e.g. 0\)"),
+    (lambda s: s.derl(1.5),
+     r"renewals has 1 non-integer value\(s\) \(e.g. 1.5\); renewals are counted"),
     (lambda s: s.derl(2, discount=np.nan), "discount must be > 0"),
     (lambda s: s.member_value(np.nan), "margin must be a finite amount"),
-    (lambda s: s.member_value(10, renewals=[0, -1]), "renewals must be whole numbers"),
+    (lambda s: s.member_value(10, renewals=[0, -1]),
+     r"renewals has 1 value\(s\) that are negative"),
     (lambda s: s.break_even_spend(10, np.nan), "lapse_reduction must be between 0 and 1"),
 ])
 def test_sbg_projections_refuse_impossible_periods(call, message):
@@ -296,11 +301,11 @@ def test_sbg_projections_refuse_impossible_periods(call, message):
 def test_prediction_times_are_checked_by_every_model(model, reasons):
     # before: "len() of unsized object" for a string; the Fine-Gray model took -1 as a time
     p = pd.DataFrame({"x": [0.0], "g": ["a"]})
-    with pytest.raises(ValueError, match=r"times has 1 time\(s\) that are negative"):
+    with pytest.raises(ValueError, match=r"times has 1 value\(s\) that are negative"):
         model.predict_retention(p, [-1])
     fg = lapse.fit_subdistribution_model(reasons, "t", "reason", ["x"], cause="value",
                                          censored="none")
-    with pytest.raises(ValueError, match=r"times has 1 time\(s\) that are negative"):
+    with pytest.raises(ValueError, match=r"times has 1 value\(s\) that are negative"):
         fg.predict_incidence(pd.DataFrame({"x": [0.0]}), [-1])
     assert model.predict_retention(p, 5).equals(model.predict_retention(p, [5]))
 

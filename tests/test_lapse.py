@@ -87,8 +87,9 @@ def test_horizons_and_tidy_table(lung):
     # was read off the curve's last row, 0.41 on lung, with no word)
     at0 = lapse.retention_curves(lung, "time", "status", horizons=0).at_horizons
     assert at0["retention"].tolist() == [1.0] and at0["at_risk"].tolist() == [len(lung)]
-    with pytest.raises(ValueError, match=r"horizons has 1 time\(s\) that are negative or "
-                                         r"not finite \(e.g. -1\); give times of 0 or more"):
+    with pytest.raises(ValueError, match=r"horizons has 1 value\(s\) that are negative, "
+                                         r"missing or infinite \(e.g. -1\); give times of at "
+                                         r"least 0"):
         lapse.retention_curves(lung, "time", "status", horizons=(-1, 365))
     assert (rc.table["ci_low"] <= rc.table["retention"] + 1e-12).all()
     assert (rc.table["retention"] <= rc.table["ci_high"] + 1e-12).all()

@@ -70,20 +70,10 @@ def _nll_log_scale(theta, lapsed_at, n_lapsed, alive_at, n_alive):
 
 
 def _whole(values: object, name: str, minimum: int = 0) -> np.ndarray:
-    """Periods or renewal counts as whole numbers of at least ``minimum``: a fraction would be
-    computed as such and labelled as its integer part, a negative one gives an empty or
-    meaningless curve."""
-    if isinstance(values, str):
-        raise TypeError(f"{name} must be whole numbers, got the string {values!r}")
-    try:
-        a = np.atleast_1d(np.asarray(values, dtype=float))
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be whole numbers; got values that are not") from None
-    bad = ~np.isfinite(a) | (a < minimum) | (a != np.round(a))
-    if bad.any():
-        raise ValueError(f"{name} must be whole numbers of at least {minimum}; got "
-                         f"{a[bad][0]:g} ({int(bad.sum())} such value(s))")
-    return a.astype(int)
+    """Periods or renewal counts: a fraction would be computed as such and labelled as its
+    integer part, a negative one gives an empty or meaningless curve."""
+    return np.atleast_1d(_validate.numbers(values, name, minimum=minimum,
+                                           whole=f"{name} are counted")).astype(int)
 
 
 # a table of every period up to the last one: a million periods are 83,000 years of monthly

@@ -116,28 +116,11 @@ def _check_summary(summary: pd.DataFrame, cols: dict[str, str | None], purpose: 
 
 
 def _arrays(whole: tuple[str, ...] = (), **given) -> list[np.ndarray]:
-    """Members' histories or times passed to a fitted model's predictions, as numbers: text,
-    negative, missing or infinite values and arguments of different lengths are refused by
-    name (the formulas would return a number for any of them); ``whole`` names the counts."""
-    out = []
-    for name, v in given.items():
-        if isinstance(v, str):
-            raise TypeError(f"{name} must be numbers, got the string {v!r}")
-        try:
-            a = np.asarray(v, dtype=float)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must be numbers; got values that are not") from None
-        bad = ~np.isfinite(a) | (a < 0)
-        if bad.any():
-            raise ValueError(f"{name} has {int(bad.sum())} value(s) that are negative, missing "
-                             f"or infinite (e.g. {a[bad].flat[0]:g}); give finite numbers of "
-                             f"at least 0")
-        frac = a != np.round(a)
-        if name in whole and frac.any():
-            raise ValueError(f"{name} has {int(frac.sum())} non-integer value(s) (e.g. "
-                             f"{a[frac].flat[0]:g}); it counts uses or periods: give whole "
-                             f"numbers")
-        out.append(a)
+    """Members' histories or times passed to a fitted model's predictions, as numbers of one
+    shape (the formulas would return a number for text, negative or missing values, and
+    broadcast arguments of different lengths); ``whole`` names the counts."""
+    out = [_validate.numbers(v, name, whole="it counts uses or periods" if name in whole
+                             else None) for name, v in given.items()]
     try:
         return list(np.broadcast_arrays(*out))
     except ValueError:
