@@ -897,6 +897,25 @@ def test_segment_sensitivity_reads_the_usage_column_and_shows_empty_segments_as_
     assert (row[list(SEGMENTS)] == 0).sum() == 2
 
 
+def test_segment_sensitivity_splits_each_dimension_at_its_own_quantile():
+    # attitude and usage unrelated: each pair of split points gives its own shares, the
+    # members above the attitude quantile being the true and latent ones, above the usage
+    # quantile the true and spurious ones
+    rng = np.random.default_rng(3)
+    p = pd.DataFrame({"attitude_z": rng.normal(size=400), "use_rate_z": rng.normal(size=400)})
+    t = metrics.segment_sensitivity(p, quantiles=(0.3, 0.7)).set_index(
+        ["attitude_quantile", "usage_quantile"])
+    for (qa, qu), row in t.iterrows():
+        seg = metrics.loyalty_segments(p, attitude_quantile=qa, usage_quantile=qu)
+        assert row["true"] + row["latent"] == pytest.approx(1 - qa)
+        assert row["true"] + row["spurious"] == pytest.approx(1 - qu)
+        assert row["true"] == (seg == "true").mean()
+    assert t.loc[(0.3, 0.7), "latent"] != t.loc[(0.7, 0.3), "latent"]
+    with pytest.raises(ValueError, match=r"usage_quantile must be strictly between 0 and 1, "
+                                         r"got 1.0"):
+        metrics.loyalty_segments(p, usage_quantile=1)
+
+
 def test_service_gaps_refuse_true_false_answers():
     d = pd.DataFrame({"q_min": [True, False], "q_des": [7, 8], "q_per": [6, 7]})
     with pytest.raises(TypeError, match=r"column 'q_min' holds True/False values"):

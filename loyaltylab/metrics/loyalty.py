@@ -285,7 +285,8 @@ def segment_sensitivity(profile: pd.DataFrame, attitude: str = "attitude_z",
         for qu in quantiles:
             seg = loyalty_segments(profile, attitude, usage, attitude_quantile=qa,
                                    usage_quantile=qu)
-            shares = seg.value_counts(normalize=True).reindex(list(SEGMENTS), fill_value=0)
+            # (a categorical of the four segments: every one is counted, 0 when empty)
+            shares = seg.value_counts(normalize=True, sort=False)
             n = int(seg.notna().sum())
             rows.append({"attitude_quantile": qa, "usage_quantile": qu, **shares.to_dict(),
                          "n": n, "n_missing": len(seg) - n})
