@@ -584,7 +584,7 @@ def test_cohort_table_marks_cohorts_that_began_before_the_window(lib):
     # (cohorts are labelled as text; a check on no rows would pass vacuously)
     assert out["cohort"].map(type).eq(str).all() and len(early) > 0
     assert early["truncated"].all() and early["share"].isna().all()
-    with pytest.raises(ValueError, match="observed_from"):
+    with pytest.raises(ValueError, match=r"^observed_from='not a date' is not an ISO date"):
         lapse.cohort_table(m, lib.as_of, observed_from="not a date")
     late = out[~out["truncated"]]
     full = lapse.cohort_table(lib.members, lib.as_of)
