@@ -155,6 +155,42 @@ def test_sorts_that_can_meet_ties_are_stable():
     assert hits == []
 
 
+def _misplaced_pragmas(source: str, label: str) -> list[str]:
+    """Where mutmut (3.8, ``make test-mutation``) would not read a ``# pragma: no mutate``:
+    after the bracket that closes a statement begun on an earlier line (it then marks only the
+    statement's first line), or on a ``def`` line (function headers are never read)."""
+    import io
+    import tokenize
+
+    out, start = [], None
+    toks = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    for tok, nxt in zip(toks, toks[1:], strict=False):
+        if start is None and tok.type not in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT,
+                                              tokenize.DEDENT, tokenize.NEWLINE):
+            start = tok
+        if tok.type == tokenize.COMMENT and "pragma: no mutate" in tok.string:
+            if nxt.type == tokenize.NEWLINE and start is not None and (
+                    start.start[0] < tok.start[0] or start.string in ("def", "async")):
+                out.append(f"{label}:{tok.start[0]}")
+        if tok.type == tokenize.NEWLINE:
+            start = None
+    return out
+
+
+def test_no_mutate_pragmas_sit_where_mutmut_reads_them():
+    # found when a marked line's mutant survived anyway: the pragma closing a call of several
+    # lines covered only the call's first line. Inside the brackets, on the marked value's own
+    # line (a trailing comma, the bracket on the next line), it covers that line
+    root = pathlib.Path(loyaltylab.__file__).parent
+    hits = [h for p in sorted(root.rglob("*.py"))
+            for h in _misplaced_pragmas(p.read_text(), str(p.relative_to(root)))]
+    assert hits == []
+    assert _misplaced_pragmas("x = f(1,\n      2)  # pragma: no mutate\n", "s") == ["s:2"]
+    assert _misplaced_pragmas("x = f(1,\n      2,  # pragma: no mutate\n)\n", "s") == []
+    assert _misplaced_pragmas("x = f(1)  # pragma: no mutate\n", "s") == []
+    assert _misplaced_pragmas("def f(a=1):  # pragma: no mutate\n    pass\n", "s") == ["s:1"]
+
+
 def _frames_in(obj):
     if isinstance(obj, pd.DataFrame | pd.Series):
         yield obj

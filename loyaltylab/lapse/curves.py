@@ -22,10 +22,12 @@ _ALL = "all members"
 def _durations(data: pd.DataFrame, duration: str, event: str, purpose: str
                ) -> tuple[pd.Series, pd.Series]:
     t = _validate.numeric(data, duration, lo=0, purpose=purpose,
-                          allow_missing=False)  # pragma: no mutate (None is False here)
+                          allow_missing=False,  # pragma: no mutate (None is False here)
+    )
     e = _validate.numeric(data, event, lo=0, hi=1, integer=True,
                           purpose=f"{purpose} (event must be 0/1 or bool)",
-                          allow_missing=False)  # pragma: no mutate (None is False here)
+                          allow_missing=False,  # pragma: no mutate (None is False here)
+    )
     return t, e.astype(bool)
 
 
@@ -36,7 +38,8 @@ def _entry(data: pd.DataFrame, entry: str | None, t: pd.Series, purpose: str) ->
         return pd.Series(0.0, index=t.index)
     _validate.columns(data, [entry], purpose)
     en = _validate.numeric(data, entry, lo=0, purpose=purpose,
-                           allow_missing=False)  # pragma: no mutate (None is False here)
+                           allow_missing=False,  # pragma: no mutate (None is False here)
+    )
     bad = (en >= t) & (en > 0)
     if bad.any():
         raise ValueError(
@@ -517,10 +520,13 @@ def retention_curves(
     for level, idx in groups:
         st, se, sen = t_all[idx], e_all[idx], en_all[idx]
         if not se.any():
+            # (a UserWarning; test_lapse pins its level in a plain run: under test-mutation,
+            # mutmut's trampoline adds two frames of its own. The pragma sits inside the
+            # brackets, on the number's own line, where mutmut reads it)
             warnings.warn(f"group {level!r} has no lapses: its curve stays at 1 and its median "
-                          # (a UserWarning; test_lapse pins the level in a plain run: under
-                          # test-mutation, mutmut's trampoline adds two frames of its own)
-                          f"tenure is undefined", stacklevel=2)  # pragma: no mutate
+                          f"tenure is undefined",
+                          stacklevel=2,  # pragma: no mutate
+            )
         tab = _km_table(st, se, z, conf_type, sen if entry is not None else None)
         tm, s = tab["time"].to_numpy(), tab["retention"].to_numpy()
         rows.append({"group": level, "n": len(idx), "lapsed": int(se.sum()),

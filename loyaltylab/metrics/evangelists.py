@@ -257,7 +257,8 @@ def evangelists(
     if recommend:
         x = _validate.numeric(s, recommend, lo=0, hi=10, integer=True,
                               purpose="evangelists (the 0-10 likelihood to recommend)",
-                              allow_bool=False)  # pragma: no mutate (None is False here)
+                              allow_bool=False,  # pragma: no mutate (None is False here)
+        )
         seg = _segments(x)
         no_answer = int(pd.isna(seg).sum())
         out = []

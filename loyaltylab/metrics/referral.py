@@ -67,7 +67,8 @@ def _ratings(data: pd.DataFrame, column: str) -> tuple[np.ndarray, int]:
     _validate.columns(data, [column], "the Net Promoter Score")
     x = _validate.numeric(data, column, lo=0, hi=10, integer=True,
                           purpose="the Net Promoter Score (0-10 likelihood to recommend)",
-                          allow_bool=False)  # pragma: no mutate (None is False here)
+                          allow_bool=False,  # pragma: no mutate (None is False here)
+    )
     n_missing = int(x.isna().sum())
     x = x.dropna().to_numpy()
     if x.size == 0:

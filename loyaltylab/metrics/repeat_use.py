@@ -70,7 +70,8 @@ def check_events(
     _validate.columns(events, [member, date], "usage measures", "events")
     span = membership_end(members, as_of, member, joined, lapsed)
     d = _validate.dates(events, date, purpose="usage measures",
-                        allow_missing=False)  # pragma: no mutate (None is False here)
+                        allow_missing=False,  # pragma: no mutate (None is False here)
+    )
     m = pd.DataFrame({"joined": span["joined"].to_numpy(), "end": span["end"].to_numpy()},
                      index=members[member].to_numpy())
     ev = events.assign(**{date: d})
@@ -313,7 +314,8 @@ def retention_rate(
         spans = pd.DataFrame({"m": members[member].to_numpy(),  # pragma: no mutate
                               "joined": joined_d.to_numpy(),  # pragma: no mutate
                               "end": end.to_numpy(),  # pragma: no mutate
-                              "start": joined_d.to_numpy()})  # pragma: no mutate
+                              "start": joined_d.to_numpy(),  # pragma: no mutate
+        })
         log = eventlog.open_log(events, member, date, "usage measures", con=con,
                                 keep_all=True)
         try:

@@ -53,7 +53,8 @@ def top_box(data: pd.DataFrame, items: Sequence[str], *, top: int = 2, low: floa
     rows = []
     for c in items:
         x = _validate.numeric(data, c, lo=low, hi=high, integer=True, purpose="top-box shares",
-                              allow_bool=False)  # pragma: no mutate (None is False here)
+                              allow_bool=False,  # pragma: no mutate (None is False here)
+        )
         ok = x.dropna()
         k, n = int((ok > high - top).sum()), len(ok)
         lo, hi = _stats.wilson(k, n, ci)
