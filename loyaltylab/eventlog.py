@@ -266,13 +266,12 @@ def activity_span(log: _Log, as_of: pd.Timestamp) -> tuple[pd.DataFrame, int, in
     return out, int(used), int(after)
 
 
-def _period_code(period_len: int | None, col: str = "e.d") -> str:
+def _period_code(period: str, col: str = "e.d") -> str:
     # calendar period as an integer, as metrics.repeat_use._period_code
-    if period_len == 12:
-        return f"(year({col}) - 1970) * 12 + month({col}) - 1"
-    if period_len == 4:
-        return f"(year({col}) - 1970) * 4 + (month({col}) - 1) // 3"
-    return f"year({col}) - 1970"
+    codes = {"month": f"(year({col}) - 1970) * 12 + month({col}) - 1",
+             "quarter": f"(year({col}) - 1970) * 4 + (month({col}) - 1) // 3",
+             "year": f"year({col}) - 1970"}
+    return codes[period]
 
 
 def _id_key(log: _Log, view: str, alias: str = "ev") -> str:
@@ -324,7 +323,7 @@ def _checked(log: _Log, view: str) -> tuple[dict[str, int], int, str]:
     return excluded, int(used), cte
 
 
-def usage_counts(log: _Log, spans: pd.DataFrame, period_len: int | None
+def usage_counts(log: _Log, spans: pd.DataFrame, period: str
                  ) -> tuple[pd.DataFrame, dict[str, int], int]:
     """Events checked against each membership and summarised over each member's window.
 
@@ -341,7 +340,7 @@ def usage_counts(log: _Log, spans: pd.DataFrame, period_len: int | None
             WITH {cte},
             w AS (SELECT m, d FROM e WHERE d >= start),
             per AS (SELECT m, count(*) AS frequency, max(d) AS last_use,
-                           count(DISTINCT {_period_code(period_len, "w.d")}) AS n_active
+                           count(DISTINCT {_period_code(period, "w.d")}) AS n_active
                     FROM w GROUP BY m),
             days AS (SELECT DISTINCT m, d FROM w),
             gaps AS (SELECT m, count(*) AS use_days,
@@ -358,7 +357,7 @@ def usage_counts(log: _Log, spans: pd.DataFrame, period_len: int | None
     return out, excluded, used
 
 
-def active_periods(log: _Log, spans: pd.DataFrame, period_len: int
+def active_periods(log: _Log, spans: pd.DataFrame, period: str
                    ) -> tuple[pd.DataFrame, dict[str, int], int]:
     """Distinct (member ``m``, calendar period code ``p``) pairs with a use event inside the
     membership, for the activity-based retention rate; with the check's counts."""
@@ -366,7 +365,7 @@ def active_periods(log: _Log, spans: pd.DataFrame, period_len: int
     log.register(view, spans)
     try:
         excluded, used, cte = _checked(log, view)
-        out = log.df(f"WITH {cte} SELECT DISTINCT m, {_period_code(period_len)} AS p FROM e")
+        out = log.df(f"WITH {cte} SELECT DISTINCT m, {_period_code(period)} AS p FROM e")
     finally:
         log.unregister(view)
     return out, excluded, used

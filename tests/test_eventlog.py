@@ -132,7 +132,7 @@ def test_activity_retention_equals_pandas_and_reads_files(lib, messy, tmp_path):
     log = eventlog.open_log(messy, "member_id", "date", "test", keep_all=True)
     spans = pd.DataFrame({"m": span["member_id"], "joined": span["joined"],
                           "end": span["end"], "start": span["joined"]})
-    act, excluded, _ = eventlog.active_periods(log, spans, 4)
+    act, excluded, _ = eventlog.active_periods(log, spans, "quarter")
     log.close()
     assert set(zip(act["m"], act["p"], strict=True)) == pairs
     assert excluded == checked.excluded

@@ -177,7 +177,7 @@ def usage_summary(
     log = eventlog.open_log(events, member, date, "usage measures", con=con, keep_all=True)
     try:
         agg, excluded, n_used = eventlog.usage_counts(
-            log, spans, {"month": 12, "quarter": 4, "year": 1}[period])
+            log, spans, period)
     finally:
         log.close()
     agg = agg.set_index(pd.Index(eventlog._as_index(agg["m"].to_numpy(), members[member]),
@@ -320,7 +320,7 @@ def retention_rate(
                                 keep_all=True)
         try:
             act, checked_excluded, _ = eventlog.active_periods(
-                log, spans, {"month": 12, "quarter": 4, "year": 1}[period])
+                log, spans, period)
         finally:
             log.close()
         excluded = {f"events: {k}": v for k, v in checked_excluded.items()}
