@@ -1110,6 +1110,22 @@ def test_retention_periods_at_their_edges():
     assert a.loc["2023", "members"] == 2 and a.loc["2023", "retained"] == 1
 
 
+def test_retention_rate_says_its_basis_and_keeps_its_columns_before_any_period_ends():
+    m = pd.DataFrame({"member_id": [1, 2], "joined": ["2023-03-01", "2023-04-01"],
+                      "lapsed": [None, None]})
+    e = pd.DataFrame({"member_id": [1, 2], "date": ["2023-05-02", "2023-06-03"]})
+    act = metrics.retention_rate(m, "2023-12-31", basis="activity", events=e)
+    assert act.basis == "activity"
+    # 2023 is the only year and has no next one: no rate yet, but the table has its columns
+    # (a group-by or a merge on it then works as on any other)
+    assert act.data.empty and act.data.columns.tolist() == [
+        "group", "period", "present", "retained", "retention_rate", "ci_low", "ci_high",
+        "members", "active_share"]
+    by_membership = metrics.retention_rate(m, "2023-12-31")
+    assert by_membership.basis == "membership" and by_membership.data.empty
+    assert by_membership.data.columns.tolist() == act.data.columns.tolist()[:7]
+
+
 def test_retention_rate_intervals_are_wilson_at_the_level_asked():
     from statsmodels.stats.proportion import proportion_confint
 
