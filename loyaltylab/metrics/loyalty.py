@@ -162,8 +162,10 @@ def loyalty_profile(
     for f in [*factors, "use_rate"]:
         col = prof[f]
         prof[f"{f}_z"] = (col - col[complete].mean()) / col[complete].std(ddof=1)
+    # the mean of scores that each average 0 over the complete members averages 0 there too:
+    # rescaled, it is a z score
     a = prof[[f"{f}_z" for f in ATTITUDE_SCALES]].mean(axis=1, skipna=False)
-    prof["attitude_z"] = (a - a[complete].mean()) / a[complete].std(ddof=1)
+    prof["attitude_z"] = a / a[complete].std(ddof=1)
     return LoyaltyProfile(data=prof, n_used=len(prof),
                           excluded={"responses without a member id": int(anonymous.sum()),
                                     "earlier responses of a member (the latest is used)":
