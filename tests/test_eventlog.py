@@ -87,6 +87,13 @@ def test_parquet_csv_and_relation_inputs_give_the_same_result(lib, tmp_path):
     got = metrics.usage_summary(lib.members, glob, lib.as_of, con=con)
     pd.testing.assert_frame_equal(got.data, want.data)
     assert got.n_used == want.n_used
+    # a relation of the caller's own connection is read on that connection
+    on_con = metrics.usage_summary(lib.members, rel, lib.as_of, con=con)
+    pd.testing.assert_frame_equal(on_con.data, want.data)
+    rates = metrics.retention_rate(lib.members, lib.as_of, basis="activity", events=rel,
+                                   con=con)
+    pd.testing.assert_frame_equal(rates.data, metrics.retention_rate(
+        lib.members, lib.as_of, basis="activity", events=lib.visits).data)
     il = lapse.inactivity_lapse(glob, lib.as_of, members=lib.members)
     pd.testing.assert_frame_equal(il.data, lapse.inactivity_lapse(
         lib.visits, lib.as_of, members=lib.members).data)

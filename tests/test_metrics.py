@@ -1207,3 +1207,14 @@ def test_loyalty_index_weights_given_as_text_numbers():
     text = metrics.loyalty_index(p, weights={f: "2" for f in FACTORS})
     num = metrics.loyalty_index(p, weights={f: 2 for f in FACTORS})
     pd.testing.assert_series_equal(text, num)
+
+
+def test_usage_counts_stay_whole_numbers_when_no_member_has_a_use():
+    # the counts come from DuckDB as BIGINT; with no event left they are the zeros filled in
+    m = pd.DataFrame({"member_id": [1, 2], "joined": ["2023-01-01", "2023-02-01"],
+                      "lapsed": [None, None]})
+    for events in (pd.DataFrame({"member_id": [7], "date": ["2023-05-01"]}),
+                   pd.DataFrame({"member_id": [1], "date": ["2023-05-01"]})):
+        d = metrics.usage_summary(m, events, as_of="2023-12-31").data
+        assert d["frequency"].dtype == np.int64 and d["use_days"].dtype == np.int64
+        assert d["frequency"].sum() == (events["member_id"] == 1).sum()

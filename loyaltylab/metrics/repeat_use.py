@@ -172,19 +172,24 @@ def usage_summary(
         m_join, m_end - pd.Timedelta(days=_validate.positive_int(window_days, "window_days")))
     info = pd.DataFrame({"start": start.to_numpy(), "end": m_end.to_numpy()}, index=ids)
     info.index.name = member
-    spans = pd.DataFrame({"m": ids, "joined": m_join.to_numpy(), "end": m_end.to_numpy(),
-                          "start": start.to_numpy()})
+    # (DuckDB reads column names in any case: "M" is "m", equivalent mutants)
+    spans = pd.DataFrame({"m": ids,  # pragma: no mutate
+                          "joined": m_join.to_numpy(),  # pragma: no mutate
+                          "end": m_end.to_numpy(),  # pragma: no mutate
+                          "start": start.to_numpy(),  # pragma: no mutate
+    })
     log = eventlog.open_log(events, member, date, "usage measures", con=con, keep_all=True)
     try:
         agg, excluded, n_used = eventlog.usage_counts(
             log, spans, period)
     finally:
         log.close()
-    agg = agg.set_index(pd.Index(eventlog._as_index(agg["m"].to_numpy(), members[member]),
-                                 name=member))
+    # the members' own ids come back (the spans' column m), matched by value below; the
+    # counts are DuckDB's BIGINT, int64 with or without the members who have none
+    agg = agg.set_index("m")
     out = pd.DataFrame(index=info.index)
-    out["frequency"] = agg["frequency"].reindex(out.index, fill_value=0).astype(np.int64)
-    out["use_days"] = agg["use_days"].reindex(out.index, fill_value=0).astype(np.int64)
+    out["frequency"] = agg["frequency"].reindex(out.index, fill_value=0)
+    out["use_days"] = agg["use_days"].reindex(out.index, fill_value=0)
     span_days = ((info["end"] - info["start"]).dt.days + 1).clip(lower=1)
     out["rate_per_year"] = out["frequency"] / span_days * DAYS_PER_YEAR
     last = pd.to_datetime(agg["last_use"]).reindex(out.index)
