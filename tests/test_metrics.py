@@ -1218,3 +1218,17 @@ def test_usage_counts_stay_whole_numbers_when_no_member_has_a_use():
         d = metrics.usage_summary(m, events, as_of="2023-12-31").data
         assert d["frequency"].dtype == np.int64 and d["use_days"].dtype == np.int64
         assert d["frequency"].sum() == (events["member_id"] == 1).sum()
+    # every member with a use: recency still in days as floats (NaN where there is none)
+    both = pd.DataFrame({"member_id": [1, 2], "date": ["2023-05-01", "2023-12-31"]})
+    d = metrics.usage_summary(m, both, as_of="2023-12-31").data
+    assert d["recency_days"].dtype == np.float64 and d["recency_days"].tolist() == [244.0, 0.0]
+
+
+def test_usage_rate_of_a_member_of_one_day():
+    # joined on as_of and came that day: one use in a span of one day, 365.25 a year
+    m = pd.DataFrame({"member_id": [1, 2], "joined": ["2023-12-31", "2023-01-01"],
+                      "lapsed": [None, None]})
+    e = pd.DataFrame({"member_id": [1, 2], "date": ["2023-12-31", "2023-06-01"]})
+    d = metrics.usage_summary(m, e, as_of="2023-12-31").data
+    assert d.loc[1, "rate_per_year"] == 365.25
+    assert d.loc[2, "rate_per_year"] == pytest.approx(365.25 / 365)
