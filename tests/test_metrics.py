@@ -1232,3 +1232,24 @@ def test_usage_rate_of_a_member_of_one_day():
     d = metrics.usage_summary(m, e, as_of="2023-12-31").data
     assert d.loc[1, "rate_per_year"] == 365.25
     assert d.loc[2, "rate_per_year"] == pytest.approx(365.25 / 365)
+
+
+@pytest.mark.parametrize(("period", "shares"), [
+    # member 1 joined 2022-03-15 and used in April and May 2022 and July 2023; member 2
+    # joined 2022-11-20 and used in January 2023; both to 2023-12-31, whole memberships
+    ("month", [3 / 22, 1 / 14]),  # March 2022 .. December 2023; November 2022 ..
+    ("quarter", [2 / 8, 1 / 5]),  # 2022Q1 .. 2023Q4 (Apr and May in one); 2022Q4 ..
+    ("year", [2 / 2, 1 / 2]),
+])
+def test_active_share_counts_calendar_periods_by_hand(period, shares):
+    m = pd.DataFrame({"member_id": [1, 2], "joined": ["2022-03-15", "2022-11-20"],
+                      "lapsed": [None, None]})
+    e = pd.DataFrame({"member_id": [1, 1, 1, 2],
+                      "date": ["2022-04-02", "2022-05-30", "2023-07-01", "2023-01-05"]})
+    d = metrics.usage_summary(m, e, as_of="2023-12-31", period=period, window_days=None).data
+    assert d["active_share"].tolist() == pytest.approx(shares, rel=1e-12)
+    # the last 365 days (the default window): from 2022-12-31, December 2022 on
+    last = metrics.usage_summary(m, e, as_of="2023-12-31", period=period).data
+    assert last["active_share"].tolist() == pytest.approx(
+        {"month": [1 / 13, 1 / 13], "quarter": [1 / 5, 1 / 5], "year": [1 / 2, 1 / 2]}[period],
+        rel=1e-12)

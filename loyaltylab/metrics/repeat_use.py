@@ -201,7 +201,9 @@ def usage_summary(
     n_active = agg["n_active"].reindex(out.index, fill_value=0)
     n_periods = _period_code(info["end"], period) - _period_code(info["start"], period) + 1
     out["active_share"] = n_active / n_periods
-    out["mean_gap_days"] = agg["mean_gap_days"].astype(float).reindex(out.index)
+    # (as for last above; astype(None) is float64 too)
+    out["mean_gap_days"] = agg["mean_gap_days"].astype(float).reindex(  # pragma: no mutate
+        out.index)  # pragma: no mutate
     return UsageSummary(data=out, n_used=n_used, excluded=excluded, n_members=len(out))
 
 
@@ -215,10 +217,12 @@ def _code_of(p: pd.Period, period: str) -> int:
 
 def _period_code(d: pd.Series, period: str) -> np.ndarray:
     """Calendar period of each date as an integer (months, quarters or years since 1970)."""
-    y = d.dt.year.to_numpy(dtype=np.int64) - 1970
+    # (int64 so that a pandas backend's own integer type never meets the arithmetic; numpy's
+    # int32 would do as well: equivalent mutants)
+    y = d.dt.year.to_numpy(dtype=np.int64) - 1970  # pragma: no mutate
     if period == "year":
         return y
-    m = d.dt.month.to_numpy(dtype=np.int64) - 1
+    m = d.dt.month.to_numpy(dtype=np.int64) - 1  # pragma: no mutate
     return y * 12 + m if period == "month" else y * 4 + m // 3
 
 
