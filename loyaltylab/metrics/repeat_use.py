@@ -202,8 +202,8 @@ def usage_summary(
     n_periods = _period_code(info["end"], period) - _period_code(info["start"], period) + 1
     out["active_share"] = n_active / n_periods
     # (as for last above; astype(None) is float64 too)
-    out["mean_gap_days"] = agg["mean_gap_days"].astype(float).reindex(  # pragma: no mutate
-        out.index)  # pragma: no mutate
+    gaps = agg["mean_gap_days"].astype(float)  # pragma: no mutate
+    out["mean_gap_days"] = gaps.reindex(out.index)  # pragma: no mutate
     return UsageSummary(data=out, n_used=n_used, excluded=excluded, n_members=len(out))
 
 
