@@ -161,9 +161,10 @@ def membership_end(
     event = stop.notna() & ~after
     end = stop.where(event, as_of)
     days = (end - start).dt.total_seconds() / 86400
+    # (on the members' index, which start, end and days carry)
     return pd.DataFrame({"joined": start, "end": end, "has_lapsed": event.to_numpy(),
                          "lapse_after_as_of": after.to_numpy(), "days": days,
-                         "at_risk": (days > 0).to_numpy()}, index=members.index)
+                         "at_risk": (days > 0).to_numpy()})
 
 
 def years_between(start: pd.Series | np.ndarray, end: pd.Series | np.ndarray) -> np.ndarray:

@@ -723,6 +723,12 @@ def test_a_lapse_on_as_of_is_a_lapse_and_one_day_later_is_not():
     assert end["has_lapsed"].tolist() == [True, False, True]
     assert end["lapse_after_as_of"].tolist() == [False, True, False]
     assert end["days"].tolist() == [1095.0, 1095.0, 1.0]
+    # one row per member, on the members' own index (a filtered or shuffled table keeps its
+    # labels, so the result lines up with it)
+    shuffled = m.iloc[[2, 0, 1]].set_axis([30, 10, 20])
+    again = membership_end(shuffled, "2022-12-31")
+    assert again.index.tolist() == [30, 10, 20]
+    assert again["has_lapsed"].tolist() == [True, True, False]
 
 
 def test_restricted_mean_and_its_interval_equal_r(lung):
