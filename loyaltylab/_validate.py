@@ -483,10 +483,11 @@ def numbers(values: object, name: str, *, minimum: float = 0, whole: str | None 
         raise ValueError(f"{name} has {int(bad.sum())} value(s) that are {below}, missing or "
                          f"infinite (e.g. {a[bad].flat[0]:g}); give {kind} of at least "
                          f"{minimum:g}")
-    frac = a != np.round(a)
-    if whole is not None and frac.any():
-        raise ValueError(f"{name} has {int(frac.sum())} non-integer value(s) (e.g. "
-                         f"{a[frac].flat[0]:g}); {whole}: give whole numbers")
+    if whole is not None:
+        frac = a != np.round(a)
+        if frac.any():
+            raise ValueError(f"{name} has {int(frac.sum())} non-integer value(s) (e.g. "
+                             f"{a[frac].flat[0]:g}); {whole}: give whole numbers")
     return a
 
 
